@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "PlaqueFEM",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "plaquefem", targets: ["PlaqueFEMCLI"]),
+        .executable(name: "plaquefem-bench", targets: ["PlaqueFEMBenchmarks"]),
+        .library(name: "FEM", targets: ["FEM"]),
+        .library(name: "Meshing", targets: ["Meshing"]),
+        .library(name: "Sparse", targets: ["Sparse"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Thin C shims over Debian's system libraries: module maps and one-line accessors only.
+        .systemLibrary(name: "CSuiteSparse", path: "Sources/CSuiteSparse"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .target(name: "CHDF5", path: "Sources/CHDF5", linkerSettings: [.linkedLibrary("hdf5_serial")]),
+
+        .target(name: "Sparse", dependencies: ["CSuiteSparse", "COpenBLAS"]),
+        .target(name: "Meshing"),
+        .target(name: "FEM", dependencies: ["Sparse", "Meshing"]),
+        .executableTarget(
+            name: "PlaqueFEMCLI",
+            dependencies: ["FEM", "Meshing", "Sparse", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "PlaqueFEMBenchmarks", dependencies: ["FEM", "Meshing", "Sparse"]),
+
+        .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
+        .testTarget(name: "MeshingTests", dependencies: ["Meshing"]),
+        .testTarget(name: "FEMTests", dependencies: ["FEM", "Meshing", "Sparse"]),
+        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["FEM"]),
+    ]
+)

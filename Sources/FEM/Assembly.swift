@@ -1,0 +1,170 @@
+import Meshing
+
+/// Unknowns of the mixed problem: nodal displacements (mm) and vertex pressures (kPa).
+public struct MixedState: Sendable, Equatable {
+    /// Displacement (u_x, u_y) of every P2 node, interleaved, mm.
+    public var displacement: [Double]
+    /// Pressure Lagrange multiplier at every vertex, kPa (the hydrostatic part of the Cauchy stress is -p).
+    public var pressure: [Double]
+
+    /// The undeformed, unstressed state.
+    public init(nodeCount: Int, vertexCount: Int) {
+        displacement = [Double](repeating: 0, count: 2 * nodeCount)
+        pressure = [Double](repeating: 0, count: vertexCount)
+    }
+
+    /// Creates a state from its arrays.
+    public init(displacement: [Double], pressure: [Double]) {
+        self.displacement = displacement
+        self.pressure = pressure
+    }
+}
+
+extension MixedDiscretization {
+    /// Residual and (optionally) tangent of the mixed weak form at `state` under lumen pressure `load` (kPa).
+    ///
+    /// Residual, per unit thickness (kN/m = N/mm):
+    ///
+    ///     R_u(a, i) = sum_q w_q P_iJ dN_a/dX_J  -  p_l int_lumen N_a (Q x')_i ds
+    ///     R_p(v)    = -sum_q w_q M_v (J - 1)
+    ///
+    /// with P = 2 W'(I1) F - p cof F, Q the rotation by +90 degrees and x' = dx/ds along the
+    /// deformed border, so that p_l Q x' ds is the force of the blood on the wall (follower load).
+    /// Tangent blocks: K_uu = int B^T A B - p_l int N_a Q_ik N_b' ds, K_up = K_pu^T = -int (cof F : grad N_a) M_v.
+    /// The follower term is unsymmetric element by element but symmetric once summed over the
+    /// closed lumen border, so the assembled system is symmetric indefinite.
+    ///
+    /// `residual` receives all `dofCount` entries (constrained ones included, they are the
+    /// reactions); `values` the reduced matrix in `pattern` order.
+    func assemble(
+        state: MixedState, material: MooneyRivlinMaterial, lumenPressure load: Double,
+        residual: inout [Double], values: UnsafeMutablePointer<Double>?
+    ) throws(FEMError) {
+        residual.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        if let values { values.update(repeating: 0, count: pattern.nonzeroCount) }
+        let quadratureCount = ReferenceTriangle.quadraturePoints.count
+        var inverted: (Int, Double)?
+        var Re = [Double](repeating: 0, count: 15)
+        var Ke = [Double](repeating: 0, count: 225)
+        var A = [Double](repeating: 0, count: 16)
+        var BA = [Double](repeating: 0, count: 48)  // (a, i, kL): sum_J dN_a/dX_J A[iJ][kL]
+        let nodeCount = self.nodeCount
+        let u = state.displacement, p = state.pressure
+        geometry.withUnsafeBufferPointer { geometry in
+        elementNodes.withUnsafeBufferPointer { elementNodes in
+        residual.withUnsafeMutableBufferPointer { residual in
+        elementScatter.withUnsafeBufferPointer { scatter in
+        Re.withUnsafeMutableBufferPointer { Re in
+        Ke.withUnsafeMutableBufferPointer { Ke in
+        A.withUnsafeMutableBufferPointer { A in
+        BA.withUnsafeMutableBufferPointer { BA in
+            var ue = [Double](repeating: 0, count: 12)
+            var pe = SIMD3<Double>()
+            for e in 0..<elementCount {
+                if inverted != nil { break }
+                for a in 0..<6 {
+                    let node = Int(elementNodes[6 * e + a])
+                    ue[2 * a] = u[2 * node]
+                    ue[2 * a + 1] = u[2 * node + 1]
+                }
+                for v in 0..<3 { pe[v] = p[Int(elementNodes[6 * e + v])] }
+                Re.update(repeating: 0)
+                if values != nil { Ke.update(repeating: 0) }
+                for q in 0..<quadratureCount {
+                    let g = geometry.baseAddress! + (e * quadratureCount + q) * Self.geometryStride
+                    var F = SIMD4<Double>(1, 0, 0, 1)
+                    for a in 0..<6 {
+                        let gx = g[2 * a], gy = g[2 * a + 1], ux = ue[2 * a], uy = ue[2 * a + 1]
+                        F += SIMD4(ux * gx, ux * gy, uy * gx, uy * gy)
+                    }
+                    let J = F[0] * F[3] - F[1] * F[2]
+                    if !(J > 0) { inverted = (e, J); break }
+                    let M = SIMD3(g[12], g[13], g[14])
+                    let pq = (M * pe).sum()
+                    let i1 = (F * F).sum() + 1
+                    let w1 = material.energyDerivative(firstInvariant: i1)
+                    let P = 2 * w1 * F - pq * MooneyRivlinMaterial.cofactor(F)
+                    let cof = MooneyRivlinMaterial.cofactor(F)
+                    let dV = g[15]
+                    for a in 0..<6 {
+                        let gx = g[2 * a], gy = g[2 * a + 1]
+                        Re[2 * a] += dV * (P[0] * gx + P[1] * gy)
+                        Re[2 * a + 1] += dV * (P[2] * gx + P[3] * gy)
+                    }
+                    for v in 0..<3 { Re[12 + v] -= dV * M[v] * (J - 1) }
+                    guard values != nil else { continue }
+                    let w2 = material.energySecondDerivative(firstInvariant: i1)
+                    MooneyRivlinMaterial.fillTangent(A.baseAddress!, F: F, w1: w1, w2: w2, p: pq)
+                    for a in 0..<6 {
+                        let gx = g[2 * a], gy = g[2 * a + 1]
+                        for i in 0..<2 {
+                            for kl in 0..<4 {
+                                BA[(2 * a + i) * 4 + kl] = gx * A[(2 * i) * 4 + kl] + gy * A[(2 * i + 1) * 4 + kl]
+                            }
+                        }
+                    }
+                    for r in 0..<12 {
+                        let row = Ke.baseAddress! + 15 * r
+                        let ba = BA.baseAddress! + 4 * r
+                        for b in 0..<6 {
+                            let gx = g[2 * b], gy = g[2 * b + 1]
+                            row[2 * b] += dV * (ba[0] * gx + ba[1] * gy)
+                            row[2 * b + 1] += dV * (ba[2] * gx + ba[3] * gy)
+                        }
+                        // K_up: -(cof F : grad N_a along component i) M_v
+                        let a = r / 2, i = r % 2
+                        let c = -dV * (cof[2 * i] * g[2 * a] + cof[2 * i + 1] * g[2 * a + 1])
+                        for v in 0..<3 {
+                            row[12 + v] += c * M[v]
+                            Ke[15 * (12 + v) + r] += c * M[v]
+                        }
+                    }
+                }
+                if inverted != nil { break }
+                for a in 0..<6 {
+                    let node = Int(elementNodes[6 * e + a])
+                    residual[2 * node] += Re[2 * a]
+                    residual[2 * node + 1] += Re[2 * a + 1]
+                }
+                for v in 0..<3 { residual[2 * nodeCount + Int(elementNodes[6 * e + v])] += Re[12 + v] }
+                if let values {
+                    let map = scatter.baseAddress! + 225 * e
+                    for k in 0..<225 where map[k] >= 0 { values[Int(map[k])] += Ke[k] }
+                }
+            }
+        }}}}}}}}
+        if let (e, J) = inverted { throw .invertedElement(index: e, jacobian: J) }
+        assembleFollowerPressure(state: state, load: load, residual: &residual, values: values)
+    }
+
+    /// Adds the follower lumen pressure: R_a -= p_l int L_a Q x' ds, K_ab -= p_l int L_a Q L_b' ds.
+    func assembleFollowerPressure(state: MixedState, load: Double, residual: inout [Double], values: UnsafeMutablePointer<Double>?) {
+        guard load != 0 else { return }
+        let u = state.displacement
+        for (s, n) in lumenSegments.enumerated() {
+            let ids = [Int(n.x), Int(n.y), Int(n.z)]
+            let x = ids.map { nodes.positions[$0] + Point(u[2 * $0], u[2 * $0 + 1]) }
+            for (sq, weight) in ReferenceTriangle.edgeQuadrature {
+                let (L, dL) = ReferenceTriangle.edgeShape(sq)
+                let tangent = dL[0] * x[0] + dL[1] * x[1] + dL[2] * x[2]
+                let force = Point(-tangent.y, tangent.x)  // Q x'
+                for a in 0..<3 {
+                    residual[2 * ids[a]] -= load * weight * L[a] * force.x
+                    residual[2 * ids[a] + 1] -= load * weight * L[a] * force.y
+                }
+                guard let values else { continue }
+                // d(Q x')/d x_b = Q dL_b, Q = [[0, -1], [1, 0]].
+                for a in 0..<3 {
+                    for b in 0..<3 {
+                        let c = load * weight * L[a] * dL[b]
+                        let base = s * 36
+                        let p01 = segmentScatter[base + 6 * (2 * a) + (2 * b + 1)]
+                        let p10 = segmentScatter[base + 6 * (2 * a + 1) + (2 * b)]
+                        if p01 >= 0 { values[Int(p01)] += c }  // -c * Q_01 = -c * (-1)
+                        if p10 >= 0 { values[Int(p10)] -= c }  // -c * Q_10 = -c * 1
+                    }
+                }
+            }
+        }
+    }
+}

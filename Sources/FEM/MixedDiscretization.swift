@@ -1,0 +1,188 @@
+import Meshing
+import Sparse
+
+/// The Taylor-Hood P2/P1 discretization of a wall mesh: quadratic displacement on six-node
+/// (isoparametric) triangles, continuous linear pressure on the vertices, the follower-pressure
+/// border, rigid-body constraints and the sparsity pattern of the reduced system.
+///
+/// Degrees of freedom: displacement component i of node a is dof 2a + i; the pressure at vertex v
+/// is dof 2 n_nodes + v. Three displacement dofs are held at zero to remove rigid-body motion
+/// (see `constrainedDofs`); every other dof is an unknown of the reduced system, numbered by
+/// `equation`. All geometric quantities are computed once in the reference configuration.
+final class MixedDiscretization {
+    let mesh: TriangleMesh
+    let nodes: QuadraticNodes
+    let nodeCount: Int
+    let vertexCount: Int
+    let dofCount: Int
+    let elementCount: Int
+
+    /// Per element and quadrature point: dN/dX (12 values), M (3 values), weight * det J.
+    static let geometryStride = 16
+    var geometry: [Double]
+    /// Reference area of each (possibly curved) element, mm^2.
+    var elementAreas: [Double]
+    /// Element node indices, 6 per element.
+    var elementNodes: [Int32]
+    /// Lumen border segments as (start, end, middle) nodes oriented with the wall on the left.
+    let lumenSegments: [SIMD3<Int32>]
+    /// Reference length of the lumen border (mm).
+    let lumenLength: Double
+    /// Displacement dofs held at zero: both components at vertex A, one component at vertex B.
+    let constrainedDofs: [Int]
+    /// Reduced equation number of each dof, or -1 for constrained dofs.
+    let equation: [Int32]
+    let equationCount: Int
+    let pattern: SparsityPattern
+    /// Position in the matrix values of local entry (r, c) of element e, or -1: 15 x 15 per element.
+    var elementScatter: [Int32]
+    /// Same for the 6 x 6 displacement block of each lumen segment.
+    var segmentScatter: [Int32]
+    /// Integral of each P2 shape function over the wall (mm^2), used to remove the mean translation.
+    var nodalVolumes: [Double]
+
+    init(mesh: TriangleMesh) throws(FEMError) {
+        self.mesh = mesh
+        nodes = QuadraticNodes(mesh: mesh)
+        nodeCount = nodes.count
+        vertexCount = nodes.vertexCount
+        dofCount = 2 * nodeCount + vertexCount
+        elementCount = mesh.triangles.count
+        elementNodes = nodes.triangleNodes.flatMap { $0 }
+
+        // Reference geometry at quadrature points (isoparametric P2 map).
+        let quadrature = ReferenceTriangle.quadraturePoints
+        geometry = [Double](repeating: 0, count: elementCount * quadrature.count * Self.geometryStride)
+        elementAreas = [Double](repeating: 0, count: elementCount)
+        nodalVolumes = [Double](repeating: 0, count: nodeCount)
+        for e in 0..<elementCount {
+            for (q, point) in quadrature.enumerated() {
+                let values = ReferenceTriangle.quadraticValues(point.xi, point.eta)
+                guard let map = Self.inverseMap(nodes: nodes, element: e, elementNodes: elementNodes, xi: point.xi, eta: point.eta) else {
+                    throw .mesh(.invertedOrDegenerateTriangle(index: e, signedArea: 0))
+                }
+                let base = (e * quadrature.count + q) * Self.geometryStride
+                for k in 0..<12 { geometry[base + k] = map.gradients[k] }
+                let m = ReferenceTriangle.linearValues(point.xi, point.eta)
+                for k in 0..<3 { geometry[base + 12 + k] = m[k] }
+                let dV = point.weight * map.determinant
+                geometry[base + 15] = dV
+                elementAreas[e] += dV
+                for a in 0..<6 { nodalVolumes[Int(elementNodes[6 * e + a])] += values[a] * dV }
+            }
+        }
+
+        // Orient lumen segments so that the wall lies on their left (outward normal = right-hand normal).
+        var directed = Set<SIMD2<Int32>>()
+        for t in mesh.triangles {
+            directed.insert(SIMD2(t.x, t.y)); directed.insert(SIMD2(t.y, t.z)); directed.insert(SIMD2(t.z, t.x))
+        }
+        var lumen: [SIMD3<Int32>] = []
+        var length = 0.0
+        for (s, segment) in mesh.boundarySegments.enumerated() where segment.tag == .lumen {
+            let n = nodes.segmentNodes[s]
+            lumen.append(directed.contains(SIMD2(n.x, n.y)) ? n : SIMD3(n.y, n.x, n.z))
+            length += mesh.points[Int(segment.start)].distance(to: mesh.points[Int(segment.end)])
+        }
+        guard !lumen.isEmpty else { throw .mesh(.invalidGeometry("the mesh has no lumen border to carry the pressure")) }
+        lumenSegments = lumen
+        lumenLength = length
+
+        // Rigid-body constraints: vertex A on the lumen, vertex B the lumen vertex farthest from A;
+        // fix u_A and the component of u_B most nearly perpendicular to AB. Any self-equilibrated
+        // load leaves zero reactions at these three dofs.
+        let lumenVertices = Array(Set(lumen.flatMap { [Int($0.x), Int($0.y)] })).sorted()
+        let a = lumenVertices.max { lhs, rhs in
+            let p = mesh.points[lhs], q = mesh.points[rhs]
+            return (p.x, -p.y) < (q.x, -q.y)  // rightmost, then lowest
+        }!
+        let pa = mesh.points[a]
+        let b = lumenVertices.max { mesh.points[$0].distance(to: pa) < mesh.points[$1].distance(to: pa) }!
+        let ab = mesh.points[b] - pa
+        guard ab.length > 0 else { throw .mesh(.invalidGeometry("the lumen border has a single vertex")) }
+        constrainedDofs = [2 * a, 2 * a + 1, 2 * b + (abs(ab.x) >= abs(ab.y) ? 1 : 0)]
+        var equation = [Int32](repeating: 0, count: dofCount)
+        for d in constrainedDofs { equation[d] = -1 }
+        var next: Int32 = 0
+        for d in 0..<dofCount where equation[d] == 0 {
+            equation[d] = next
+            next += 1
+        }
+        self.equation = equation
+        equationCount = Int(next)
+
+        // Sparsity of the reduced system from element couplings (u-u, u-p, p-u; the p-p block is zero
+        // but kept on the diagonal so that the pattern is structurally symmetric and nonsingular).
+        var columns = [[Int]](repeating: [], count: equationCount)
+        var localDofs = [Int](repeating: 0, count: 15)
+        for e in 0..<elementCount {
+            Self.localDofs(element: e, elementNodes: elementNodes, nodeCount: nodeCount, into: &localDofs)
+            for c in localDofs where equation[c] >= 0 {
+                for r in localDofs where equation[r] >= 0 {
+                    columns[Int(equation[c])].append(Int(equation[r]))
+                }
+            }
+        }
+        for v in 0..<vertexCount {
+            let eq = Int(equation[2 * nodeCount + v])
+            columns[eq].append(eq)
+        }
+        do {
+            pattern = try SparsityPattern(dimension: equationCount, columns: columns)
+        } catch {
+            throw .linearSolver(error)
+        }
+        elementScatter = [Int32](repeating: -1, count: elementCount * 225)
+        for e in 0..<elementCount {
+            Self.localDofs(element: e, elementNodes: elementNodes, nodeCount: nodeCount, into: &localDofs)
+            for r in 0..<15 where equation[localDofs[r]] >= 0 {
+                for c in 0..<15 where equation[localDofs[c]] >= 0 {
+                    let position = pattern.position(row: Int(equation[localDofs[r]]), column: Int(equation[localDofs[c]]))!
+                    elementScatter[e * 225 + 15 * r + c] = Int32(position)
+                }
+            }
+        }
+        segmentScatter = [Int32](repeating: -1, count: lumen.count * 36)
+        for (s, n) in lumen.enumerated() {
+            let dofs = [n.x, n.y, n.z].flatMap { [2 * Int($0), 2 * Int($0) + 1] }
+            for r in 0..<6 where equation[dofs[r]] >= 0 {
+                for c in 0..<6 where equation[dofs[c]] >= 0 {
+                    segmentScatter[s * 36 + 6 * r + c] = Int32(pattern.position(row: Int(equation[dofs[r]]), column: Int(equation[dofs[c]]))!)
+                }
+            }
+        }
+    }
+
+    /// Local dof order of an element: (u_x, u_y) of its six nodes, then the pressure at its three vertices.
+    static func localDofs(element e: Int, elementNodes: [Int32], nodeCount: Int, into dofs: inout [Int]) {
+        for a in 0..<6 {
+            let node = Int(elementNodes[6 * e + a])
+            dofs[2 * a] = 2 * node
+            dofs[2 * a + 1] = 2 * node + 1
+        }
+        for v in 0..<3 { dofs[12 + v] = 2 * nodeCount + Int(elementNodes[6 * e + v]) }
+    }
+
+    /// Gradients dN/dX (12 values) and det(dX/dxi) of the isoparametric map at (xi, eta); nil if det <= 0.
+    static func inverseMap(nodes: QuadraticNodes, element e: Int, elementNodes: [Int32], xi: Double, eta: Double)
+        -> (gradients: [Double], determinant: Double)?
+    {
+        let g = ReferenceTriangle.quadraticGradients(xi, eta)
+        var j11 = 0.0, j12 = 0.0, j21 = 0.0, j22 = 0.0  // J_iK = dX_i/dxi_K
+        for a in 0..<6 {
+            let X = nodes.positions[Int(elementNodes[6 * e + a])]
+            j11 += X.x * g[2 * a]; j12 += X.x * g[2 * a + 1]
+            j21 += X.y * g[2 * a]; j22 += X.y * g[2 * a + 1]
+        }
+        let det = j11 * j22 - j12 * j21
+        guard det > 0 else { return nil }
+        // dN/dX_J = dN/dxi_K (J^-1)_KJ
+        let i11 = j22 / det, i12 = -j12 / det, i21 = -j21 / det, i22 = j11 / det
+        var out = [Double](repeating: 0, count: 12)
+        for a in 0..<6 {
+            out[2 * a] = g[2 * a] * i11 + g[2 * a + 1] * i21
+            out[2 * a + 1] = g[2 * a] * i12 + g[2 * a + 1] * i22
+        }
+        return (out, det)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// Exact finite-strain solution of a pressurised thick-walled ring of incompressible material in
+/// plane strain (reference radii R_i < R_o, internal pressure P, outer pressure 0).
+///
+/// Incompressibility fixes the deformation up to one constant: r^2 = R^2 + c. Stretches are
+/// lambda_r = R / r, lambda_theta = r / R = lambda, lambda_z = 1, so I1 = lambda^2 + lambda^-2 + 1
+/// and sigma_theta - sigma_r = 2 W'(I1) (lambda^2 - lambda^-2). Radial equilibrium
+/// d sigma_r / dr = (sigma_theta - sigma_r) / r with sigma_r(r_i) = -P and sigma_r(r_o) = 0 gives
+///
+///     P = int_{r_i}^{r_o} 2 W'(I1) (lambda^2 - lambda^-2) dr / r,
+///
+/// which is solved for c by bisection; the integrals are evaluated in the reference radius
+/// (dr / r = R dR / r^2) with composite Gauss-Legendre quadrature to round-off.
+public struct ThickWalledRingSolution: Sendable {
+    /// Wall material.
+    public let material: MooneyRivlinMaterial
+    /// Reference inner radius R_i (mm).
+    public let innerRadius: Double
+    /// Reference outer radius R_o (mm).
+    public let outerRadius: Double
+    /// Internal pressure P (kPa).
+    public let pressureKPa: Double
+    /// The constant c = r^2 - R^2 (mm^2).
+    public let c: Double
+
+    /// Solves for c.
+    public init(material: MooneyRivlinMaterial, innerRadius: Double, outerRadius: Double, pressureKPa: Double) throws(FEMError) {
+        try material.validate()
+        guard innerRadius > 0, outerRadius > innerRadius, outerRadius.isFinite else {
+            throw .invalidParameter("ring needs 0 < inner radius < outer radius (got \(innerRadius), \(outerRadius) mm)")
+        }
+        guard pressureKPa >= 0, pressureKPa.isFinite else { throw .invalidParameter("pressure must be >= 0, got \(pressureKPa) kPa") }
+        self.material = material
+        self.innerRadius = innerRadius
+        self.outerRadius = outerRadius
+        self.pressureKPa = pressureKPa
+        // P(c) increases with c; bracket then bisect to the last bit.
+        func load(_ c: Double) -> Double {
+            Self.stressDifferenceIntegral(material: material, from: innerRadius, to: outerRadius, c: c)
+        }
+        var lo = 0.0, hi = innerRadius * innerRadius
+        var guardCount = 0
+        while load(hi) < pressureKPa {
+            hi *= 2
+            guardCount += 1
+            if guardCount > 60 { throw .invalidParameter("no equilibrium found for \(pressureKPa) kPa") }
+        }
+        for _ in 0..<200 {
+            let mid = 0.5 * (lo + hi)
+            if mid == lo || mid == hi { break }
+            if load(mid) < pressureKPa { lo = mid } else { hi = mid }
+        }
+        c = 0.5 * (lo + hi)
+    }
+
+    /// Deformed radius r = sqrt(R^2 + c) of the material at reference radius R (mm).
+    public func deformedRadius(ofReferenceRadius R: Double) -> Double { (R * R + c).squareRoot() }
+
+    /// Deformed inner radius r_i (mm).
+    public var innerDeformedRadius: Double { deformedRadius(ofReferenceRadius: innerRadius) }
+    /// Deformed outer radius r_o (mm).
+    public var outerDeformedRadius: Double { deformedRadius(ofReferenceRadius: outerRadius) }
+
+    /// Radial Cauchy stress at the material of reference radius R: -P + int_{R_i}^{R} (kPa).
+    public func radialStress(atReferenceRadius R: Double) -> Double {
+        -pressureKPa + Self.stressDifferenceIntegral(material: material, from: innerRadius, to: R, c: c)
+    }
+
+    /// Hoop Cauchy stress at the material of reference radius R (kPa).
+    public func hoopStress(atReferenceRadius R: Double) -> Double {
+        radialStress(atReferenceRadius: R) + Self.stressDifference(material: material, R: R, c: c)
+    }
+
+    /// Hoop stress at the inner wall (kPa).
+    public var innerHoopStress: Double { hoopStress(atReferenceRadius: innerRadius) }
+
+    /// sigma_theta - sigma_r = 2 W'(I1) (lambda^2 - lambda^-2) at reference radius R.
+    static func stressDifference(material: MooneyRivlinMaterial, R: Double, c: Double) -> Double {
+        let l2 = (R * R + c) / (R * R)
+        return 2 * material.energyDerivative(firstInvariant: l2 + 1 / l2 + 1) * (l2 - 1 / l2)
+    }
+
+    /// int_{R_a}^{R_b} (sigma_theta - sigma_r) R dR / r^2.
+    static func stressDifferenceIntegral(material: MooneyRivlinMaterial, from a: Double, to b: Double, c: Double) -> Double {
+        guard b > a else { return 0 }
+        let panels = 32
+        let h = (b - a) / Double(panels)
+        var sum = 0.0
+        for k in 0..<panels {
+            let mid = a + (Double(k) + 0.5) * h
+            for (x, w) in gaussLegendre8 {
+                let R = mid + 0.5 * h * x
+                sum += 0.5 * h * w * stressDifference(material: material, R: R, c: c) * R / (R * R + c)
+            }
+        }
+        return sum
+    }
+
+    /// 8-point Gauss-Legendre nodes and weights on [-1, 1].
+    static let gaussLegendre8: [(Double, Double)] = {
+        let half: [(Double, Double)] = [
+            (0.1834346424956498, 0.3626837833783620), (0.5255324099163290, 0.3137066458778873),
+            (0.7966664774136267, 0.2223810344533745), (0.9602898564975363, 0.1012285362903763),
+        ]
+        return half.flatMap { [($0.0, $0.1), (-$0.0, $0.1)] }
+    }()
+}

@@ -1,0 +1,291 @@
+import Foundation
+import Meshing
+import Sparse
+
+/// Options of the finite-element solve. Codable so that they can be stored next to results.
+public struct SolverOptions: Sendable, Codable, Equatable {
+    /// Wall material (default: vessel wall, c1 = 36.8 kPa, D1 = 14.4 kPa, D2 = 2).
+    public var material: MooneyRivlinMaterial = .vesselWall
+    /// Newton stops when |R_u| <= tol * p_l * L_lumen and |R_p| <= tol * A_wall (default 1e-10).
+    public var residualTolerance: Double = 1e-10
+    /// Newton iterations per load step before the step counts as failed (default 25).
+    public var maximumIterations: Int = 25
+    /// Load-step halvings allowed over the whole solve before giving up (default 8).
+    public var maximumCutbacks: Int = 8
+    /// Start each step from the linear extrapolation of the last two converged states (default true).
+    public var extrapolatesPredictor: Bool = true
+    /// Measure the symmetry of the last tangent and report it (default false; costs a pass over the matrix).
+    public var checksSymmetry: Bool = false
+
+    /// The defaults.
+    public init() {}
+
+    /// Checks ranges: tolerance in (0, 1e-3], at least one iteration, cutbacks >= 0, a valid material.
+    public func validate() throws(FEMError) {
+        try material.validate()
+        guard residualTolerance > 0, residualTolerance <= 1e-3 else {
+            throw .invalidParameter("residual tolerance must be in (0, 1e-3], got \(residualTolerance)")
+        }
+        guard maximumIterations >= 1 else { throw .invalidParameter("need at least one Newton iteration") }
+        guard maximumCutbacks >= 0 else { throw .invalidParameter("cutbacks must be >= 0") }
+    }
+}
+
+/// The result of a solve: the state and stresses at every output point of the schedule.
+public struct WallSolution: Sendable {
+    /// Equilibrium at one output time.
+    public struct Snapshot: Sendable {
+        /// Cycle time (s).
+        public var time: Double
+        /// Lumen pressure (kPa).
+        public var pressureKPa: Double
+        /// Displacements (mean translation removed) and pressures.
+        public var state: MixedState
+        /// Area-averaged Cauchy stress at every P2 node (kPa).
+        public var nodalStress: [CauchyStress]
+    }
+
+    /// Snapshots in time order; the one with the highest pressure is the systolic state.
+    public var snapshots: [Snapshot]
+    /// Newton history, solver choice, reactions and timings.
+    public var report: SolveReport
+    /// The P2 nodes the fields live on.
+    public var nodes: QuadraticNodes
+
+    /// The snapshot at peak pressure (systole).
+    public var systole: Snapshot { snapshots.max { $0.pressureKPa < $1.pressureKPa }! }
+
+    /// Deformed node positions of a snapshot, x = X + u (mm).
+    public func deformedPositions(_ snapshot: Snapshot) -> [Point] {
+        nodes.positions.enumerated().map { n, X in
+            X + Point(snapshot.state.displacement[2 * n], snapshot.state.displacement[2 * n + 1])
+        }
+    }
+}
+
+/// Plane-strain, incompressible, hyperelastic solver for a vessel wall under a follower lumen pressure.
+///
+/// Taylor-Hood P2/P1 mixed elements; Newton's method per load step with a consistent tangent
+/// (follower term included), linear extrapolation as predictor and automatic halving of a step
+/// that fails. The tangent is symmetric indefinite, so each Newton system is factorized by
+/// UMFPACK (LU with the symmetric ordering strategy), symbolic analysis once per mesh.
+/// Not thread-safe: use one solver per thread.
+public final class WallSolver {
+    /// The mesh in the reference (image) configuration.
+    public let mesh: TriangleMesh
+    /// Solver options.
+    public let options: SolverOptions
+    let discretization: MixedDiscretization
+    let factorization: LUFactorization
+
+    /// Sets up dofs, geometry, sparsity and the symbolic factorization for `mesh`.
+    public init(mesh: TriangleMesh, options: SolverOptions = SolverOptions()) throws(FEMError) {
+        try options.validate()
+        self.mesh = mesh
+        self.options = options
+        discretization = try MixedDiscretization(mesh: mesh)
+        do {
+            factorization = try LUFactorization(pattern: discretization.pattern, strategy: .symmetric, ordering: .metis)
+            // Newton corrects any error of the step itself, so UMFPACK's refinement steps are wasted work.
+            factorization.iterativeRefinementSteps = 0
+        } catch {
+            throw .linearSolver(error)
+        }
+    }
+
+    /// Total degrees of freedom, 2 per P2 node plus 1 per vertex.
+    public var degreesOfFreedom: Int { discretization.dofCount }
+    /// The P2 node set of the displacement field.
+    public var nodes: QuadraticNodes { discretization.nodes }
+
+    /// Solves for equilibrium at every point of `schedule`, starting from the unloaded reference.
+    public func solve(_ schedule: LoadSchedule) throws(FEMError) -> WallSolution {
+        let start = ContinuousClock.now
+        let d = discretization
+        var report = SolveReport()
+        report.linearSolver = "UMFPACK LU (symmetric strategy): the mixed u/p tangent is symmetric indefinite, so Cholesky does not apply"
+        report.degreesOfFreedom = d.dofCount
+        report.equations = d.equationCount
+        report.matrixNonzeros = d.pattern.nonzeroCount
+        guard !schedule.points.isEmpty else { throw .invalidParameter("empty load schedule") }
+        for point in schedule.points where !(point.pressureKPa.isFinite && point.pressureKPa >= 0) {
+            throw .invalidParameter("lumen pressure must be finite and >= 0, got \(point.pressureKPa) kPa")
+        }
+
+        // The image is stress free: sigma = 2 W'(3) I - p I = 0 at F = I needs p = 2 W'(3).
+        var current = MixedState(nodeCount: d.nodeCount, vertexCount: d.vertexCount)
+        let stressFreePressure = 2 * options.material.energyDerivative(firstInvariant: 3)
+        current.pressure = [Double](repeating: stressFreePressure, count: d.vertexCount)
+        var currentLoad = 0.0, currentTime = schedule.points[0].time
+        var previous: (state: MixedState, load: Double)?
+        var snapshots: [WallSolution.Snapshot] = []
+        var pending = Array(schedule.points.reversed())
+        var residual = [Double](repeating: 0, count: d.dofCount)
+        var values = [Double](repeating: 0, count: d.pattern.nonzeroCount)
+
+        while let target = pending.popLast() {
+            var state = current
+            if options.extrapolatesPredictor, let previous, currentLoad != previous.load {
+                let s = (target.pressureKPa - currentLoad) / (currentLoad - previous.load)
+                for k in state.displacement.indices {
+                    state.displacement[k] += s * (current.displacement[k] - previous.state.displacement[k])
+                }
+                for k in state.pressure.indices { state.pressure[k] += s * (current.pressure[k] - previous.state.pressure[k]) }
+            }
+            var step = LoadStepReport(time: target.time, pressureKPa: target.pressureKPa, converged: false, iterations: [])
+            newton(state: &state, load: target.pressureKPa, step: &step, report: &report, residual: &residual, values: &values)
+            report.steps.append(step)
+            if step.converged {
+                previous = (current, currentLoad)
+                current = state
+                currentLoad = target.pressureKPa
+                currentTime = target.time
+                report.reactions = d.constrainedDofs.map { residual[$0] }
+                if target.isOutput {
+                    snapshots.append(snapshot(of: current, time: target.time, load: target.pressureKPa))
+                }
+            } else {
+                guard report.cutbacks < options.maximumCutbacks else {
+                    report.totalSeconds = (ContinuousClock.now - start).seconds
+                    throw .notConverged(pressureKPa: target.pressureKPa, report: report)
+                }
+                report.cutbacks += 1
+                pending.append(target)
+                pending.append(LoadSchedule.Point(
+                    time: 0.5 * (currentTime + target.time), pressureKPa: 0.5 * (currentLoad + target.pressureKPa), isOutput: false))
+            }
+        }
+        if options.checksSymmetry { report.tangentAsymmetry = asymmetry(of: values) }
+        report.totalSeconds = (ContinuousClock.now - start).seconds
+        return WallSolution(snapshots: snapshots, report: report, nodes: d.nodes)
+    }
+
+    /// Newton's method for one load step; on return `step.converged` tells whether `state` is in equilibrium.
+    private func newton(
+        state: inout MixedState, load: Double, step: inout LoadStepReport, report: inout SolveReport,
+        residual: inout [Double], values: inout [Double]
+    ) {
+        let d = discretization
+        let forceScale = max(load, 1) * d.lumenLength
+        let volumeScale = d.elementAreas.reduce(0, +)
+        let pressureOffset = 2 * d.nodeCount
+        var rhs = [Double](repeating: 0, count: d.equationCount)
+        var increment = [Double](repeating: 0, count: d.equationCount)
+        var first: (u: Double, p: Double) = (1, 1)
+        for iteration in 0...options.maximumIterations {
+            let t0 = ContinuousClock.now
+            do {
+                try values.withUnsafeMutableBufferPointer { buffer throws(FEMError) in
+                    try d.assemble(state: state, material: options.material, lumenPressure: load, residual: &residual, values: buffer.baseAddress)
+                }
+            } catch {
+                step.failure = "\(error)"
+                return
+            }
+            report.assemblySeconds += (ContinuousClock.now - t0).seconds
+            var ru = 0.0, rp = 0.0
+            for dof in 0..<d.dofCount where d.equation[dof] >= 0 {
+                let r = residual[dof]
+                if dof < pressureOffset { ru += r * r } else { rp += r * r }
+                rhs[Int(d.equation[dof])] = -r
+            }
+            ru = ru.squareRoot()
+            rp = rp.squareRoot()
+            if iteration == 0 { first = (ru > 0 ? ru : 1, rp > 0 ? rp : 1) }
+            step.iterations.append(NewtonIteration(
+                iteration: iteration, displacementResidual: ru, pressureResidual: rp,
+                relativeDisplacementResidual: ru / first.u, relativePressureResidual: rp / first.p))
+            guard ru.isFinite, rp.isFinite else {
+                step.failure = "residual is not finite at iteration \(iteration)"
+                return
+            }
+            if ru <= options.residualTolerance * forceScale, rp <= options.residualTolerance * volumeScale {
+                step.converged = true
+                return
+            }
+            if iteration == options.maximumIterations {
+                step.failure = "no convergence in \(options.maximumIterations) iterations (|R_u| / |R_u,0| = \(ru / first.u))"
+                return
+            }
+            do {
+                let t1 = ContinuousClock.now
+                try factorization.factorize(values)
+                let t2 = ContinuousClock.now
+                try factorization.solve(rhs, into: &increment)
+                report.factorizationSeconds += (t2 - t1).seconds
+                report.solveSeconds += (ContinuousClock.now - t2).seconds
+            } catch {
+                step.failure = "linear solve failed: \(error)"
+                return
+            }
+            var du = 0.0, dp = 0.0
+            for dof in 0..<d.dofCount where d.equation[dof] >= 0 {
+                let delta = increment[Int(d.equation[dof])]
+                if dof < pressureOffset {
+                    state.displacement[dof] += delta
+                    du += delta * delta
+                } else {
+                    state.pressure[dof - pressureOffset] += delta
+                    dp += delta * delta
+                }
+            }
+            step.iterations[iteration].displacementIncrement = du.squareRoot()
+            step.iterations[iteration].pressureIncrement = dp.squareRoot()
+        }
+    }
+
+    /// A snapshot of `state` with the mean translation (int u dV / A) removed and nodal stresses recovered.
+    private func snapshot(of state: MixedState, time: Double, load: Double) -> WallSolution.Snapshot {
+        let d = discretization
+        var shifted = state
+        var mean = (x: 0.0, y: 0.0), volume = 0.0
+        for n in 0..<d.nodeCount {
+            mean.x += d.nodalVolumes[n] * state.displacement[2 * n]
+            mean.y += d.nodalVolumes[n] * state.displacement[2 * n + 1]
+            volume += d.nodalVolumes[n]
+        }
+        for n in 0..<d.nodeCount {
+            shifted.displacement[2 * n] -= mean.x / volume
+            shifted.displacement[2 * n + 1] -= mean.y / volume
+        }
+        return WallSolution.Snapshot(
+            time: time, pressureKPa: load, state: shifted,
+            nodalStress: d.nodalStress(state: state, material: options.material))
+    }
+
+    /// max |K_ij - K_ji| / max |K_ij| over the pattern.
+    private func asymmetry(of values: [Double]) -> Double {
+        let pattern = discretization.pattern
+        var worst = 0.0, largest = 0.0
+        for column in 0..<pattern.dimension {
+            for k in Int(pattern.columnStarts[column])..<Int(pattern.columnStarts[column + 1]) {
+                let row = Int(pattern.rowIndices[k])
+                largest = max(largest, abs(values[k]))
+                if let transposed = pattern.position(row: column, column: row) {
+                    worst = max(worst, abs(values[k] - values[transposed]))
+                } else {
+                    worst = max(worst, abs(values[k]))
+                }
+            }
+        }
+        return largest > 0 ? worst / largest : 0
+    }
+
+    /// Cauchy stress at every quadrature point of `state` (6 per element, element-major), kPa.
+    public func quadraturePointStress(of state: MixedState) -> [CauchyStress] {
+        discretization.quadratureStress(state: state, material: options.material)
+    }
+
+    /// Area-averaged nodal Cauchy stress of `state` at every P2 node, kPa.
+    public func nodalStress(of state: MixedState) -> [CauchyStress] {
+        discretization.nodalStress(state: state, material: options.material)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}

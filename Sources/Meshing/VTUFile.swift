@@ -1,0 +1,105 @@
+import Foundation
+
+/// Writing VTK XML unstructured grids (.vtu, ASCII) that ParaView opens.
+///
+/// The grid is the six-node quadratic triangulation of a mesh (VTK cell type 22,
+/// VTK_QUADRATIC_TRIANGLE), so curved borders and P2 fields are shown as computed.
+public struct VTUFile: Sendable {
+    /// A named array of values at the nodes or cells.
+    public struct Field: Sendable {
+        /// Array name as shown in ParaView.
+        public var name: String
+        /// Components per entry (1 scalar, 3 vector, 9 tensor).
+        public var components: Int
+        /// `components` values per node (or cell), entry-major.
+        public var values: [Double]
+
+        /// Creates a field; `values.count` must be a multiple of `components`.
+        public init(name: String, components: Int, values: [Double]) {
+            self.name = name
+            self.components = components
+            self.values = values
+        }
+
+        /// A scalar field.
+        public static func scalar(_ name: String, _ values: [Double]) -> Field {
+            Field(name: name, components: 1, values: values)
+        }
+
+        /// A planar vector field padded with a zero third component, as ParaView expects.
+        public static func vector(_ name: String, _ values: [Point]) -> Field {
+            Field(name: name, components: 3, values: values.flatMap { [$0.x, $0.y, 0] })
+        }
+    }
+
+    /// The P2 node set to write.
+    public var nodes: QuadraticNodes
+    /// Node fields, one entry per node of `nodes`.
+    public var pointFields: [Field] = []
+    /// Cell fields, one entry per triangle.
+    public var cellFields: [Field] = []
+
+    /// Creates a writer for the quadratic triangulation of `mesh`.
+    public init(mesh: TriangleMesh) {
+        nodes = QuadraticNodes(mesh: mesh)
+    }
+
+    /// Creates a writer for an existing P2 node set.
+    public init(nodes: QuadraticNodes) {
+        self.nodes = nodes
+    }
+
+    /// The XML text.
+    public func render() -> String {
+        let cellCount = nodes.triangleNodes.count
+        var out = "<?xml version=\"1.0\"?>\n"
+        out += "<VTKFile type=\"UnstructuredGrid\" version=\"0.1\" byte_order=\"LittleEndian\">\n<UnstructuredGrid>\n"
+        out += "<Piece NumberOfPoints=\"\(nodes.count)\" NumberOfCells=\"\(cellCount)\">\n"
+        out += "<Points>\n<DataArray type=\"Float64\" NumberOfComponents=\"3\" format=\"ascii\">\n"
+        for p in nodes.positions { out += "\(p.x) \(p.y) 0\n" }
+        out += "</DataArray>\n</Points>\n<Cells>\n<DataArray type=\"Int32\" Name=\"connectivity\" format=\"ascii\">\n"
+        for t in nodes.triangleNodes { out += t.map(String.init).joined(separator: " ") + "\n" }
+        out += "</DataArray>\n<DataArray type=\"Int32\" Name=\"offsets\" format=\"ascii\">\n"
+        out += (0..<cellCount).map { String(6 * ($0 + 1)) }.joined(separator: " ") + "\n"
+        out += "</DataArray>\n<DataArray type=\"UInt8\" Name=\"types\" format=\"ascii\">\n"
+        out += Array(repeating: "22", count: cellCount).joined(separator: " ") + "\n"
+        out += "</DataArray>\n</Cells>\n"
+        out += Self.section("PointData", pointFields)
+        out += Self.section("CellData", cellFields)
+        out += "</Piece>\n</UnstructuredGrid>\n</VTKFile>\n"
+        return out
+    }
+
+    /// Writes the file to `path`.
+    public func write(to path: String) throws(MeshError) {
+        for f in pointFields where f.values.count != f.components * nodes.count {
+            throw .cannotWrite(path: path, reason: "point field '\(f.name)' has \(f.values.count) values for \(nodes.count) nodes x \(f.components)")
+        }
+        for f in cellFields where f.values.count != f.components * nodes.triangleNodes.count {
+            throw .cannotWrite(path: path, reason: "cell field '\(f.name)' has \(f.values.count) values for \(nodes.triangleNodes.count) cells x \(f.components)")
+        }
+        do {
+            try render().write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw .cannotWrite(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    private static func section(_ tag: String, _ fields: [Field]) -> String {
+        guard !fields.isEmpty else { return "" }
+        var out = "<\(tag)>\n"
+        for f in fields {
+            out += "<DataArray type=\"Float64\" Name=\"\(f.name)\" NumberOfComponents=\"\(f.components)\" format=\"ascii\">\n"
+            var row: [String] = []
+            for (k, v) in f.values.enumerated() {
+                row.append(v.isFinite ? "\(v)" : "0")
+                if (k + 1) % f.components == 0 {
+                    out += row.joined(separator: " ") + "\n"
+                    row.removeAll(keepingCapacity: true)
+                }
+            }
+            out += "</DataArray>\n"
+        }
+        return out + "</\(tag)>\n"
+    }
+}

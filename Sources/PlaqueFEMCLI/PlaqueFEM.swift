@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Sparse
+
+/// The `plaquefem` command: finite-element labeling of vessel-wall masks and its verification.
+@main
+struct PlaqueFEMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plaquefem",
+        abstract: "Structural stress of coronary vessel walls by incompressible hyperelastic finite elements.",
+        version: PlaqueFEMVersion.string,
+        subcommands: [Verify.self]
+    )
+
+    /// Runs the command with BLAS (and CHOLMOD's OpenMP) on one thread unless PLAQUEFEM_BLAS_THREADS says otherwise:
+    /// on this 2-core class of machine a second thread brings nothing for 2D factorizations.
+    static func main() {
+        let threads = ProcessInfo.processInfo.environment["PLAQUEFEM_BLAS_THREADS"].flatMap(Int.init) ?? 1
+        BLASThreads.set(threads)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// The software version recorded with every result.
+enum PlaqueFEMVersion {
+    static let string = "0.1.0"
+}
