@@ -1,1 +1,81 @@
-print("placeholder")
+// Benchmarks of PlaqueFEM (not tests): prints medians over repeated runs.
+//
+//   swift run -c release plaquefem-bench [ring] [--runs N] [--threads T]
+//
+// ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
+// at several resolutions, with dofs, hoop-stress error and the time split.
+import FEM
+import Foundation
+import Meshing
+import Sparse
+
+struct Arguments {
+    var suites: [String] = []
+    var runs = 7
+    var threads = 1
+
+    init(_ arguments: [String]) {
+        var k = 0
+        while k < arguments.count {
+            switch arguments[k] {
+            case "--runs": k += 1; runs = max(1, Int(arguments[k]) ?? runs)
+            case "--threads": k += 1; threads = max(1, Int(arguments[k]) ?? threads)
+            default: suites.append(arguments[k])
+            }
+            k += 1
+        }
+        if suites.isEmpty { suites = ["ring"] }
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
+}
+
+func seconds(_ d: Duration) -> Double {
+    let (s, atto) = d.components
+    return Double(s) + Double(atto) * 1e-18
+}
+
+func ringBenchmark(runs: Int) throws {
+    print("Ring R_i = 1 mm, R_o = 2 mm: mesh + setup + Newton along the default waveform to systole (120 mmHg,")
+    print("initial ramp then 2 time steps) + nodal stress recovery; \(runs) runs per size, medians. Errors as in `verify ring`:")
+    print("inner = hoop stress averaged over the lumen nodes, node = worst lumen node, L2 = over the wall.")
+    print("mesh size mm  dofs    inner err  node err   L2 err     Newton    setup ms  solve ms  factor ms  assembly ms  total ms  min..max ms")
+    let schedule = try LoadSchedule.toSystole(.physiological, steps: 2)
+    for h in [0.5, 0.25, 0.125, 0.1, 0.08334, 0.0625] {
+        let check = try RingVerification(meshSize: h).run()
+        var setup: [Double] = [], solve: [Double] = [], factor: [Double] = [], assembly: [Double] = [], total: [Double] = []
+        for _ in 0..<runs {
+            let t0 = ContinuousClock.now
+            let mesh = try AnnulusMeshGenerator.ring(innerRadius: 1, outerRadius: 2).mesh(meshSize: h)
+            let solver = try WallSolver(mesh: mesh)
+            let t1 = ContinuousClock.now
+            let solution = try solver.solve(schedule)
+            let t2 = ContinuousClock.now
+            setup.append(seconds(t1 - t0))
+            solve.append(seconds(t2 - t1))
+            total.append(seconds(t2 - t0))
+            factor.append(solution.report.factorizationSeconds)
+            assembly.append(solution.report.assemblySeconds)
+        }
+        let iterations = check.report.iterationsPerStep.map(String.init).joined(separator: "+")
+        print(String(format: "%-13.4f %-7d %-10.2e %-10.2e %-10.2e %-9@ %-9.1f %-9.1f %-10.1f %-12.1f %-9.1f %.1f..%.1f",
+                     h, check.degreesOfFreedom, check.hoopStressRelativeError, check.hoopStressMaximumNodeError,
+                     check.hoopStressL2RelativeError, iterations as NSString,
+                     1000 * median(setup), 1000 * median(solve), 1000 * median(factor), 1000 * median(assembly),
+                     1000 * median(total), 1000 * total.min()!, 1000 * total.max()!))
+    }
+}
+
+let arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
+BLASThreads.set(arguments.threads)
+for suite in arguments.suites {
+    switch suite {
+    case "ring": try ringBenchmark(runs: arguments.runs)
+    default:
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring\n".data(using: .utf8)!)
+        exit(2)
+    }
+}
