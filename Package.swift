@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CSuiteSparse", path: "Sources/CSuiteSparse"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(name: "CHDF5", path: "Sources/CHDF5", linkerSettings: [.linkedLibrary("hdf5_serial")]),
 
         .target(name: "Sparse", dependencies: ["CSuiteSparse", "COpenBLAS"]),
@@ -26,9 +27,9 @@ let package = Package(
         .target(name: "FEM", dependencies: ["Sparse", "Meshing"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
-            dependencies: ["FEM", "Meshing", "Sparse", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["FEM", "Meshing", "Sparse", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "PlaqueFEMBenchmarks", dependencies: ["FEM", "Meshing", "Sparse"]),
+        .executableTarget(name: "PlaqueFEMBenchmarks", dependencies: ["FEM", "Meshing", "Sparse", "CMalloc"]),
 
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "MeshingTests", dependencies: ["Meshing"]),

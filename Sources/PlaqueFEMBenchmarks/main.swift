@@ -4,6 +4,7 @@
 //
 // ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
+import CMalloc
 import FEM
 import Foundation
 import Meshing
@@ -71,6 +72,9 @@ func ringBenchmark(runs: Int) throws {
 
 let arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
 BLASThreads.set(arguments.threads)
+// As in the plaquefem executable: keep factorization work arrays on the heap between Newton iterations.
+_ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
+_ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
 for suite in arguments.suites {
     switch suite {
     case "ring": try ringBenchmark(runs: arguments.runs)

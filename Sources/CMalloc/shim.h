@@ -1,0 +1,2 @@
+// Thin shim: glibc's malloc tuning (mallopt), used by the executables only.
+#include <malloc.h>
