@@ -50,6 +50,17 @@ final class MixedDiscretization {
         elementCount = mesh.triangles.count
         elementNodes = nodes.triangleNodes.flatMap { $0 }
 
+        // Taylor-Hood P2/P1 is inf-sup stable when every triangle has a vertex inside the domain.
+        var onBorder = [Bool](repeating: false, count: mesh.points.count)
+        for s in mesh.boundarySegments {
+            onBorder[Int(s.start)] = true
+            onBorder[Int(s.end)] = true
+        }
+        if let bad = mesh.triangles.firstIndex(where: { onBorder[Int($0.x)] && onBorder[Int($0.y)] && onBorder[Int($0.z)] }) {
+            throw .mesh(.invalidGeometry(
+                "triangle \(bad) has all three vertices on the border; the P2/P1 pressure needs an interior vertex in every triangle (refine the mesh)"))
+        }
+
         // Reference geometry at quadrature points (isoparametric P2 map).
         let quadrature = ReferenceTriangle.quadraturePoints
         geometry = [Double](repeating: 0, count: elementCount * quadrature.count * Self.geometryStride)

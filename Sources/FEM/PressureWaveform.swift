@@ -41,17 +41,22 @@ public struct PressureWaveform: Sendable, Codable, Equatable {
     }
 
     /// Parses "time,pressure" lines (s, mmHg); blank lines and lines starting with '#' are skipped,
-    /// as is a first line that does not parse as numbers (a header).
+    /// as is a first non-comment line that does not parse as numbers (a header).
     public init(csv text: String) throws(FEMError) {
         var t: [Double] = [], p: [Double] = []
-        for (number, raw) in text.split(whereSeparator: \.isNewline).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+        var headerAllowed = true
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " || $0 == "\t" })
             guard fields.count == 2, let time = Double(fields[0]), let pressure = Double(fields[1]) else {
-                if t.isEmpty, number == 0 { continue }
+                if headerAllowed {
+                    headerAllowed = false
+                    continue
+                }
                 throw .invalidWaveform("line \(number + 1): expected 'time_s,pressure_mmHg', got '\(line)'")
             }
+            headerAllowed = false
             t.append(time)
             p.append(pressure)
         }

@@ -103,7 +103,7 @@ public final class WallSolver {
         let start = ContinuousClock.now
         let d = discretization
         var report = SolveReport()
-        report.linearSolver = "UMFPACK LU (symmetric strategy): the mixed u/p tangent is symmetric indefinite, so Cholesky does not apply"
+        report.linearSolver = "UMFPACK LU, symmetric strategy, METIS ordering: the mixed u/p tangent is symmetric indefinite (zero pressure block), so Cholesky does not apply"
         report.degreesOfFreedom = d.dofCount
         report.equations = d.equationCount
         report.matrixNonzeros = d.pattern.nonzeroCount

@@ -62,8 +62,8 @@ public struct AnnulusMeshGenerator: Sendable {
         guard minimumThickness > 0 else {
             throw .invalidGeometry("the lumen circle must lie strictly inside the outer circle (minimum thickness \(minimumThickness) mm)")
         }
-        guard radialDivisions >= 1, circumferentialDivisions >= 3 else {
-            throw .invalidGeometry("need at least 1 radial and 3 circumferential divisions")
+        guard radialDivisions >= 2, circumferentialDivisions >= 3 else {
+            throw .invalidGeometry("need at least 2 radial and 3 circumferential divisions (every triangle needs an interior vertex)")
         }
         let nr = radialDivisions, nt = circumferentialDivisions
         func angle(_ j: Double) -> Double { 2 * Double.pi * j / Double(nt) }

@@ -32,7 +32,7 @@ struct Verify: ParsableCommand {
         var meshSize: Double = 1.0 / 12
         @Option(help: "Time steps along the waveform from end-diastole to systole.")
         var steps: Int = 2
-        @Option(help: "Also solve on this many successively halved mesh sizes (coarser first) and report the convergence order.")
+        @Option(help: "Refinement study: also solve on mesh sizes 2^k x --mesh-size, k = 1...N, and print the observed convergence order.")
         var refine: Int = 0
         @Option(help: "Write the systolic solution to this VTU file (ParaView).")
         var vtu: String?
@@ -46,6 +46,9 @@ struct Verify: ParsableCommand {
             guard meshSize > 0, meshSize <= (outerRadius - innerRadius) else { throw ValidationError("--mesh-size must be in (0, wall thickness]") }
             guard (1...100).contains(steps) else { throw ValidationError("--steps must be in 1...100") }
             guard (0...4).contains(refine) else { throw ValidationError("--refine must be in 0...4") }
+            guard meshSize * pow(2, Double(refine)) <= outerRadius - innerRadius else {
+                throw ValidationError("the coarsest mesh of the study (--mesh-size x 2^--refine) must not exceed the wall thickness")
+            }
         }
 
         func run() throws {

@@ -164,3 +164,32 @@ import Testing
         #expect(throws: FEMError.self) { try solver.solve(LoadSchedule(points: [])) }
     }
 }
+
+@Suite struct MeshRequirementTests {
+    @Test func trianglesWithoutInteriorVertexAreRejected() throws {
+        // A single layer of triangles: every vertex lies on a border, the P2/P1 pressure is unstable.
+        let inner = (0..<8).map { Point(cos(Double($0) * .pi / 4), sin(Double($0) * .pi / 4)) }
+        let outer = inner.map { 2 * $0 }
+        var triangles: [SIMD3<Int32>] = []
+        var segments: [TriangleMesh.BoundarySegment] = []
+        for j in 0..<8 {
+            let a = Int32(j), b = Int32(8 + j), c = Int32(8 + (j + 1) % 8), d = Int32((j + 1) % 8)
+            triangles += [SIMD3(a, b, c), SIMD3(a, c, d)]
+            segments += [.init(start: d, end: a, tag: .lumen), .init(start: b, end: c, tag: .outer)]
+        }
+        let mesh = try TriangleMesh(points: inner + outer, triangles: triangles, boundarySegments: segments)
+        #expect(throws: FEMError.self) { try WallSolver(mesh: mesh) }
+    }
+
+    @Test func meshWithoutLumenIsRejected() throws {
+        var mesh = try AnnulusMeshGenerator.ring(innerRadius: 1, outerRadius: 2).mesh(meshSize: 0.5)
+        for k in mesh.boundarySegments.indices { mesh.boundarySegments[k].tag = .outer }
+        #expect(throws: FEMError.self) { try WallSolver(mesh: mesh) }
+    }
+
+    @Test func shippedWaveformFileMatchesTheBuiltInDefault() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("data/waveforms/physiological.csv"), encoding: .utf8)
+        #expect(try PressureWaveform(csv: text) == .physiological)
+    }
+}
