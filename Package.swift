@@ -34,6 +34,6 @@ let package = Package(
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "MeshingTests", dependencies: ["Meshing"]),
         .testTarget(name: "FEMTests", dependencies: ["FEM", "Meshing", "Sparse"]),
-        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["FEM"]),
+        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI"]),
     ]
 )

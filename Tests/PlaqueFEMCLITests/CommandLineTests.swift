@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// End-to-end tests: run the built `plaquefem` binary as a user would.
+@Suite struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("plaquefem")
+    }
+
+    static func run(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let error = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+                   error: String(decoding: error, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plaquefem-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func verifyRingPrintsJSONWithTheDocumentedKeys() throws {
+        let run = try Self.run(["verify", "ring", "--mesh-size", "0.25", "--json"])
+        #expect(run.status == 0, "\(run.error)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        for key in ["hoop_stress_inner_kpa", "radial_stress_inner_kpa", "inner_radius_deformed_mm", "hoop_stress_inner_exact_kpa",
+                    "radial_stress_inner_exact_kpa", "inner_radius_deformed_exact_mm", "dofs", "newton_iterations_per_step",
+                    "solve_time_s", "reactions"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        let error = try #require(object["hoop_stress_inner_relative_error"] as? Double)
+        #expect(error < 0.003)
+        #expect(object["dofs"] as? Int == 1640)
+    }
+
+    @Test func verifyRingTableShowsNewtonAndRefinement() throws {
+        let run = try Self.run(["verify", "ring", "--mesh-size", "0.25", "--refine", "1"])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(run.output.contains("Newton convergence"))
+        #expect(run.output.contains("refinement study"))
+        #expect(run.output.contains("reactions at the 3 rigid-body constraints"))
+    }
+
+    @Test func badArgumentsGiveAClearErrorAndNonZeroStatus() throws {
+        let negative = try Self.run(["verify", "ring", "--pressure", "-5"])
+        #expect(negative.status != 0)
+        #expect(negative.error.contains("--pressure"))
+        let radii = try Self.run(["verify", "ring", "--inner-radius", "2", "--outer-radius", "1"])
+        #expect(radii.status != 0)
+        let missing = try Self.run(["solve", "/nonexistent/wall.msh"])
+        #expect(missing.status != 0)
+        #expect(missing.error.contains("cannot read mesh file"))
+    }
+
+    @Test func meshThenSolveWritesAVTUFile() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let mesh = directory.appendingPathComponent("plaque.msh").path
+        let vtu = directory.appendingPathComponent("plaque.vtu").path
+        let made = try Self.run(["mesh", "--lumen-center", "0.4,0", "--inner-radius", "0.8", "--outer-radius", "1.8",
+                                 "--mesh-size", "0.25", "--output", mesh])
+        #expect(made.status == 0, "\(made.error)")
+        let solved = try Self.run(["solve", mesh, "--output", vtu, "--json"])
+        #expect(solved.status == 0, "\(solved.error)")
+        let text = try String(contentsOfFile: vtu, encoding: .utf8)
+        #expect(text.contains("max_principal_stress_kpa") && text.contains("displacement_mm"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(solved.output.utf8)) as? [String: Any])
+        let snapshots = try #require(object["snapshots"] as? [[String: Any]])
+        #expect(snapshots.count == 1)
+        let peak = try #require(snapshots[0]["peak_max_principal_kpa"] as? Double)
+        #expect(peak > 30 && peak < 80)
+    }
+
+    @Test func malformedWaveformIsRejected() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let waveform = directory.appendingPathComponent("bad.csv").path
+        try "0,80\n0.2,120\n0.1,90\n".write(toFile: waveform, atomically: true, encoding: .utf8)
+        let mesh = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("meshes/ring-coarse.msh").path
+        let run = try Self.run(["solve", mesh, "--waveform", waveform])
+        #expect(run.status != 0)
+        #expect(run.error.contains("times must increase"))
+    }
+}
