@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "FEM", targets: ["FEM"]),
         .library(name: "Meshing", targets: ["Meshing"]),
         .library(name: "Sparse", targets: ["Sparse"]),
+        .library(name: "Neural", targets: ["Neural"]),
+        .executable(name: "neural-bench", targets: ["NeuralBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,15 +27,18 @@ let package = Package(
         .target(name: "Sparse", dependencies: ["CSuiteSparse", "COpenBLAS"]),
         .target(name: "Meshing"),
         .target(name: "FEM", dependencies: ["Sparse", "Meshing"]),
+        .target(name: "Neural", dependencies: ["COpenBLAS"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
             dependencies: ["FEM", "Meshing", "Sparse", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "PlaqueFEMBenchmarks", dependencies: ["FEM", "Meshing", "Sparse", "CMalloc"]),
+        .executableTarget(name: "NeuralBenchmarks", dependencies: ["Neural"]),
 
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "MeshingTests", dependencies: ["Meshing"]),
         .testTarget(name: "FEMTests", dependencies: ["FEM", "Meshing", "Sparse"]),
+        .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
         .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI"]),
     ]
 )

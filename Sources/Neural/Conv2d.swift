@@ -1,0 +1,200 @@
+/// A 2-D convolution (PyTorch `nn.Conv2d`, square kernel, stride and zero padding).
+///
+/// Forward: y[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x[n, c, i s - p + u, j s - p + v],
+/// with W of shape [out, in, k, k] ("weight"), b of shape [out] ("bias"), and
+/// H_out = floor((H + 2p - k) / s) + 1. Computed as im2col + GEMM: Y = W X_col over the
+/// whole batch (X_col of shape [in k k, N H_out W_out]).
+/// Backward: dL/dW += dY X_col^T, dL/db += sum dY, dL/dx = col2im(W^T dY).
+public final class Conv2d<Scalar: NeuralScalar>: Layer {
+    /// Input channels.
+    public let inputChannels: Int
+    /// Output channels.
+    public let outputChannels: Int
+    /// Kernel height and width.
+    public let kernelSize: Int
+    /// Stride in both directions.
+    public let stride: Int
+    /// Zero padding on every side.
+    public let padding: Int
+    /// Weight of shape [out, in, k, k].
+    public let weight: Parameter<Scalar>
+    /// Bias of shape [out], or nil.
+    public let bias: Parameter<Scalar>?
+    /// Training or evaluation (no effect on this layer).
+    public var mode: LayerMode = .training
+    private var cachedColumns: [Scalar] = []
+    private var cachedGeometry: WindowGeometry?
+    private var cachedBatch = 0
+    private var columnGradientWorkspace: [Scalar] = []
+
+    /// Creates a convolution with PyTorch default initialisation (bound 1/sqrt(in k k) for
+    /// weight, then bias).
+    /// - Throws: `NeuralError.invalidArgument` for non-positive sizes or negative padding.
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true, generator: inout SeededGenerator
+    ) throws {
+        guard inputChannels > 0, outputChannels > 0, kernelSize > 0, stride > 0, padding >= 0 else {
+            throw NeuralError.invalidArgument("Conv2d sizes")
+        }
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        let fanIn = inputChannels * kernelSize * kernelSize
+        weight = Parameter(Initialization.uniform(
+            shape: [outputChannels, inputChannels, kernelSize, kernelSize], fanIn: fanIn, generator: &generator))
+        self.bias = bias ? Parameter(Initialization.uniform(shape: [outputChannels], fanIn: fanIn, generator: &generator)) : nil
+    }
+
+    /// y = conv(x, W) + b via im2col + GEMM.
+    public func forward(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
+        try input.checkShape([-1, inputChannels, -1, -1])
+        let (batch, height, width) = (input.shape[0], input.shape[2], input.shape[3])
+        let outputHeight = (height + 2 * padding - kernelSize) / stride + 1
+        let outputWidth = (width + 2 * padding - kernelSize) / stride + 1
+        guard height + 2 * padding >= kernelSize, width + 2 * padding >= kernelSize else {
+            throw NeuralError.invalidShape(input.shape)
+        }
+        let geometry = WindowGeometry(
+            channels: inputChannels, height: height, width: width, kernelHeight: kernelSize, kernelWidth: kernelSize,
+            strideHeight: stride, strideWidth: stride, paddingHeight: padding, paddingWidth: padding,
+            outputHeight: outputHeight, outputWidth: outputWidth)
+        let rows = geometry.columnRows
+        let columnCount = batch * geometry.positions
+        reuse(&cachedColumns, count: rows * columnCount) { columns in
+            input.scalars.withBase { imageToColumns($0, batch: batch, geometry: geometry, columns: columns) }
+        }
+        let columns = cachedColumns
+        let outputChannels = self.outputChannels
+        cachedGeometry = geometry
+        cachedBatch = batch
+        let shape = [batch, outputChannels, outputHeight, outputWidth]
+        let positions = geometry.positions
+        if positions >= perSampleGEMMThreshold {
+            // Y_n = W X_col[:, n P ..< (n + 1) P] + b, written straight into NCHW.
+            return Tensor(shape: shape) { y in
+                weight.value.scalars.withBase { w in
+                    columns.withBase { x in
+                        fillChannelBias(y, bias: bias?.value.scalars.withBase { $0 }, outer: batch, channels: outputChannels, inner: positions)
+                        for n in 0..<batch {
+                            Scalar.generalMatrixMultiply(
+                                transposeA: false, transposeB: false, m: outputChannels, n: positions, k: rows,
+                                alpha: 1, a: w, leadingDimensionA: rows, b: x + n * positions, leadingDimensionB: columnCount,
+                                beta: 1, c: y + n * outputChannels * positions, leadingDimensionC: positions)
+                        }
+                    }
+                }
+            }
+        }
+        var channelMajor: [Scalar] = makeArray(count: outputChannels * columnCount) { y in
+            weight.value.scalars.withBase { w in
+                columns.withBase { x in
+                    Scalar.generalMatrixMultiply(
+                        transposeA: false, transposeB: false, m: outputChannels, n: columnCount, k: rows,
+                        alpha: 1, a: w, leadingDimensionA: rows, b: x, leadingDimensionB: columnCount,
+                        beta: 0, c: y, leadingDimensionC: columnCount)
+                }
+            }
+        }
+        if let bias {
+            bias.value.scalars.withBase { b in
+                channelMajor.withMutableBase { addChannelBias($0, bias: b, outer: 1, channels: outputChannels, inner: columnCount) }
+            }
+        }
+        if batch == 1 { return Tensor(unchecked: shape, scalars: channelMajor) }
+        return Tensor(shape: shape) { output in
+            channelMajor.withBase {
+                swapLeadingAxes($0, outer: outputChannels, middle: batch, inner: geometry.positions, destination: output)
+            }
+        }
+    }
+
+    /// dL/dx = col2im(W^T dY); accumulates dL/dW = dY X_col^T and dL/db = sum dY.
+    public func backward(_ outputGradient: Tensor<Scalar>, computingParameterGradients: Bool) throws -> Tensor<Scalar> {
+        guard let geometry = cachedGeometry else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+        let batch = cachedBatch
+        let outputChannels = self.outputChannels
+        try outputGradient.checkShape([batch, outputChannels, geometry.outputHeight, geometry.outputWidth])
+        let rows = geometry.columnRows
+        let columnCount = batch * geometry.positions
+        let positions = geometry.positions
+        if positions >= perSampleGEMMThreshold {
+            let inputChannels = self.inputChannels
+            outputGradient.scalars.withBase { dy in
+                if computingParameterGradients {
+                    cachedColumns.withBase { x in
+                        weight.gradient.withUnsafeMutablePointer { dw in
+                            for n in 0..<batch {
+                                Scalar.generalMatrixMultiply(
+                                    transposeA: false, transposeB: true, m: outputChannels, n: rows, k: positions,
+                                    alpha: 1, a: dy + n * outputChannels * positions, leadingDimensionA: positions,
+                                    b: x + n * positions, leadingDimensionB: columnCount,
+                                    beta: 1, c: dw, leadingDimensionC: rows)
+                            }
+                        }
+                    }
+                    bias?.gradient.withUnsafeMutablePointer { db in
+                        accumulateChannelSums(dy, outer: batch, channels: outputChannels, inner: positions, sums: db)
+                    }
+                }
+                reuse(&columnGradientWorkspace, count: rows * columnCount) { dx in
+                    weight.value.scalars.withBase { w in
+                        for n in 0..<batch {
+                            Scalar.generalMatrixMultiply(
+                                transposeA: true, transposeB: false, m: rows, n: positions, k: outputChannels,
+                                alpha: 1, a: w, leadingDimensionA: rows, b: dy + n * outputChannels * positions,
+                                leadingDimensionB: positions, beta: 0, c: dx + n * positions, leadingDimensionC: columnCount)
+                        }
+                    }
+                }
+            }
+            var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, geometry.height, geometry.width])
+            inputGradient.withUnsafeMutablePointer { image in
+                columnGradientWorkspace.withBase { accumulateColumnsToImage($0, batch: batch, geometry: geometry, image: image) }
+            }
+            return inputGradient
+        }
+        let channelMajor: [Scalar] = batch == 1 ? outputGradient.scalars : makeArray(count: outputChannels * columnCount) { dy in
+            outputGradient.scalars.withBase {
+                swapLeadingAxes($0, outer: batch, middle: outputChannels, inner: geometry.positions, destination: dy)
+            }
+        }
+        if computingParameterGradients {
+            channelMajor.withBase { dy in
+                cachedColumns.withBase { x in
+                    weight.gradient.withUnsafeMutablePointer { dw in
+                        Scalar.generalMatrixMultiply(
+                            transposeA: false, transposeB: true, m: outputChannels, n: rows, k: columnCount,
+                            alpha: 1, a: dy, leadingDimensionA: columnCount, b: x, leadingDimensionB: columnCount,
+                            beta: 1, c: dw, leadingDimensionC: rows)
+                    }
+                }
+                bias?.gradient.withUnsafeMutablePointer { db in
+                    accumulateChannelSums(dy, outer: 1, channels: outputChannels, inner: columnCount, sums: db)
+                }
+            }
+        }
+        let columnGradient: [Scalar] = makeArray(count: rows * columnCount) { dx in
+            weight.value.scalars.withBase { w in
+                channelMajor.withBase { dy in
+                    Scalar.generalMatrixMultiply(
+                        transposeA: true, transposeB: false, m: rows, n: columnCount, k: outputChannels,
+                        alpha: 1, a: w, leadingDimensionA: rows, b: dy, leadingDimensionB: columnCount,
+                        beta: 0, c: dx, leadingDimensionC: columnCount)
+                }
+            }
+        }
+        var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, geometry.height, geometry.width])
+        inputGradient.withUnsafeMutablePointer { image in
+            columnGradient.withBase { accumulateColumnsToImage($0, batch: batch, geometry: geometry, image: image) }
+        }
+        return inputGradient
+    }
+
+    /// "weight" and, if present, "bias".
+    public func parameterReferences() -> [(key: String, parameter: Parameter<Scalar>)] {
+        [(key: "weight", parameter: weight)] + (bias.map { [(key: "bias", parameter: $0)] } ?? [])
+    }
+}

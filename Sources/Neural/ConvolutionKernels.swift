@@ -1,0 +1,226 @@
+/// Geometry of a 2-D sliding window over a batch of NCHW images.
+///
+/// The window grid has outputHeight x outputWidth positions; position (oy, ox) with kernel
+/// offset (ki, kj) reads image pixel (oy * strideHeight - paddingHeight + ki,
+/// ox * strideWidth - paddingWidth + kj), zero outside the image.
+struct WindowGeometry: Sendable {
+    var channels: Int
+    var height: Int
+    var width: Int
+    var kernelHeight: Int
+    var kernelWidth: Int
+    var strideHeight: Int
+    var strideWidth: Int
+    var paddingHeight: Int
+    var paddingWidth: Int
+    var outputHeight: Int
+    var outputWidth: Int
+
+    /// Rows of the column matrix: channels * kernelHeight * kernelWidth.
+    var columnRows: Int { channels * kernelHeight * kernelWidth }
+    /// Window positions per image: outputHeight * outputWidth.
+    var positions: Int { outputHeight * outputWidth }
+}
+
+/// im2col: columns[(c, ki, kj), n * P + (oy, ox)] = image[n, c, iy, ix] (0 when padded),
+/// a [C * kh * kw, N * P] row-major matrix for P = outputHeight * outputWidth.
+/// Dispatches to `imageToColumnsBody` specialised for Float or Double: the layers are generic classes
+/// reached through existentials, so code they call directly would run unspecialised.
+@inline(__always)
+func imageToColumns<Scalar: NeuralScalar>(
+    _ image: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, columns: UnsafeMutablePointer<Scalar>
+) {
+    if Scalar.self == Float.self {
+        imageToColumnsBody(image.cast(), batch: batch, geometry: g, columns: columns.cast(), as: Float.self)
+    } else if Scalar.self == Double.self {
+        imageToColumnsBody(image.cast(), batch: batch, geometry: g, columns: columns.cast(), as: Double.self)
+    } else {
+        imageToColumnsBody(image, batch: batch, geometry: g, columns: columns, as: Scalar.self)
+    }
+}
+
+func imageToColumnsBody<Scalar: NeuralScalar>(
+    _ image: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, columns: UnsafeMutablePointer<Scalar>,
+    as type: Scalar.Type
+) {
+    let positions = g.positions
+    let rowLength = batch * positions
+    let imageSize = g.height * g.width
+    for c in 0..<g.channels {
+        for ki in 0..<g.kernelHeight {
+            for kj in 0..<g.kernelWidth {
+                let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * rowLength
+                // Valid ox range for stride 1: 0 <= ox - pw + kj < width.
+                let lower = min(g.outputWidth, max(0, g.paddingWidth - kj))
+                let upper = max(lower, min(g.outputWidth, g.width + g.paddingWidth - kj))
+                for n in 0..<batch {
+                    let source = image + (n * g.channels + c) * imageSize
+                    let destination = row + n * positions
+                    for oy in 0..<g.outputHeight {
+                        let iy = oy * g.strideHeight - g.paddingHeight + ki
+                        let target = destination + oy * g.outputWidth
+                        if iy < 0 || iy >= g.height {
+                            target.update(repeating: 0, count: g.outputWidth)
+                            continue
+                        }
+                        let sourceRow = source + iy * g.width
+                        if g.strideWidth == 1 {
+                            if lower > 0 { target.update(repeating: 0, count: lower) }
+                            if upper > lower {
+                                target.advanced(by: lower).update(from: sourceRow + (lower - g.paddingWidth + kj), count: upper - lower)
+                            }
+                            if upper < g.outputWidth { target.advanced(by: upper).update(repeating: 0, count: g.outputWidth - upper) }
+                        } else {
+                            for ox in 0..<g.outputWidth {
+                                let ix = ox * g.strideWidth - g.paddingWidth + kj
+                                target[ox] = (ix >= 0 && ix < g.width) ? sourceRow[ix] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// col2im, the adjoint of `imageToColumns`: image[n, c, iy, ix] += columns[(c, ki, kj), n * P + (oy, ox)]
+/// for every window position reading that pixel. `image` must be initialised (usually zeros).
+/// Dispatches to `accumulateColumnsToImageBody` specialised for Float or Double: the layers are generic classes
+/// reached through existentials, so code they call directly would run unspecialised.
+@inline(__always)
+func accumulateColumnsToImage<Scalar: NeuralScalar>(
+    _ columns: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, image: UnsafeMutablePointer<Scalar>
+) {
+    if Scalar.self == Float.self {
+        accumulateColumnsToImageBody(columns.cast(), batch: batch, geometry: g, image: image.cast(), as: Float.self)
+    } else if Scalar.self == Double.self {
+        accumulateColumnsToImageBody(columns.cast(), batch: batch, geometry: g, image: image.cast(), as: Double.self)
+    } else {
+        accumulateColumnsToImageBody(columns, batch: batch, geometry: g, image: image, as: Scalar.self)
+    }
+}
+
+func accumulateColumnsToImageBody<Scalar: NeuralScalar>(
+    _ columns: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, image: UnsafeMutablePointer<Scalar>,
+    as type: Scalar.Type
+) {
+    let positions = g.positions
+    let rowLength = batch * positions
+    let imageSize = g.height * g.width
+    for c in 0..<g.channels {
+        for ki in 0..<g.kernelHeight {
+            for kj in 0..<g.kernelWidth {
+                let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * rowLength
+                let lower = min(g.outputWidth, max(0, g.paddingWidth - kj))
+                let upper = max(lower, min(g.outputWidth, g.width + g.paddingWidth - kj))
+                for n in 0..<batch {
+                    let destination = image + (n * g.channels + c) * imageSize
+                    let source = row + n * positions
+                    for oy in 0..<g.outputHeight {
+                        let iy = oy * g.strideHeight - g.paddingHeight + ki
+                        if iy < 0 || iy >= g.height { continue }
+                        let sourceRow = source + oy * g.outputWidth
+                        let targetRow = destination + iy * g.width
+                        if g.strideWidth == 1 {
+                            if upper > lower {
+                                addInPlace(targetRow + (lower + kj - g.paddingWidth), sourceRow + lower, count: upper - lower)
+                            }
+                        } else {
+                            for ox in 0..<g.outputWidth {
+                                let ix = ox * g.strideWidth - g.paddingWidth + kj
+                                if ix >= 0 && ix < g.width { targetRow[ix] += sourceRow[ox] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Swaps the two leading axes: destination[j, i, p] = source[i, j, p] for source of shape
+/// [outer, middle, inner] (NCHW [N, C, P] <-> channel-major [C, N, P]).
+/// Dispatches to `swapLeadingAxesBody` specialised for Float or Double: the layers are generic classes
+/// reached through existentials, so code they call directly would run unspecialised.
+@inline(__always)
+func swapLeadingAxes<Scalar: NeuralScalar>(
+    _ source: UnsafePointer<Scalar>, outer: Int, middle: Int, inner: Int, destination: UnsafeMutablePointer<Scalar>
+) {
+    if Scalar.self == Float.self {
+        swapLeadingAxesBody(source.cast(), outer: outer, middle: middle, inner: inner, destination: destination.cast(), as: Float.self)
+    } else if Scalar.self == Double.self {
+        swapLeadingAxesBody(source.cast(), outer: outer, middle: middle, inner: inner, destination: destination.cast(), as: Double.self)
+    } else {
+        swapLeadingAxesBody(source, outer: outer, middle: middle, inner: inner, destination: destination, as: Scalar.self)
+    }
+}
+
+func swapLeadingAxesBody<Scalar: NeuralScalar>(
+    _ source: UnsafePointer<Scalar>, outer: Int, middle: Int, inner: Int, destination: UnsafeMutablePointer<Scalar>,
+    as type: Scalar.Type
+) {
+    for i in 0..<outer {
+        for j in 0..<middle {
+            (destination + (j * outer + i) * inner).update(from: source + (i * middle + j) * inner, count: inner)
+        }
+    }
+}
+
+/// Adds bias[c] to every scalar of data[a, c, p] for data of shape [outer, channels, inner].
+/// Dispatches to `addChannelBiasBody` specialised for Float or Double: the layers are generic classes
+/// reached through existentials, so code they call directly would run unspecialised.
+@inline(__always)
+func addChannelBias<Scalar: NeuralScalar>(
+    _ data: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>, outer: Int, channels: Int, inner: Int
+) {
+    if Scalar.self == Float.self {
+        addChannelBiasBody(data.cast(), bias: bias.cast(), outer: outer, channels: channels, inner: inner, as: Float.self)
+    } else if Scalar.self == Double.self {
+        addChannelBiasBody(data.cast(), bias: bias.cast(), outer: outer, channels: channels, inner: inner, as: Double.self)
+    } else {
+        addChannelBiasBody(data, bias: bias, outer: outer, channels: channels, inner: inner, as: Scalar.self)
+    }
+}
+
+func addChannelBiasBody<Scalar: NeuralScalar>(
+    _ data: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>, outer: Int, channels: Int, inner: Int,
+    as type: Scalar.Type
+) {
+    for a in 0..<outer {
+        for c in 0..<channels {
+            let row = data + (a * channels + c) * inner
+            let value = bias[c]
+            for p in 0..<inner { row[p] += value }
+        }
+    }
+}
+
+/// sums[c] += sum over a, p of data[a, c, p] for data of shape [outer, channels, inner].
+/// Dispatches to `accumulateChannelSumsBody` specialised for Float or Double: the layers are generic classes
+/// reached through existentials, so code they call directly would run unspecialised.
+@inline(__always)
+func accumulateChannelSums<Scalar: NeuralScalar>(
+    _ data: UnsafePointer<Scalar>, outer: Int, channels: Int, inner: Int, sums: UnsafeMutablePointer<Scalar>
+) {
+    if Scalar.self == Float.self {
+        accumulateChannelSumsBody(data.cast(), outer: outer, channels: channels, inner: inner, sums: sums.cast(), as: Float.self)
+    } else if Scalar.self == Double.self {
+        accumulateChannelSumsBody(data.cast(), outer: outer, channels: channels, inner: inner, sums: sums.cast(), as: Double.self)
+    } else {
+        accumulateChannelSumsBody(data, outer: outer, channels: channels, inner: inner, sums: sums, as: Scalar.self)
+    }
+}
+
+func accumulateChannelSumsBody<Scalar: NeuralScalar>(
+    _ data: UnsafePointer<Scalar>, outer: Int, channels: Int, inner: Int, sums: UnsafeMutablePointer<Scalar>,
+    as type: Scalar.Type
+) {
+    for a in 0..<outer {
+        for c in 0..<channels {
+            let row = data + (a * channels + c) * inner
+            var total: Scalar = 0
+            for p in 0..<inner { total += row[p] }
+            sums[c] += total
+        }
+    }
+}
