@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "Sparse", targets: ["Sparse"]),
         .library(name: "Neural", targets: ["Neural"]),
         .executable(name: "neural-bench", targets: ["NeuralBenchmarks"]),
+        .library(name: "Storage", targets: ["Storage"]),
+        .executable(name: "storage-crash-writer", targets: ["StorageCrashWriter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,17 +30,21 @@ let package = Package(
         .target(name: "Meshing"),
         .target(name: "FEM", dependencies: ["Sparse", "Meshing"]),
         .target(name: "Neural", dependencies: ["COpenBLAS"]),
+        .target(name: "Storage", dependencies: ["CHDF5"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
             dependencies: ["FEM", "Meshing", "Sparse", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "PlaqueFEMBenchmarks", dependencies: ["FEM", "Meshing", "Sparse", "CMalloc"]),
         .executableTarget(name: "NeuralBenchmarks", dependencies: ["Neural"]),
+        // A child process for the kill-and-reopen crash-safety test of Storage.
+        .executableTarget(name: "StorageCrashWriter", dependencies: ["Storage"]),
 
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "MeshingTests", dependencies: ["Meshing"]),
         .testTarget(name: "FEMTests", dependencies: ["FEM", "Meshing", "Sparse"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageCrashWriter"]),
         .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI"]),
     ]
 )

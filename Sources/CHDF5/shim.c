@@ -14,3 +14,6 @@ unsigned chdf5_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 unsigned chdf5_acc_rdwr(void) { return H5F_ACC_RDWR; }
 hsize_t chdf5_unlimited(void) { return H5S_UNLIMITED; }
 size_t chdf5_variable(void) { return H5T_VARIABLE; }
+hid_t chdf5_file_access_plist(void) { return H5P_FILE_ACCESS; }
+hid_t chdf5_dataset_access_plist(void) { return H5P_DATASET_ACCESS; }
+haddr_t chdf5_undefined_address(void) { return HADDR_UNDEF; }

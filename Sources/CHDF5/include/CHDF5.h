@@ -18,4 +18,7 @@ unsigned chdf5_acc_rdonly(void);
 unsigned chdf5_acc_rdwr(void);
 hsize_t chdf5_unlimited(void);
 size_t chdf5_variable(void);
+hid_t chdf5_file_access_plist(void);
+hid_t chdf5_dataset_access_plist(void);
+haddr_t chdf5_undefined_address(void);
 #endif
