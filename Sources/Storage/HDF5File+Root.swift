@@ -1,43 +1,33 @@
 import CHDF5
 
-/// Convenience access to the root group: every method behaves like the same method of
-/// `HDF5Group` called on `root`, with paths relative to "/".
+/// Convenience access to the root group: every method is the same method of `HDF5Group`
+/// called on `root`, with paths relative to "/".
 extension HDF5File: AttributeOwner {
     /// Creates a group below the root, creating missing intermediate groups.
     /// - Throws: `.objectExists`, `.readOnly` or `.libraryFailure`.
     public func createGroup(_ path: String) throws(StorageError) -> HDF5Group {
-        try HDF5Library.run { () throws(StorageError) -> HDF5Group in
-            try rootOperations("create group").createGroup(path)
-        }
+        try root.createGroup(path)
     }
 
     /// Opens an existing group.
     /// - Throws: `.objectNotFound`, `.wrongObjectKind` or `.libraryFailure`.
     public func openGroup(_ path: String) throws(StorageError) -> HDF5Group {
-        try HDF5Library.run { () throws(StorageError) -> HDF5Group in
-            try rootOperations("open group").openGroup(path)
-        }
+        try root.openGroup(path)
     }
 
     /// The links directly inside the root group, sorted by name.
     public func children() throws(StorageError) -> [HDF5Child] {
-        try HDF5Library.run { () throws(StorageError) -> [HDF5Child] in
-            try rootOperations("list children").children()
-        }
+        try root.children()
     }
 
     /// Whether an object exists at `path` (every intermediate link must exist too).
     public func contains(_ path: String) throws(StorageError) -> Bool {
-        try HDF5Library.run { () throws(StorageError) -> Bool in
-            try rootOperations("look up object").linkExists(path)
-        }
+        try root.contains(path)
     }
 
     /// Removes the link at `path` (the object's space is not reclaimed in the file).
     public func removeChild(_ path: String) throws(StorageError) {
-        try HDF5Library.run { () throws(StorageError) in
-            try rootOperations("remove object").removeChild(path)
-        }
+        try root.removeChild(path)
     }
 
     /// Creates a numeric dataset of rank 1 to 4; see `HDF5Group.createDataset`.
@@ -49,19 +39,15 @@ extension HDF5File: AttributeOwner {
         chunkRows: Int? = nil,
         compression: HDF5Compression = .none
     ) throws(StorageError) -> HDF5Dataset {
-        try HDF5Library.run { () throws(StorageError) -> HDF5Dataset in
-            try HDF5Dataset.create(
-                in: rootOperations("create dataset"), path: path, elementType: Element.hdf5ElementType,
-                shape: shape, maximumRows: maximumRows, chunkRows: chunkRows, compression: compression)
-        }
+        try root.createDataset(
+            path, elementType: elementType, shape: shape, maximumRows: maximumRows, chunkRows: chunkRows,
+            compression: compression)
     }
 
     /// Opens an existing dataset of any element type.
     /// - Throws: `.objectNotFound`, `.wrongObjectKind` or `.libraryFailure`.
     public func openDataset(_ path: String) throws(StorageError) -> HDF5Dataset {
-        try HDF5Library.run { () throws(StorageError) -> HDF5Dataset in
-            try HDF5Dataset.open(in: rootOperations("open dataset"), path: path)
-        }
+        try root.openDataset(path)
     }
 
     /// Creates a 1-D variable-length UTF-8 string dataset; see `HDF5Group.createStringDataset`.
@@ -70,19 +56,13 @@ extension HDF5File: AttributeOwner {
         maximumRows: HDF5RowLimit = .unlimited,
         chunkRows: Int = 256
     ) throws(StorageError) -> HDF5StringDataset {
-        try HDF5Library.run { () throws(StorageError) -> HDF5StringDataset in
-            try HDF5StringDataset.create(
-                in: rootOperations("create string dataset"), path: path, maximumRows: maximumRows,
-                chunkRows: chunkRows)
-        }
+        try root.createStringDataset(path, maximumRows: maximumRows, chunkRows: chunkRows)
     }
 
     /// Opens an existing 1-D string dataset (variable- or fixed-length strings).
     /// - Throws: `.objectNotFound`, `.wrongObjectKind`, `.typeMismatch` or `.libraryFailure`.
     public func openStringDataset(_ path: String) throws(StorageError) -> HDF5StringDataset {
-        try HDF5Library.run { () throws(StorageError) -> HDF5StringDataset in
-            try HDF5StringDataset.open(in: rootOperations("open string dataset"), path: path)
-        }
+        try root.openStringDataset(path)
     }
 
     // MARK: - Internal
@@ -91,11 +71,5 @@ extension HDF5File: AttributeOwner {
         let location = ObjectLocation(filePath: path, objectPath: "/")
         let identifier = try liveIdentifier(for: operation, at: location)
         return AttributeTarget(identifier: identifier, location: location, isWritable: isWritable)
-    }
-
-    private func rootOperations(_ operation: String) throws(StorageError) -> ContainerOperations {
-        let location = ObjectLocation(filePath: path, objectPath: "/")
-        let identifier = try liveIdentifier(for: operation, at: location)
-        return ContainerOperations(identifier: identifier, location: location, file: self)
     }
 }
