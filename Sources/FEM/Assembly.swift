@@ -83,8 +83,8 @@ extension MixedDiscretization {
                     let pq = (M * pe).sum()
                     let i1 = (F * F).sum() + 1
                     let w1 = material.energyDerivative(firstInvariant: i1)
-                    let P = 2 * w1 * F - pq * MooneyRivlinMaterial.cofactor(F)
                     let cof = MooneyRivlinMaterial.cofactor(F)
+                    let P = 2 * w1 * F - pq * cof
                     let dV = g[15]
                     for a in 0..<6 {
                         let gx = g[2 * a], gy = g[2 * a + 1]

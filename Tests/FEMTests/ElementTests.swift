@@ -6,7 +6,7 @@ import Testing
 /// Residual and tangent of the assembled mixed system against central finite differences.
 @Suite struct ElementTests {
     /// A coarse eccentric wall with a reproducible, non-trivial state.
-    static func setUp(load: Double) throws -> (MixedDiscretization, MixedState) {
+    static func setUp() throws -> (MixedDiscretization, MixedState) {
         let mesh = try AnnulusMeshGenerator(lumenCenter: Point(0.2, -0.1), lumenRadius: 0.9, outerCenter: .zero, outerRadius: 2)
             .mesh(radialDivisions: 2, circumferentialDivisions: 8)
         let d = try MixedDiscretization(mesh: mesh)
@@ -27,7 +27,6 @@ import Testing
         for dof in d.constrainedDofs {
             if dof < 2 * d.nodeCount { state.displacement[dof] = 0 }
         }
-        _ = load
         return (d, state)
     }
 
@@ -48,7 +47,7 @@ import Testing
 
     @Test(arguments: [0.0, 16.0])
     func tangentMatchesFiniteDifferencesOfTheResidual(load: Double) throws {
-        let (d, state) = try Self.setUp(load: load)
+        let (d, state) = try Self.setUp()
         let values = try tangent(d, state, load: load)
         let scale = values.map(abs).max()!
         var worst = 0.0
@@ -74,7 +73,7 @@ import Testing
     }
 
     @Test func followerPressureTermMatchesFiniteDifferencesOnItsOwn() throws {
-        let (d, state) = try Self.setUp(load: 16)
+        let (d, state) = try Self.setUp()
         let withLoad = try tangent(d, state, load: 16), without = try tangent(d, state, load: 0)
         let loadTangent = zip(withLoad, without).map { $0 - $1 }
         #expect(loadTangent.map(abs).max()! > 1, "the follower term must contribute")
@@ -98,7 +97,7 @@ import Testing
     }
 
     @Test func assembledTangentIsSymmetricForAClosedLumen() throws {
-        let (d, state) = try Self.setUp(load: 16)
+        let (d, state) = try Self.setUp()
         let values = try tangent(d, state, load: 16)
         let scale = values.map(abs).max()!
         for column in 0..<d.pattern.dimension {
@@ -139,7 +138,7 @@ import Testing
     }
 
     @Test func invertedElementsAreReportedNotCrashed() throws {
-        let (d, state) = try Self.setUp(load: 0)
+        let (d, state) = try Self.setUp()
         var crushed = state
         for n in 0..<d.nodeCount { crushed.displacement[2 * n] = -2 * d.nodes.positions[n].x }
         var r = [Double](repeating: 0, count: d.dofCount)
