@@ -289,3 +289,29 @@ extension Duration {
         return Double(s) + Double(attoseconds) * 1e-18
     }
 }
+
+extension WallSolver {
+    /// Where a stress value was sampled.
+    public enum SampleLocation: Sendable, Equatable {
+        /// Inside the mesh, at the given point.
+        case inside
+        /// Outside the mesh: the value of the nearest border point, this far away (mm).
+        case nearestBorder(distance: Double)
+    }
+
+    /// Cauchy stress of `state` at reference points (mm): the finite-element field at the material
+    /// point that sits at each point in the image; points outside the mesh (pixel centres just
+    /// outside the smoothed border) take the value at the nearest border point.
+    public func stress(of state: MixedState, at points: [Point]) -> [(stress: CauchyStress, location: SampleLocation)] {
+        let locator = PointLocator(discretization: discretization)
+        return points.map { x in
+            if let (e, xi, eta) = locator.locate(x) {
+                return (discretization.cauchyStress(element: e, xi: xi, eta: eta, state: state, material: options.material), .inside)
+            }
+            let nearest = locator.nearestBorderPoint(to: x)
+            let sigma = discretization.cauchyStress(element: nearest.element, xi: nearest.xi, eta: nearest.eta, state: state,
+                                                    material: options.material)
+            return (sigma, .nearestBorder(distance: nearest.distance))
+        }
+    }
+}
