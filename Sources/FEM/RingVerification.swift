@@ -69,6 +69,11 @@ public struct RingVerification: Sendable, Codable {
     /// Meshes the ring, solves along the default waveform scaled to `pressureMmHg` at systole
     /// (diastole at 2/3 of it, as 80/120), and compares with the exact solution.
     public func run() throws(FEMError) -> Result {
+        try runKeepingSolution().result
+    }
+
+    /// As `run()`, also returning the finite-element solution (for output files).
+    public func runKeepingSolution() throws(FEMError) -> (result: Result, solution: WallSolution) {
         let generator = AnnulusMeshGenerator.ring(innerRadius: innerRadius, outerRadius: outerRadius)
         let mesh: TriangleMesh
         do { mesh = try generator.mesh(meshSize: meshSize) } catch { throw .mesh(error) }
@@ -126,7 +131,7 @@ public struct RingVerification: Sendable, Codable {
             }
         }
         let divisions = generator.divisions(meshSize: meshSize)
-        return Result(
+        let result = Result(
             verification: self, degreesOfFreedom: solver.degreesOfFreedom, elements: mesh.triangles.count,
             divisions: [divisions.radial, divisions.circumferential],
             hoopStressInnerKPa: hoop, hoopStressInnerExactKPa: exact.innerHoopStress,
@@ -137,5 +142,6 @@ public struct RingVerification: Sendable, Codable {
             innerRadiusRelativeError: abs(radius - exact.innerDeformedRadius) / exact.innerDeformedRadius,
             hoopStressL2RelativeError: (errorSquared / normSquared).squareRoot(),
             report: solution.report)
+        return (result, solution)
     }
 }

@@ -104,16 +104,6 @@ enum RingOutput {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Writes the systolic ring solution (displacement, pressure, stresses) to a VTU file.
-    static func writeVTU(innerRadius: Double, outerRadius: Double, pressure: Double, meshSize: Double, steps: Int,
-                         options: SolverOptions, path: String) throws {
-        let mesh = try AnnulusMeshGenerator.ring(innerRadius: innerRadius, outerRadius: outerRadius).mesh(meshSize: meshSize)
-        let solver = try WallSolver(mesh: mesh, options: options)
-        let waveform = try PressureWaveform.physiological.rescaled(diastolic: pressure * 2 / 3, systolic: pressure)
-        let solution = try solver.solve(try LoadSchedule.toSystole(waveform, steps: steps))
-        try SolutionVTU.write(solution: solution, snapshot: solution.systole, to: path)
-    }
-
     private static func row(_ name: String, _ fe: Double, _ exact: Double) -> String {
         let error = exact != 0 ? abs(fe - exact) / abs(exact) : abs(fe)
         return "  " + pad(name, 32) + pad(fmt(fe, 6), 15) + pad(fmt(exact, 6), 15) + sci(error) + "\n"

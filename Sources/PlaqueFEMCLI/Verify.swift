@@ -59,14 +59,15 @@ struct Verify: ParsableCommand {
             for h in sizes {
                 let verification = RingVerification(innerRadius: innerRadius, outerRadius: outerRadius, pressureMmHg: pressure,
                                                     meshSize: h, stepsToSystole: steps, options: options)
-                results.append(try verification.run())
+                let (result, solution) = try verification.runKeepingSolution()
+                results.append(result)
+                // The last size is the requested mesh size.
+                if h == sizes.last, let vtu {
+                    try SolutionVTU.write(solution: solution, snapshot: solution.systole, to: vtu)
+                }
             }
             let orders = ConvergenceOrder.observed(sizes: sizes, errors: results.map(\.hoopStressRelativeError))
             let l2Orders = ConvergenceOrder.observed(sizes: sizes, errors: results.map(\.hoopStressL2RelativeError))
-            if let vtu {
-                try RingOutput.writeVTU(innerRadius: innerRadius, outerRadius: outerRadius, pressure: pressure,
-                                        meshSize: meshSize, steps: steps, options: options, path: vtu)
-            }
             if json {
                 print(try RingOutput.json(results: results, orders: orders, l2Orders: l2Orders))
             } else {

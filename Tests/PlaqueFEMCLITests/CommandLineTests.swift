@@ -49,8 +49,14 @@ import Testing
     }
 
     @Test func verifyRingTableShowsNewtonAndRefinement() throws {
-        let run = try Self.run(["verify", "ring", "--mesh-size", "0.25", "--refine", "1"])
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let vtu = directory.appendingPathComponent("ring.vtu").path
+        let run = try Self.run(["verify", "ring", "--mesh-size", "0.25", "--refine", "1", "--vtu", vtu])
         #expect(run.status == 0, "\(run.error)")
+        let text = try String(contentsOfFile: vtu, encoding: .utf8)
+        #expect(text.contains("NumberOfCells=\"320\""), "the VTU holds the requested (finest) mesh")
+        #expect(text.contains("pressure_kpa") && text.contains("von_mises_stress_kpa"))
         #expect(run.output.contains("Newton convergence"))
         #expect(run.output.contains("refinement study"))
         #expect(run.output.contains("reactions at the 3 rigid-body constraints"))
