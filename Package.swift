@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Neural", targets: ["Neural"]),
         .executable(name: "neural-bench", targets: ["NeuralBenchmarks"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Raster", targets: ["Raster"]),
         .executable(name: "storage-crash-writer", targets: ["StorageCrashWriter"]),
     ],
     dependencies: [
@@ -31,6 +32,7 @@ let package = Package(
         .target(name: "FEM", dependencies: ["Sparse", "Meshing"]),
         .target(name: "Neural", dependencies: ["COpenBLAS"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
+        .target(name: "Raster", dependencies: ["CPNG"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
             dependencies: ["FEM", "Meshing", "Sparse", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "FEMTests", dependencies: ["FEM", "Meshing", "Sparse"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageCrashWriter"]),
+        .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI"]),
     ]
 )
