@@ -35,7 +35,10 @@ let package = Package(
         .target(name: "Raster", dependencies: ["CPNG"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
-            dependencies: ["FEM", "Meshing", "Sparse", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "FEM", "Meshing", "Sparse", "Raster", "Storage", "CMalloc",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(name: "PlaqueFEMBenchmarks", dependencies: ["FEM", "Meshing", "Sparse", "CMalloc"]),
         .executableTarget(name: "NeuralBenchmarks", dependencies: ["Neural"]),

@@ -10,7 +10,7 @@ struct PlaqueFEMCommand: ParsableCommand {
         commandName: "plaquefem",
         abstract: "Structural stress of coronary vessel walls by incompressible hyperelastic finite elements.",
         version: PlaqueFEMVersion.string,
-        subcommands: [Verify.self, SolveCommand.self, MeshCommand.self]
+        subcommands: [Verify.self, SolveCommand.self, MeshCommand.self, PhantomsCommand.self]
     )
 
     /// Runs the command with BLAS (and CHOLMOD's OpenMP) on one thread unless PLAQUEFEM_BLAS_THREADS says otherwise:
@@ -34,6 +34,13 @@ func keepLargeAllocationsOnTheHeap() {
     _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
     _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
 }
+
+/// A JSON encoder with sorted keys, so that the same options always give the same bytes.
+let sortedJSONEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return encoder
+}()
 
 /// The software version recorded with every result.
 enum PlaqueFEMVersion {

@@ -104,3 +104,22 @@ import Testing
         #expect(run.error.contains("times must increase"))
     }
 }
+
+@Suite struct PhantomsCommandTests {
+    @Test func sameSeedGivesTheSameFileAndPNGs() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var files: [Data] = []
+        for name in ["a", "b"] {
+            let output = directory.appendingPathComponent("\(name).h5").path
+            let run = try CommandLineTests.run(["phantoms", "--count", "5", "--seed", "42", "--output", output,
+                                                "--png", directory.appendingPathComponent(name).path])
+            #expect(run.status == 0, "\(run.error)")
+            #expect(run.output.contains("wrote 5 phantoms"))
+            files.append(try Data(contentsOf: directory.appendingPathComponent(name).appendingPathComponent("phantom-00003.png")))
+        }
+        #expect(files[0] == files[1])
+        let again = try CommandLineTests.run(["phantoms", "--count", "5", "--seed", "42", "--output", directory.appendingPathComponent("a.h5").path])
+        #expect(again.status != 0 && again.error.contains("--overwrite"), "existing output is not replaced silently")
+    }
+}
