@@ -47,6 +47,7 @@ let package = Package(
 
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "MeshingTests", dependencies: ["Meshing"]),
+        .testTarget(name: "MaskMeshingTests", dependencies: ["Meshing", "FEM"]),
         .testTarget(name: "FEMTests", dependencies: ["FEM", "Meshing", "Sparse"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageCrashWriter"]),

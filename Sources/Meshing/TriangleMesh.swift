@@ -109,6 +109,18 @@ public enum MeshError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadableFile(path: String, reason: String)
     /// A mesh file could not be written.
     case cannotWrite(path: String, reason: String)
+    /// A scalar field or mask that cannot be meshed as given (size mismatch, non-finite values,
+    /// no wall pixels, bad pixel size or meshing options).
+    case invalidMask(String)
+    /// Marching squares did not find exactly one outer border (wall on its left, positive area)
+    /// and one lumen border (negative area) inside it.
+    case unexpectedContours(outer: Int, lumen: Int)
+    /// A smoothed border crosses itself or the other border.
+    case borderSelfIntersects(String)
+    /// The constrained Delaunay triangulation or its refinement could not be completed.
+    case triangulationFailed(String)
+    /// Refinement ended with a triangle below the requested minimum angle (degrees).
+    case angleBoundNotReached(minimumAngle: Double, bound: Double)
 
     public static func == (lhs: MeshError, rhs: MeshError) -> Bool { lhs.description == rhs.description }
 
@@ -123,6 +135,13 @@ public enum MeshError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidGeometry(let why): "invalid geometry: \(why)"
         case .unreadableFile(let path, let why): "cannot read mesh file \(path): \(why)"
         case .cannotWrite(let path, let why): "cannot write \(path): \(why)"
+        case .invalidMask(let why): "invalid mask: \(why)"
+        case .unexpectedContours(let outer, let lumen):
+            "expected exactly one outer and one lumen contour, found \(outer) outer and \(lumen) lumen contours"
+        case .borderSelfIntersects(let detail): "border self-intersects after smoothing: \(detail)"
+        case .triangulationFailed(let why): "triangulation failed: \(why)"
+        case .angleBoundNotReached(let angle, let bound):
+            "triangulation failed to reach the angle bound: minimum angle \(angle) degrees < \(bound) degrees"
         }
     }
 }
