@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "neural-bench", targets: ["NeuralBenchmarks"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Raster", targets: ["Raster"]),
+        .library(name: "Labeling", targets: ["Labeling"]),
         .executable(name: "storage-crash-writer", targets: ["StorageCrashWriter"]),
     ],
     dependencies: [
@@ -33,10 +34,11 @@ let package = Package(
         .target(name: "Neural", dependencies: ["COpenBLAS"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "Raster", dependencies: ["CPNG"]),
+        .target(name: "Labeling", dependencies: ["FEM", "Meshing", "Raster"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
             dependencies: [
-                "FEM", "Meshing", "Sparse", "Raster", "Storage", "CMalloc",
+                "FEM", "Meshing", "Sparse", "Raster", "Storage", "Labeling", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "NeuralTests", dependencies: ["Neural"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageCrashWriter"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
-        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI"]),
+        .testTarget(name: "LabelingTests", dependencies: ["Labeling", "Raster", "FEM"]),
+        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Testing
 
 /// End-to-end tests: run the built `plaquefem` binary as a user would.
@@ -121,5 +122,49 @@ import Testing
         #expect(files[0] == files[1])
         let again = try CommandLineTests.run(["phantoms", "--count", "5", "--seed", "42", "--output", directory.appendingPathComponent("a.h5").path])
         #expect(again.status != 0 && again.error.contains("--overwrite"), "existing output is not replaced silently")
+    }
+}
+
+@Suite struct LabelCommandTests {
+    @Test func labelsAMixedBatchAndRecordsFailures() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let masks = directory.appendingPathComponent("masks.h5").path
+        let pictures = directory.appendingPathComponent("phantoms").path
+        let made = try CommandLineTests.run(["phantoms", "--count", "3", "--seed", "11", "--output", masks, "--png", pictures])
+        #expect(made.status == 0, "\(made.error)")
+        let png = directory.appendingPathComponent("phantoms/phantom-00001.png").path
+        let garbage = directory.appendingPathComponent("garbage.png").path
+        try Data([0x89, 0x50, 0x4E, 0x47, 1, 2, 3]).write(to: URL(fileURLWithPath: garbage))
+        let output = directory.appendingPathComponent("labels.h5").path
+        let stressPictures = directory.appendingPathComponent("stress").path
+        let run = try CommandLineTests.run(["label", png, garbage, masks, "--output", output, "--jobs", "2", "--png", stressPictures])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(run.output.contains("labeled 4 of 5 masks"), "\(run.output)")
+
+        let file = try HDF5File.open(at: output)
+        defer { try? file.close() }
+        #expect(try file.openDataset("stress").shape == [5, 64, 64])
+        let status = try file.openDataset("status").read(as: Int32.self)
+        #expect(status.count == 5 && status[1] != 0 && status.enumerated().allSatisfy { $0.offset == 1 || $0.element == 0 })
+        let reasons = try file.openStringDataset("failure_reason").read()
+        #expect(reasons[1].contains("garbage.png") && reasons[0].isEmpty)
+        #expect(try file.openStringDataset("source").read() == ["phantom-00001.png", "garbage.png", "masks.h5[0]", "masks.h5[1]", "masks.h5[2]"])
+        #expect(try file.openDataset("stress").attributes.string("units") == "kPa")
+        // The PNG input and mask 1 of the HDF5 file are the same phantom: same label, same bytes.
+        let stress = try file.openDataset("stress").read(as: Float.self)
+        #expect(Array(stress[0..<4096]) == Array(stress[(3 * 4096)..<(4 * 4096)]))
+        #expect(stress[0..<4096].max()! > 10)
+        let written = try FileManager.default.contentsOfDirectory(atPath: stressPictures)
+        #expect(written.count == 4)
+    }
+
+    @Test func refusesToOverwriteWithoutTheFlag() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("labels.h5").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: output))
+        let run = try CommandLineTests.run(["label", "whatever.png", "--output", output])
+        #expect(run.status != 0 && run.error.contains("--overwrite"))
     }
 }

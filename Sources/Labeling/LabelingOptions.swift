@@ -1,0 +1,49 @@
+import FEM
+import Meshing
+import Raster
+
+/// Everything that decides a stress label, stored with every labeled dataset.
+public struct LabelingOptions: Sendable, Codable, Equatable {
+    /// Mask validation thresholds (specks, holes, thinnest wall).
+    public var validation = MaskValidationOptions()
+    /// Mask-to-mesh options (target edge length, minimum angle, smoothing).
+    public var meshing = MaskMeshingOptions()
+    /// Material and Newton options.
+    public var solver = SolverOptions()
+    /// Lumen pressure waveform (default: physiological 80/120 mmHg).
+    public var waveform = PressureWaveform.physiological
+    /// Time steps from end-diastole to the systolic peak.
+    public var stepsToSystole = 2
+    /// The scalar stress of the map (default: maximum principal, the "structural stress").
+    public var measure = StressMeasure.maximumPrincipal
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Why a mask got no stress map; `code` goes to the `/status` dataset (0 means labeled).
+public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
+    /// The mask failed validation.
+    case invalidMask(MaskError)
+    /// The wall could not be meshed.
+    case meshing(MeshError)
+    /// The finite-element solve failed (Newton did not converge after cutbacks, ...).
+    case solve(FEMError)
+
+    /// Status code: 100 + the mask error's code, 200 for meshing, 300 for the solve.
+    public var code: Int32 {
+        switch self {
+        case .invalidMask(let error): Int32(100 + error.code)
+        case .meshing: 200
+        case .solve: 300
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidMask(let error): "invalid mask: \(error)"
+        case .meshing(let error): "meshing failed: \(error)"
+        case .solve(let error): "solve failed: \(error)"
+        }
+    }
+}
