@@ -47,10 +47,10 @@ func expectQualityMesh(_ result: MaskMeshResult, minimumAngle: Double = 25) {
         // Wall pixels of the rasterized annulus, against the mesh.
         let wallPixels = MaskPhantoms.annulus().reduce(0, +)
         #expect(result.pixelWallArea == wallPixels * 0.125 * 0.125)
-        // Border edges are about the target length: h = 0.6 px = 0.075 mm on the lumen, 2 h outside.
+        // Border edges are about the target length: h = 1 px = 0.125 mm on the lumen, 2 h outside.
         for s in mesh.boundarySegments {
             let length = mesh.points[Int(s.start)].distance(to: mesh.points[Int(s.end)])
-            let h = s.tag == .lumen ? 0.075 : 0.15
+            let h = s.tag == .lumen ? 0.125 : 0.25
             #expect(length > 0.3 * h && length < 1.5 * h)
         }
     }
@@ -122,7 +122,7 @@ func expectQualityMesh(_ result: MaskMeshResult, minimumAngle: Double = 25) {
 
     @Test func optionsChangeTheElementSize() throws {
         let mask = MaskPhantoms.annulus()
-        let fine = try MaskMesher().mesh(values: mask, rows: 64, columns: 64)
+        let fine = try MaskMesher(MaskMeshingOptions(targetEdgeLength: 0.075)).mesh(values: mask, rows: 64, columns: 64)
         let coarse = try MaskMesher(MaskMeshingOptions(targetEdgeLength: 0.15, minimumAngle: 30)).mesh(values: mask, rows: 64, columns: 64)
         expectQualityMesh(coarse, minimumAngle: 30)
         #expect(coarse.mesh.triangles.count * 2 < fine.mesh.triangles.count)
