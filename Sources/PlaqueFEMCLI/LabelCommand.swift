@@ -89,6 +89,7 @@ final class LabelingRun: @unchecked Sendable {
     private var timings: [LabelTimings] = []
     private var peaks: [Float] = []
     private let progress: ProgressBar
+    private var lastFlush = ContinuousClock.now
     private(set) var writeError: Error?
 
     init(items: [MaskInputItem], grid: PixelGrid, labeler: FEMLabeler, file: LabelFile, pictures: String?) {
@@ -123,7 +124,7 @@ final class LabelingRun: @unchecked Sendable {
             return ([UInt8](repeating: 0, count: grid.count), zeros, failure.code, failure.description, nil)
         case .success(let mask):
             guard mask.grid.rows == grid.rows, mask.grid.columns == grid.columns else {
-                return ([UInt8](repeating: 0, count: grid.count), zeros, 11,
+                return ([UInt8](repeating: 0, count: grid.count), zeros, InputFailure.wrongSize,
                         "mask is \(mask.grid.rows)x\(mask.grid.columns), the batch is \(grid.rows)x\(grid.columns)", nil)
             }
             do {
@@ -163,7 +164,11 @@ final class LabelingRun: @unchecked Sendable {
                 do {
                     try file.append(mask: row.mask, stress: row.stress, status: row.code, reason: row.reason, source: items[written].source)
                     written += 1
-                    try file.flush()
+                    // Flushed rows survive a kill; flushing every 2 s bounds the loss without a flush per row.
+                    if ContinuousClock.now - lastFlush > .seconds(2) {
+                        try file.flush()
+                        lastFlush = ContinuousClock.now
+                    }
                 } catch {
                     writeError = error
                 }

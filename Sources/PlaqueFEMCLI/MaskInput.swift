@@ -11,6 +11,11 @@ struct MaskInputItem: Sendable {
 
 /// A mask that could not be read; recorded in the output with this reason.
 struct InputFailure: Error, Sendable, CustomStringConvertible {
+    /// `/status` of an input that could not be read (file, format, dataset).
+    static let unreadable: Int32 = 1
+    /// `/status` of a mask whose size differs from the batch's.
+    static let wrongSize: Int32 = 2
+
     var code: Int32
     var description: String
 }
@@ -26,7 +31,7 @@ enum MaskInput {
                 do {
                     items.append(MaskInputItem(source: name, mask: .success(try PNGFile.readMask(path: path, pixelSize: pixelSize))))
                 } catch {
-                    items.append(MaskInputItem(source: name, mask: .failure(InputFailure(code: Int32(10 + error.code), description: "\(error)"))))
+                    items.append(MaskInputItem(source: name, mask: .failure(InputFailure(code: InputFailure.unreadable, description: "\(error)"))))
                 }
             case "npy":
                 do {
@@ -40,13 +45,13 @@ enum MaskInput {
                         }
                     }
                 } catch {
-                    items.append(MaskInputItem(source: name, mask: .failure(InputFailure(code: Int32(10 + error.code), description: "\(error)"))))
+                    items.append(MaskInputItem(source: name, mask: .failure(InputFailure(code: InputFailure.unreadable, description: "\(error)"))))
                 }
             case "h5", "hdf5":
                 items += readHDF5(path: path, name: name, dataset: hdf5Dataset, pixelSize: pixelSize)
             default:
                 items.append(MaskInputItem(source: name, mask: .failure(InputFailure(
-                    code: 10, description: "\(path): unsupported file type (use .png, .npy, .h5)"))))
+                    code: InputFailure.unreadable, description: "\(path): unsupported file type (use .png, .npy, .h5)"))))
             }
         }
         return items
@@ -59,7 +64,7 @@ enum MaskInput {
             let data = try file.openDataset(dataset)
             guard try data.rank == 3 else {
                 return [MaskInputItem(source: name, mask: .failure(InputFailure(
-                    code: 10, description: "\(path): dataset /\(dataset) has rank \(data.rank), expected (N, H, W)")))]
+                    code: InputFailure.unreadable, description: "\(path): dataset /\(dataset) has rank \(data.rank), expected (N, H, W)")))]
             }
             let shape = try data.shape
             let size = shape[1] * shape[2]
@@ -82,7 +87,7 @@ enum MaskInput {
                 }
             }
         } catch {
-            return [MaskInputItem(source: name, mask: .failure(InputFailure(code: 10, description: "\(error)")))]
+            return [MaskInputItem(source: name, mask: .failure(InputFailure(code: InputFailure.unreadable, description: "\(error)")))]
         }
     }
 }

@@ -146,7 +146,7 @@ import Testing
         defer { try? file.close() }
         #expect(try file.openDataset("stress").shape == [5, 64, 64])
         let status = try file.openDataset("status").read(as: Int32.self)
-        #expect(status.count == 5 && status[1] != 0 && status.enumerated().allSatisfy { $0.offset == 1 || $0.element == 0 })
+        #expect(status.count == 5 && status[1] == 1 && status.enumerated().allSatisfy { $0.offset == 1 || $0.element == 0 })
         let reasons = try file.openStringDataset("failure_reason").read()
         #expect(reasons[1].contains("garbage.png") && reasons[0].isEmpty)
         #expect(try file.openStringDataset("source").read() == ["phantom-00001.png", "garbage.png", "masks.h5[0]", "masks.h5[1]", "masks.h5[2]"])
