@@ -80,8 +80,16 @@ public struct MaskMesher: Sendable {
             sigma *= 0.5
         }
         let smoother = ContourSmoothing(iterations: options.smoothingIterations)
-        let (outerPoints, lumenPoints) = ContourSmoothing.offsetWall(
-            outer: smoother.smooth(smoothOuter), lumen: smoother.smooth(smoothLumen), toArea: Double(wallPixels))
+        let lowPass = FourierSmoothing(minimumWavelength: options.minimumBorderWavelength)
+        func smooth(_ contour: [Point]) -> [Point] {
+            let relaxed = smoother.smooth(contour)
+            return options.minimumBorderWavelength > 0 ? lowPass.smooth(relaxed) : relaxed
+        }
+        // Each border separately keeps the area its pixel contour encloses: blurring and smoothing
+        // pull a border towards its centre of curvature (the small lumen most), and one common
+        // offset for the wall area would leave the lumen too small and the cap too thick.
+        let outerPoints = ContourSmoothing.offset(smooth(smoothOuter), toArea: abs(PolygonGeometry.signedArea(rawOuter)))
+        let lumenPoints = ContourSmoothing.offset(smooth(smoothLumen), toArea: abs(PolygonGeometry.signedArea(rawLumen)))
 
         // 3. Splines and resampling.
         let outerCurve = try ClosedCurve(through: outerPoints)

@@ -51,3 +51,18 @@ import Testing
         #expect(abs(lumenDistance - 0.5) < 1e-3)
     }
 }
+
+@Suite struct PointLocatorTests {
+    /// Small elements far from the origin: the inverse map is only accurate to about 1e-15 |x| / h.
+    @Test func locatesPointsInSmallElementsFarFromTheOrigin() throws {
+        let center = Point(50, 50)
+        let mesh = try AnnulusMeshGenerator.ring(innerRadius: 0.1, outerRadius: 0.2, center: center).mesh(meshSize: 0.01)
+        let locator = PointLocator(discretization: try MixedDiscretization(mesh: mesh))
+        for k in 0..<200 {
+            let angle = Double(k) * 0.731, radius = 0.105 + 0.09 * Double(k % 17) / 16
+            let point = center + radius * Point(cos(angle), sin(angle))
+            #expect(locator.locate(point) != nil, "point \(k) at radius \(radius)")
+        }
+        #expect(locator.locate(center) == nil)
+    }
+}

@@ -5,7 +5,7 @@ import Testing
 
 /// Checks shared by every mask mesh: angle bound, Taylor-Hood interior vertices, tagged curved
 /// borders, wall area.
-func expectQualityMesh(_ result: MaskMeshResult, minimumAngle: Double = 25) {
+func expectQualityMesh(_ result: MaskMeshResult, minimumAngle: Double = 25, checksPixelArea: Bool = true) {
     let mesh = result.mesh
     #expect(result.quality.minimumAngle >= minimumAngle)
     var onBorder = [Bool](repeating: false, count: mesh.points.count)
@@ -24,7 +24,7 @@ func expectQualityMesh(_ result: MaskMeshResult, minimumAngle: Double = 25) {
         let chordMid = 0.5 * (a + b)
         #expect(s.midpoint!.distance(to: chordMid) < 0.1 * a.distance(to: b))
     }
-    #expect(abs(result.relativeAreaError) < 0.01)
+    if checksPixelArea { #expect(abs(result.relativeAreaError) < 0.01) }
     #expect(abs(result.meshArea - mesh.area) < 1e-12)
 }
 
@@ -162,7 +162,11 @@ func expectQualityMesh(_ result: MaskMeshResult, minimumAngle: Double = 25) {
             }
         }
         let result = try MaskMesher().mesh(values: values, rows: 64, columns: 64)
-        expectQualityMesh(result)
+        expectQualityMesh(result, checksPixelArea: false)
+        // Counting pixels above 0.5 misses 4.6 % of this anti-aliased wall; the borders keep the
+        // area of the 0.5-level contours, which matches the coverage (the true area) to 1 %.
+        let coverage = values.reduce(0, +) * 0.125 * 0.125
+        #expect(abs(result.meshArea - coverage) < 0.01 * coverage)
     }
 }
 
