@@ -42,7 +42,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "PlaqueFEMBenchmarks", dependencies: ["FEM", "Meshing", "Sparse", "CMalloc"]),
+        .executableTarget(name: "PlaqueFEMBenchmarks", dependencies: ["FEM", "Meshing", "Sparse", "Raster", "Labeling", "CMalloc"]),
         .executableTarget(name: "NeuralBenchmarks", dependencies: ["Neural"]),
         // A child process for the kill-and-reopen crash-safety test of Storage.
         .executableTarget(name: "StorageCrashWriter", dependencies: ["Storage"]),

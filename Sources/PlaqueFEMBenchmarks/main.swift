@@ -1,19 +1,24 @@
 // Benchmarks of PlaqueFEM (not tests): prints medians over repeated runs.
 //
-//   swift run -c release plaquefem-bench [ring] [--runs N] [--threads T]
+//   swift run -c release plaquefem-bench [ring] [label] [--runs N] [--count N] [--threads T]
 //
 // ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
+// label: labels --count phantoms (default 200; 1200 for the paper's set size) read from PNG files,
+// per-stage medians, throughput with 1 and 2 jobs, peak resident memory.
 import CMalloc
 import FEM
 import Foundation
+import Labeling
 import Meshing
+import Raster
 import Sparse
 
 struct Arguments {
     var suites: [String] = []
     var runs = 7
     var threads = 1
+    var count = 200
 
     init(_ arguments: [String]) {
         var k = 0
@@ -21,6 +26,7 @@ struct Arguments {
             switch arguments[k] {
             case "--runs": k += 1; runs = max(1, Int(arguments[k]) ?? runs)
             case "--threads": k += 1; threads = max(1, Int(arguments[k]) ?? threads)
+            case "--count": k += 1; count = max(1, Int(arguments[k]) ?? count)
             default: suites.append(arguments[k])
             }
             k += 1
@@ -70,6 +76,75 @@ func ringBenchmark(runs: Int) throws {
     }
 }
 
+/// Thread-safe collection of per-mask results for the parallel labeling benchmark.
+final class LabelResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private(set) var timings: [LabelTimings] = []
+    private(set) var failures = 0
+
+    func claim(below count: Int) -> Int? {
+        lock.withLock {
+            guard next < count else { return nil }
+            next += 1
+            return next - 1
+        }
+    }
+
+    func record(_ timing: LabelTimings?) {
+        lock.withLock {
+            if let timing { timings.append(timing) } else { failures += 1 }
+        }
+    }
+}
+
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
+}
+
+func labelBenchmark(count: Int) throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plaquefem-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let generator = try PhantomGenerator(seed: 1)
+    var paths: [String] = []
+    for phantom in generator.phantoms(in: 0..<count) {
+        let path = directory.appendingPathComponent(String(format: "%05d.png", phantom.index)).path
+        try PNGFile.write(mask: phantom.mask.wall, to: path)
+        paths.append(path)
+    }
+    print("Labeling \(count) phantoms (seed 1, 64x64, 0.125 mm) from PNG files with the default options")
+    var readSeconds: [Double] = []
+    var masks: [Mask] = []
+    for path in paths {
+        let t0 = ContinuousClock.now
+        masks.append(try PNGFile.readMask(path: path))
+        readSeconds.append(seconds(ContinuousClock.now - t0))
+    }
+    let labeler = FEMLabeler()
+    let inputs = masks
+    for jobs in [1, 2] {
+        let results = LabelResults()
+        let t0 = ContinuousClock.now
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while let index = results.claim(below: inputs.count) {
+                results.record(try? labeler.label(inputs[index]).timings)
+            }
+        }
+        let wall = seconds(ContinuousClock.now - t0)
+        let t = results.timings
+        print(String(format: "--jobs %d: %.1f s, %.2f masks/s (1,200 masks: %.0f s); %d failed", jobs, wall, Double(count) / wall,
+                     1200 * wall / Double(count), results.failures))
+        print(String(format: "  per mask, median ms: read %.2f  validate %.2f  mesh %.2f  solve %.1f  rasterize %.2f  total %.1f",
+                     1000 * median(readSeconds), 1000 * median(t.map(\.validate)), 1000 * median(t.map(\.mesh)),
+                     1000 * median(t.map(\.solve)), 1000 * median(t.map(\.rasterize)),
+                     1000 * (median(readSeconds) + median(t.map(\.total)))))
+    }
+    print(String(format: "peak resident memory of this process: %.0f MB", peakResidentMegabytes()))
+}
+
 let arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
 BLASThreads.set(arguments.threads)
 // As in the plaquefem executable: keep factorization work arrays on the heap between Newton iterations.
@@ -78,8 +153,9 @@ _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
 for suite in arguments.suites {
     switch suite {
     case "ring": try ringBenchmark(runs: arguments.runs)
+    case "label": try labelBenchmark(count: arguments.count)
     default:
-        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring\n".data(using: .utf8)!)
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label\n".data(using: .utf8)!)
         exit(2)
     }
 }

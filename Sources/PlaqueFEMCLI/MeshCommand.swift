@@ -2,16 +2,20 @@ import ArgumentParser
 import FEM
 import Foundation
 import Meshing
+import Raster
 
 /// `plaquefem mesh`: structured annulus meshes for verification and examples.
 struct MeshCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mesh",
-        abstract: "Generate a vessel-wall mesh (concentric ring or eccentric plaque) and write it as .msh (Gmsh 4.1) or .vtu.",
+        abstract: "Mesh a vessel wall (a mask, a concentric ring or an eccentric plaque) and write it as .msh (Gmsh 4.1) or .vtu.",
         discussion: """
             Examples:
+              plaquefem mesh --mask data/phantoms/masks/phantom-00000.png --output wall.vtu
               plaquefem mesh --inner-radius 1 --outer-radius 2 --mesh-size 0.125 --output ring.msh
               plaquefem mesh --lumen-center 0.5,0 --inner-radius 0.8 --outer-radius 1.8 --output plaque.vtu
+            With --mask the mask is validated and meshed as `label` does (--mesh-size then sets the edge \
+            length at the lumen; default one pixel).
             """
     )
 
@@ -21,21 +25,41 @@ struct MeshCommand: ParsableCommand {
     var outerRadius: Double = 2
     @Option(help: "Lumen centre 'x,y' relative to the outer centre (mm); nonzero gives an eccentric plaque.")
     var lumenCenter: String = "0,0"
-    @Option(help: "Target element edge length (mm).")
-    var meshSize: Double = 0.125
+    @Option(help: "Target element edge length (mm); default 0.125 for rings, one pixel at the lumen for --mask.")
+    var meshSize: Double?
+    @Option(help: "Mesh the wall of this mask (.png or 2D .npy) instead of a generated annulus.")
+    var mask: String?
+    @Option(help: "Pixel size of --mask (mm).")
+    var pixelSize: Double = PixelGrid.defaultPixelSize
     @Option(help: "Output file: .msh (Gmsh 4.1 ASCII) or .vtu (ParaView).")
     var output: String
 
     func validate() throws {
         _ = try parsePoint(lumenCenter)
-        guard meshSize > 0, meshSize.isFinite else { throw ValidationError("--mesh-size must be positive") }
+        if let meshSize, !(meshSize > 0 && meshSize.isFinite) { throw ValidationError("--mesh-size must be positive") }
+        guard pixelSize > 0, pixelSize.isFinite else { throw ValidationError("--pixel-size must be positive") }
         guard output.hasSuffix(".msh") || output.hasSuffix(".vtu") else { throw ValidationError("--output must end in .msh or .vtu") }
     }
 
     func run() throws {
-        let generator = AnnulusMeshGenerator(lumenCenter: try parsePoint(lumenCenter), lumenRadius: innerRadius,
-                                             outerCenter: .zero, outerRadius: outerRadius)
-        let mesh = try generator.mesh(meshSize: meshSize)
+        let mesh: TriangleMesh
+        if let mask {
+            let input = mask.lowercased().hasSuffix(".npy")
+                ? try NumPyFile.read(path: mask).mask(at: 0, pixelSize: pixelSize) : try PNGFile.readMask(path: mask, pixelSize: pixelSize)
+            let validated = try input.validated(options: MaskValidationOptions())
+            var options = MaskMeshingOptions()
+            options.targetEdgeLength = meshSize
+            let result = try MaskMesher(options).mesh(
+                values: validated.wall.pixels.map { Double($0) }, rows: validated.grid.rows, columns: validated.grid.columns,
+                pixelSize: validated.grid.pixelSize)
+            print(String(format: "mask %@: wall %.3f mm^2 (pixels), mesh %.3f mm^2 (%+.2f %%)", mask, result.pixelWallArea,
+                         result.meshArea, 100 * result.relativeAreaError))
+            mesh = result.mesh
+        } else {
+            let generator = AnnulusMeshGenerator(lumenCenter: try parsePoint(lumenCenter), lumenRadius: innerRadius,
+                                                 outerCenter: .zero, outerRadius: outerRadius)
+            mesh = try generator.mesh(meshSize: meshSize ?? 0.125)
+        }
         if output.hasSuffix(".msh") {
             try GmshFile.write(mesh, to: output)
         } else {

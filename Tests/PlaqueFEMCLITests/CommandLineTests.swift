@@ -159,6 +159,24 @@ import Testing
         #expect(written.count == 4)
     }
 
+    @Test func meshesAMaskToGmshAndSolvesIt() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let mask = root.appendingPathComponent("data/phantoms/masks/phantom-00003.png").path
+        let mesh = directory.appendingPathComponent("wall.msh").path
+        let made = try CommandLineTests.run(["mesh", "--mask", mask, "--output", mesh])
+        #expect(made.status == 0, "\(made.error)")
+        let angle = made.output.components(separatedBy: "angles: min ").last?.split(separator: " ").first.flatMap { Double($0) }
+        #expect((angle ?? 0) >= 25, "\(made.output)")
+        let solved = try CommandLineTests.run(["solve", mesh, "--json"])
+        #expect(solved.status == 0, "\(solved.error)")
+        let empty = directory.appendingPathComponent("empty.png").path
+        try Data([0x89, 0x50, 0x4E, 0x47]).write(to: URL(fileURLWithPath: empty))
+        let bad = try CommandLineTests.run(["mesh", "--mask", empty, "--output", mesh])
+        #expect(bad.status != 0 && bad.error.contains("empty.png"))
+    }
+
     @Test func refusesToOverwriteWithoutTheFlag() throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
