@@ -28,7 +28,7 @@ struct LabelCommand: ParsableCommand {
     @Option(help: "Pixel size (mm).")
     var pixelSize: Double = PixelGrid.defaultPixelSize
     @Option(help: "Parallel labeling jobs (default: one per core).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int = min(64, ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Stress measure: max-principal or von-mises.")
     var stress: StressMeasure = .maximumPrincipal
     @Option(help: "Also write each stress map as a PNG (mask | map with colorbar) into this folder.")
