@@ -186,3 +186,32 @@ import Testing
         #expect(run.status != 0 && run.error.contains("--overwrite"))
     }
 }
+
+/// The label file read from Python with h5py (docs/python/check_labels.py). Needs python3 with
+/// h5py and numpy (`.ci/setup` installs them); fails without them unless PLAQUEFEM_SKIP_PYTHON=1.
+@Suite struct LabelFilePythonTests {
+    static let skipped = ProcessInfo.processInfo.environment["PLAQUEFEM_SKIP_PYTHON"] == "1"
+
+    @Test(.disabled(if: skipped, "PLAQUEFEM_SKIP_PYTHON=1"))
+    func h5pyReadsTheLabelFile() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let masks = directory.appendingPathComponent("masks.h5").path, labels = directory.appendingPathComponent("labels.h5").path
+        #expect(try CommandLineTests.run(["phantoms", "--count", "3", "--seed", "5", "--output", masks]).status == 0)
+        #expect(try CommandLineTests.run(["label", masks, "--output", labels]).status == 0)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("docs/python/check_labels.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, labels]
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let problem = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "python3 + h5py check failed (pip install h5py numpy, or set PLAQUEFEM_SKIP_PYTHON=1): \(problem)")
+        #expect(text.contains("labels file OK: 3 rows, 3 labeled"), "\(text)")
+    }
+}
