@@ -173,14 +173,7 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
         let dataset = H5Dcreate2(
             container.identifier, path, elementType.nativeTypeIdentifier, space, linkList, creationList, accessList)
         try location.check(dataset, operation)
-        let description: DatasetDescription
-        do throws(StorageError) {
-            description = try DatasetDescription.read(dataset, location: location, operation: operation)
-        } catch {
-            _ = H5Dclose(dataset)
-            throw error
-        }
-        return HDF5Dataset(file: container.file, identifier: dataset, location: location, description: description)
+        return try wrap(dataset, container: container, location: location, operation: operation)
     }
 
     /// Opens a dataset; lock held by caller.
@@ -191,6 +184,14 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
         let accessList = try makeAccessList(location: location, operation: operation)
         defer { _ = H5Pclose(accessList) }
         let dataset = try location.check(H5Dopen2(container.identifier, path, accessList), operation)
+        return try wrap(dataset, container: container, location: location, operation: operation)
+    }
+
+    /// Reads the description of an open dataset handle and wraps it, closing the handle if the
+    /// description cannot be read or the rank is outside 1 to 4; lock held by caller.
+    private static func wrap(
+        _ dataset: hid_t, container: ContainerOperations, location: ObjectLocation, operation: String
+    ) throws(StorageError) -> HDF5Dataset {
         let description: DatasetDescription
         do throws(StorageError) {
             description = try DatasetDescription.read(dataset, location: location, operation: operation)
