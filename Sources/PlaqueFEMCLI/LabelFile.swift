@@ -33,11 +33,8 @@ final class LabelFile {
         reasons = try file.createStringDataset("failure_reason")
         sources = try file.createStringDataset("source")
 
-        try file.attributes.set("format", to: Self.formatName)
-        try file.attributes.set("format_version", to: Self.formatVersion)
-        try file.attributes.set("software_version", to: PlaqueFEMVersion.string)
+        try file.setProvenance(format: Self.formatName, version: Self.formatVersion)
         try file.attributes.set("created", to: ISO8601DateFormatter().string(from: Date()))
-        try file.attributes.set("command_line", to: CommandLine.arguments.joined(separator: " "))
         try masks.attributes.set("description", to: "vessel-wall masks as given (1 = wall, 0 = background)")
         try stress.attributes.set("units", to: "kPa")
         try stress.attributes.set("quantity", to: options.measure.rawValue)
@@ -73,4 +70,15 @@ final class LabelFile {
     func flush() throws { try file.flush() }
 
     func close() throws { try file.close() }
+}
+
+extension HDF5File {
+    /// Root attributes every file of ours carries: `format`, `format_version`, `software_version`
+    /// and the `command_line` that wrote it.
+    func setProvenance(format: String, version: Int64) throws {
+        try attributes.set("format", to: format)
+        try attributes.set("format_version", to: version)
+        try attributes.set("software_version", to: PlaqueFEMVersion.string)
+        try attributes.set("command_line", to: CommandLine.arguments.joined(separator: " "))
+    }
 }
