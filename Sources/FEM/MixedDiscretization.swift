@@ -22,6 +22,8 @@ final class MixedDiscretization {
     var geometry: [Double]
     /// Reference area of each (possibly curved) element, mm^2.
     var elementAreas: [Double]
+    /// Reference area of the wall, the sum of `elementAreas` (mm^2).
+    let area: Double
     /// Element node indices, 6 per element.
     var elementNodes: [Int32]
     /// Lumen border segments as (start, end, middle) nodes oriented with the wall on the left.
@@ -82,6 +84,8 @@ final class MixedDiscretization {
                 for a in 0..<6 { nodalVolumes[Int(elementNodes[6 * e + a])] += values[a] * dV }
             }
         }
+
+        area = elementAreas.reduce(0, +)
 
         // Orient lumen segments so that the wall lies on their left (outward normal = right-hand normal).
         var directed = Set<SIMD2<Int32>>()

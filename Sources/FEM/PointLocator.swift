@@ -24,7 +24,7 @@ final class PointLocator {
             lo = Point(min(lo.x, p.x), min(lo.y, p.y))
             hi = Point(max(hi.x, p.x), max(hi.y, p.y))
         }
-        let meanArea = d.elementAreas.reduce(0, +) / Double(max(1, d.elementCount))
+        let meanArea = d.area / Double(max(1, d.elementCount))
         cellSize = max(2 * meanArea.squareRoot(), 1e-9)
         origin = lo
         columns = max(1, Int(((hi.x - lo.x) / cellSize).rounded(.up)) + 1)

@@ -167,7 +167,7 @@ public final class WallSolver {
     ) {
         let d = discretization
         let forceScale = max(load, 1) * d.lumenLength
-        let volumeScale = d.elementAreas.reduce(0, +)
+        let volumeScale = d.area
         let pressureOffset = 2 * d.nodeCount
         var rhs = [Double](repeating: 0, count: d.equationCount)
         var increment = [Double](repeating: 0, count: d.equationCount)
@@ -238,15 +238,14 @@ public final class WallSolver {
     private func snapshot(of state: MixedState, time: Double, load: Double) -> WallSolution.Snapshot {
         let d = discretization
         var shifted = state
-        var mean = (x: 0.0, y: 0.0), volume = 0.0
+        var mean = (x: 0.0, y: 0.0)
         for n in 0..<d.nodeCount {
             mean.x += d.nodalVolumes[n] * state.displacement[2 * n]
             mean.y += d.nodalVolumes[n] * state.displacement[2 * n + 1]
-            volume += d.nodalVolumes[n]
         }
         for n in 0..<d.nodeCount {
-            shifted.displacement[2 * n] -= mean.x / volume
-            shifted.displacement[2 * n + 1] -= mean.y / volume
+            shifted.displacement[2 * n] -= mean.x / d.area
+            shifted.displacement[2 * n + 1] -= mean.y / d.area
         }
         return WallSolution.Snapshot(
             time: time, pressureKPa: load, state: shifted,
