@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Raster", targets: ["Raster"]),
         .library(name: "Labeling", targets: ["Labeling"]),
+        .library(name: "Sampling", targets: ["Sampling"]),
         .executable(name: "storage-crash-writer", targets: ["StorageCrashWriter"]),
     ],
     dependencies: [
@@ -26,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "CHDF5", path: "Sources/CHDF5", linkerSettings: [.linkedLibrary("hdf5_serial")]),
 
         .target(name: "Sparse", dependencies: ["CSuiteSparse", "COpenBLAS"]),
@@ -35,10 +37,11 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "Raster", dependencies: ["CPNG"]),
         .target(name: "Labeling", dependencies: ["FEM", "Meshing", "Raster"]),
+        .target(name: "Sampling", dependencies: ["Neural", "Labeling", "Raster", "Storage", "CZlib"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
             dependencies: [
-                "FEM", "Meshing", "Sparse", "Raster", "Storage", "Labeling", "CMalloc",
+                "FEM", "Meshing", "Sparse", "Raster", "Storage", "Labeling", "Sampling", "Neural", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageCrashWriter"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "Raster", "FEM"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Neural", "Labeling", "Raster", "Storage"]),
         .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage"]),
     ]
 )

@@ -1,0 +1,2 @@
+// Thin shim: zlib (gzip reading for the MNIST IDX files).
+#include <zlib.h>
