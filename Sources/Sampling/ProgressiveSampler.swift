@@ -1,0 +1,271 @@
+import Foundation
+import Neural
+
+/// Wall-clock seconds a run spent per activity.
+public struct SamplingTimings: Sendable, Codable, Equatable {
+    /// Labeling proposals (the FEM tool, or pool look-ups).
+    public var labeling = 0.0
+    /// Training the task model.
+    public var training = 0.0
+    /// Latent gradients through decoder and model.
+    public var latentGradients = 0.0
+    /// Decoding latent codes and nearest-neighbour search.
+    public var proposing = 0.0
+    /// Evaluating on the test set.
+    public var evaluation = 0.0
+
+    /// Sum of the activities.
+    public var total: Double { labeling + training + latentGradients + proposing + evaluation }
+
+    /// Adds another run's timings.
+    public mutating func add(_ other: SamplingTimings) {
+        labeling += other.labeling
+        training += other.training
+        latentGradients += other.latentGradients
+        proposing += other.proposing
+        evaluation += other.evaluation
+    }
+}
+
+/// One point of a learning curve.
+public struct RoundResult: Sendable, Codable, Equatable {
+    /// Round (1-based).
+    public var round: Int
+    /// Labeled training samples after the round.
+    public var labelCount: Int
+    /// The test metric after training in this round.
+    public var metric: Double
+    /// Proposals of this round whose labeling failed (and were replaced).
+    public var failures: Int
+}
+
+/// Everything one progressive run produced.
+public struct SamplingRun<Label: Sendable>: Sendable {
+    /// The strategy.
+    public var strategy: SamplingStrategy
+    /// The options.
+    public var options: SamplingOptions
+    /// The train set in the order added.
+    public var samples: [SampleRecord<Label>]
+    /// Failed proposals, with their reasons.
+    public var rejected: [RejectedProposal]
+    /// The metric after every round.
+    public var curve: [RoundResult]
+    /// Where the time went.
+    public var timings: SamplingTimings
+}
+
+/// Progressive training with adaptive latent-space sampling (SI, SNN) or random sampling.
+///
+/// Round 1 adds `initialCount` samples (SI: prior draws decoded; SNN, random: random pool
+/// samples). Every round then trains the task model for `epochsPerRound` epochs on the current
+/// train set (continuing from its weights) and evaluates it. Each later round first chooses
+/// anchors at random among the labeled samples (re-selected every round), moves their codes
+/// along the normalized loss gradient (`LatentStep`), and adds the results: decoded and labeled
+/// by the tool (SI) or snapped to the nearest unselected pool sample (SNN). Proposals whose
+/// labeling fails are stored with their reason and replaced by new proposals from the same
+/// seeded stream, so every round adds exactly its quota. Same options, same bytes.
+public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> where Domain.Label == Learner.Label {
+    /// The data side.
+    public let domain: Domain
+    /// The task model.
+    public let learner: Learner
+    /// The options.
+    public let options: SamplingOptions
+
+    /// Creates a sampler.
+    public init(domain: Domain, learner: Learner, options: SamplingOptions) {
+        self.domain = domain
+        self.learner = learner
+        self.options = options
+    }
+
+    /// Runs all rounds with `strategy`; `progress` is called after every round.
+    public func run(
+        strategy: SamplingStrategy, progress: (RoundResult, SamplingTimings) -> Void = { _, _ in }
+    ) throws(SamplingError) -> SamplingRun<Domain.Label> {
+        try options.validate()
+        var state = RunState<Domain>(domain: domain, options: options, strategy: strategy)
+        var curve: [RoundResult] = []
+        for round in 1...options.rounds {
+            let quota = round == 1 ? options.initialCount : options.increment
+            let failuresBefore = state.rejected.count
+            try fill(quota: quota, round: round, state: &state)
+            let seed = state.generator.next()
+            let trainStart = ContinuousClock.now
+            try learner.train(on: state.samples, epochs: options.epochsPerRound, seed: seed)
+            state.timings.training += seconds(since: trainStart)
+            let evaluationStart = ContinuousClock.now
+            let metric = try learner.evaluate()
+            state.timings.evaluation += seconds(since: evaluationStart)
+            let result = RoundResult(round: round, labelCount: state.samples.count, metric: metric,
+                                     failures: state.rejected.count - failuresBefore)
+            curve.append(result)
+            progress(result, state.timings)
+        }
+        return SamplingRun(strategy: strategy, options: options, samples: state.samples, rejected: state.rejected,
+                           curve: curve, timings: state.timings)
+    }
+
+    /// Adds exactly `quota` labeled samples: proposes, labels in a batch, keeps successes in
+    /// proposal order, stores failures and proposes replacements until the quota is met.
+    private func fill(quota: Int, round: Int, state: inout RunState<Domain>) throws(SamplingError) {
+        var added = 0
+        var attempts = 0
+        while added < quota {
+            let candidates = try propose(count: quota - added, round: round, state: &state)
+            attempts += candidates.count
+            let start = ContinuousClock.now
+            let results = domain.label(candidates.map(\.labelerInput))
+            state.timings.labeling += seconds(since: start)
+            var lastReason = ""
+            for (candidate, result) in zip(candidates, results) {
+                switch result {
+                case .success(let label) where added < quota:
+                    state.samples.append(SampleRecord(
+                        latent: candidate.latent, round: round, origin: candidate.origin, poolIndex: candidate.poolIndex,
+                        anchor: candidate.anchor, image: candidate.image, label: label))
+                    added += 1
+                case .success:
+                    break
+                case .failure(let failure):
+                    lastReason = failure.description
+                    state.rejected.append(RejectedProposal(latent: candidate.latent, round: round, image: candidate.image,
+                                                           code: failure.code, reason: failure.description))
+                }
+            }
+            if added < quota, attempts >= quota * (1 + options.maximumFailureFactor) {
+                throw .tooManyFailures(round: round, attempts: attempts, lastReason: lastReason)
+            }
+        }
+    }
+
+    /// `count` new candidates of `round` for the strategy.
+    private func propose(count: Int, round: Int, state: inout RunState<Domain>) throws(SamplingError) -> [SampleCandidate<Domain.LabelerInput>] {
+        switch (strategy: state.strategy, first: round == 1) {
+        case (.random, _), (.nearestNeighbour, true):
+            return try state.randomPoolCandidates(count: count)
+        case (.interpolation, true):
+            let latents = (0..<count).map { _ in
+                priorDraw(dimension: domain.latentDimension, radius: options.step.priorRadius, generator: &state.generator)
+            }
+            let start = ContinuousClock.now
+            defer { state.timings.proposing += seconds(since: start) }
+            return try domain.decode(latents)
+        case (.interpolation, false), (.nearestNeighbour, false):
+            let (points, anchors) = try displacedPoints(count: count, state: &state)
+            let start = ContinuousClock.now
+            defer { state.timings.proposing += seconds(since: start) }
+            if state.strategy == .interpolation {
+                var candidates = try domain.decode(points)
+                for k in candidates.indices { candidates[k].anchor = anchors[k] }
+                return candidates
+            }
+            return try state.nearestPoolCandidates(to: points, anchors: anchors)
+        }
+    }
+
+    /// Chooses anchors at random among the labeled samples and steps each along its trajectory:
+    /// z_{j+1} = step(z_j, dL(F(G(z_j)), y_anchor)/dz), one new point per step.
+    private func displacedPoints(count: Int, state: inout RunState<Domain>) throws(SamplingError) -> (points: [[Double]], anchors: [Int]) {
+        let samples = state.samples
+        let anchorCount = min(count, options.anchorsPerRound, samples.count)
+        let anchors = randomSubset(of: samples.count, count: anchorCount, generator: &state.generator)
+        let stepsPerAnchor = (count + anchorCount - 1) / anchorCount
+        var current = anchors.map { samples[$0].latent }
+        let labels = anchors.map { samples[$0].label }
+        var points: [[Double]] = []
+        var pointAnchors: [Int] = []
+        for _ in 0..<stepsPerAnchor where points.count < count {
+            let start = ContinuousClock.now
+            let gradients = try learner.latentGradients(latents: current, labels: labels)
+            state.timings.latentGradients += seconds(since: start)
+            for k in current.indices {
+                current[k] = options.step.displaced(current[k], along: gradients[k])
+                if points.count < count {
+                    points.append(current[k])
+                    pointAnchors.append(anchors[k])
+                }
+            }
+        }
+        return (points, pointAnchors)
+    }
+}
+
+/// The mutable state of one run: train set, rejected proposals, pool selection, generator.
+struct RunState<Domain: SampleDomain> {
+    let domain: Domain
+    let options: SamplingOptions
+    let strategy: SamplingStrategy
+    var generator: SeededGenerator
+    var samples: [SampleRecord<Domain.Label>] = []
+    var rejected: [RejectedProposal] = []
+    var timings = SamplingTimings()
+    /// Pool indices in a seeded random order; random picks take the next unselected one.
+    private var poolOrder: [Int]
+    private var poolCursor = 0
+    private var search: NearestNeighbourSearch?
+    private var poolSelected: [Bool]
+
+    init(domain: Domain, options: SamplingOptions, strategy: SamplingStrategy) {
+        self.domain = domain
+        self.options = options
+        self.strategy = strategy
+        generator = SeededGenerator(seed: options.seed)
+        var order = Array(0..<domain.poolCount)
+        order.shuffle(using: &generator)
+        poolOrder = order
+        poolSelected = Array(repeating: false, count: domain.poolCount)
+    }
+
+    mutating func randomPoolCandidates(count: Int) throws(SamplingError) -> [SampleCandidate<Domain.LabelerInput>] {
+        var picked: [Int] = []
+        while picked.count < count, poolCursor < poolOrder.count {
+            let index = poolOrder[poolCursor]
+            poolCursor += 1
+            if !poolSelected[index] { picked.append(index) }
+        }
+        guard picked.count == count else { throw .poolExhausted(requested: count, remaining: picked.count) }
+        for index in picked { markSelected(index) }
+        return picked.map { domain.poolCandidate($0) }
+    }
+
+    mutating func nearestPoolCandidates(to points: [[Double]], anchors: [Int]) throws(SamplingError) -> [SampleCandidate<Domain.LabelerInput>] {
+        if search == nil {
+            search = try NearestNeighbourSearch(points: domain.poolLatents)
+            for index in poolSelected.indices where poolSelected[index] { search!.markSelected(index) }
+        }
+        var candidates: [SampleCandidate<Domain.LabelerInput>] = []
+        for (point, anchor) in zip(points, anchors) {
+            guard let index = search!.nearestUnselected(to: point) else {
+                throw .poolExhausted(requested: points.count, remaining: candidates.count)
+            }
+            markSelected(index)
+            var candidate = domain.poolCandidate(index)
+            candidate.anchor = anchor
+            candidates.append(candidate)
+        }
+        return candidates
+    }
+
+    private mutating func markSelected(_ index: Int) {
+        poolSelected[index] = true
+        search?.markSelected(index)
+    }
+}
+
+/// `count` distinct indices of 0..<n in a seeded random order (partial Fisher-Yates).
+func randomSubset(of n: Int, count: Int, generator: inout SeededGenerator) -> [Int] {
+    var indices = Array(0..<n)
+    for i in 0..<min(count, n) {
+        let j = i + Int(generator.next() % UInt64(n - i))
+        indices.swapAt(i, j)
+    }
+    return Array(indices.prefix(count))
+}
+
+/// Seconds elapsed since `start`.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let (whole, atto) = (ContinuousClock.now - start).components
+    return Double(whole) + Double(atto) * 1e-18
+}

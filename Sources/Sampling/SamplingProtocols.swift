@@ -1,0 +1,34 @@
+/// The data side of a run: the pool, the VAE decoder and the labeler.
+public protocol SampleDomain<Label>: AnyObject {
+    /// The label type (a stress map, a class).
+    associatedtype Label: Sendable
+    /// What the labeler labels.
+    associatedtype LabelerInput: Sendable
+
+    /// d, the latent dimension.
+    var latentDimension: Int { get }
+    /// Number of real samples in the pool.
+    var poolCount: Int { get }
+    /// Encoder means of the pool samples (N codes of dimension d).
+    var poolLatents: [[Double]] { get }
+
+    /// Candidate for pool sample `index`.
+    func poolCandidate(_ index: Int) -> SampleCandidate<LabelerInput>
+    /// Decodes latent codes into synthesized candidates (binarized for masks).
+    func decode(_ latents: [[Double]]) throws(SamplingError) -> [SampleCandidate<LabelerInput>]
+    /// Labels a batch; results in input order.
+    func label(_ inputs: [LabelerInput]) -> [Result<Label, LabelerFailure>]
+}
+
+/// The task model trained round by round (the surrogate, the classifier).
+public protocol TaskLearner<Label>: AnyObject {
+    /// The label type it learns.
+    associatedtype Label: Sendable
+
+    /// Trains for `epochs` on the whole train set, continuing from the current weights.
+    func train(on samples: [SampleRecord<Label>], epochs: Int, seed: UInt64) throws(SamplingError)
+    /// d loss(F(G(z_n)), y_n) / d z_n per sample, through the frozen decoder and model.
+    func latentGradients(latents: [[Double]], labels: [Label]) throws(SamplingError) -> [[Double]]
+    /// The test metric after the current round (test MSE in kPa^2, or test accuracy).
+    func evaluate() throws(SamplingError) -> Double
+}
