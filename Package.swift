@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageCrashWriter"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "Raster", "FEM"]),
-        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Neural", "Labeling", "Raster", "Storage"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Neural", "Labeling", "Raster", "Storage", "CZlib"]),
         .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage"]),
     ]
 )
