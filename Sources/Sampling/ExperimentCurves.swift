@@ -1,0 +1,168 @@
+import Foundation
+
+/// The learning curves of an experiment: every strategy, every repeat, every round.
+public struct ExperimentCurves: Sendable, Codable, Equatable {
+    /// One run's curve.
+    public struct Curve: Sendable, Codable, Equatable {
+        /// The strategy ("SI", "SNN", "random").
+        public var strategy: SamplingStrategy
+        /// The repeat (0-based).
+        public var repeatIndex: Int
+        /// The metric after every round.
+        public var rounds: [RoundResult]
+    }
+
+    /// Name of the metric, e.g. "test MSE".
+    public var metricName: String
+    /// Unit of the metric, e.g. "kPa^2" or "%".
+    public var metricUnit: String
+    /// Whether a smaller metric is better (MSE) or a larger one (accuracy).
+    public var lowerIsBetter: Bool
+    /// The curves in run order.
+    public var curves: [Curve] = []
+
+    /// Creates an empty set of curves.
+    public init(metricName: String, metricUnit: String, lowerIsBetter: Bool) {
+        self.metricName = metricName
+        self.metricUnit = metricUnit
+        self.lowerIsBetter = lowerIsBetter
+    }
+
+    /// The strategies in order of first appearance.
+    public var strategies: [SamplingStrategy] {
+        var seen: [SamplingStrategy] = []
+        for curve in curves where !seen.contains(curve.strategy) { seen.append(curve.strategy) }
+        return seen
+    }
+
+    /// Mean and sample standard deviation (n - 1; 0 for one repeat) of the metric per round.
+    public func summary(of strategy: SamplingStrategy) -> [(labelCount: Int, mean: Double, standardDeviation: Double, repeats: Int)] {
+        let runs = curves.filter { $0.strategy == strategy }
+        guard let roundCount = runs.map(\.rounds.count).min() else { return [] }
+        return (0..<roundCount).map { index in
+            let values = runs.map { $0.rounds[index].metric }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.count > 1
+                ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1) : 0
+            return (runs[0].rounds[index].labelCount, mean, variance.squareRoot(), values.count)
+        }
+    }
+
+    /// CSV with a header: strategy,repeat,round,labels,metric,failures (one line per run and round).
+    public func csv() -> String {
+        var out = "strategy,repeat,round,labels,\(metricName.replacingOccurrences(of: " ", with: "_"))_\(metricUnit.replacingOccurrences(of: "^", with: "")),failures\n"
+        for curve in curves {
+            for round in curve.rounds {
+                out += "\(curve.strategy.rawValue),\(curve.repeatIndex),\(round.round),\(round.labelCount),"
+                out += "\(round.metric),\(round.failures)\n"
+            }
+        }
+        return out
+    }
+
+    /// A Markdown table in the shape of the paper's Table 1: one row per round (labels), one
+    /// column per strategy with mean ± sd over repeats, and the change of the first strategy
+    /// relative to the last (the baseline).
+    public func markdownTable() -> String {
+        let strategies = self.strategies
+        let summaries = strategies.map { summary(of: $0) }
+        guard let rowCount = summaries.map(\.count).min(), rowCount > 0 else { return "(no results)\n" }
+        let repeats = summaries.first?.first?.repeats ?? 0
+        var out = "\(metricName) (\(metricUnit)), mean ± sd over \(repeats) repeat\(repeats == 1 ? "" : "s")"
+        out += lowerIsBetter ? "; lower is better\n\n" : "; higher is better\n\n"
+        out += "| round | labels | " + strategies.map(\.rawValue).joined(separator: " | ")
+        let compare = strategies.count >= 2
+        if compare { out += " | \(strategies[0].rawValue) vs \(strategies[strategies.count - 1].rawValue)" }
+        out += " |\n|" + String(repeating: " --- |", count: 2 + strategies.count + (compare ? 1 : 0)) + "\n"
+        for row in 0..<rowCount {
+            out += "| \(row + 1) | \(summaries[0][row].labelCount) | "
+            out += summaries.map { Self.format($0[row].mean) + " ± " + Self.format($0[row].standardDeviation) }.joined(separator: " | ")
+            if compare {
+                let (first, last) = (summaries[0][row].mean, summaries[summaries.count - 1][row].mean)
+                out += " | " + (last != 0 ? String(format: "%+.1f %%", 100 * (first - last) / abs(last)) : "n/a")
+            }
+            out += " |\n"
+        }
+        return out
+    }
+
+    static func format(_ value: Double) -> String {
+        let magnitude = abs(value)
+        if magnitude >= 100 { return String(format: "%.0f", value) }
+        if magnitude >= 1 { return String(format: "%.2f", value) }
+        return String(format: "%.4f", value)
+    }
+
+    /// An SVG line plot of mean ± sd per strategy against the number of labels (a shaded band
+    /// for ± sd), with labeled axes and units; self-contained, readable in a browser.
+    public func svg(title: String) -> String {
+        let width = 720.0, height = 460.0
+        let left = 90.0, right = 170.0, top = 50.0, bottom = 60.0
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let strategies = self.strategies
+        let summaries = strategies.map { summary(of: $0) }
+        let points = summaries.flatMap { $0 }
+        guard !points.isEmpty else { return "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n" }
+        let xMin = Double(points.map(\.labelCount).min()!), xMax = Double(points.map(\.labelCount).max()!)
+        var yMin = points.map { $0.mean - $0.standardDeviation }.min()!
+        var yMax = points.map { $0.mean + $0.standardDeviation }.max()!
+        if yMax - yMin < 1e-12 * max(1, abs(yMax)) { yMin -= 1; yMax += 1 }
+        let (yLow, yHigh, yStep) = Self.niceRange(yMin, yMax)
+        let xSpan = max(xMax - xMin, 1)
+        func x(_ value: Double) -> Double { left + (value - xMin) / xSpan * plotWidth }
+        func y(_ value: Double) -> Double { top + (yHigh - value) / (yHigh - yLow) * plotHeight }
+        func f(_ value: Double) -> String { String(format: "%.1f", value) }
+        let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]
+        var out = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="13">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(f(left + plotWidth / 2))" y="28" text-anchor="middle" font-size="16">\(Self.escaped(title))</text>
+
+            """
+        // Grid and tick labels.
+        var tick = yLow
+        while tick <= yHigh + yStep / 2 {
+            out += "<line x1=\"\(f(left))\" y1=\"\(f(y(tick)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(tick)))\" stroke=\"#e0e0e0\"/>\n"
+            out += "<text x=\"\(f(left - 8))\" y=\"\(f(y(tick) + 4))\" text-anchor=\"end\">\(Self.format(tick))</text>\n"
+            tick += yStep
+        }
+        let labelCounts = Array(Set(points.map(\.labelCount))).sorted()
+        let every = max(1, labelCounts.count / 10)
+        for (k, count) in labelCounts.enumerated() where k % every == 0 {
+            out += "<line x1=\"\(f(x(Double(count))))\" y1=\"\(f(top + plotHeight))\" x2=\"\(f(x(Double(count))))\" y2=\"\(f(top + plotHeight + 5))\" stroke=\"black\"/>\n"
+            out += "<text x=\"\(f(x(Double(count))))\" y=\"\(f(top + plotHeight + 20))\" text-anchor=\"middle\">\(count)</text>\n"
+        }
+        out += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"black\"/>\n"
+        out += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 15))\" text-anchor=\"middle\">labeled training samples</text>\n"
+        out += "<text transform=\"translate(22 \(f(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">"
+        out += "\(Self.escaped(metricName)) (\(Self.escaped(metricUnit)))</text>\n"
+        for (k, summary) in summaries.enumerated() {
+            let color = colors[k % colors.count]
+            let upper = summary.map { "\(f(x(Double($0.labelCount)))),\(f(y($0.mean + $0.standardDeviation)))" }
+            let lower = summary.reversed().map { "\(f(x(Double($0.labelCount)))),\(f(y($0.mean - $0.standardDeviation)))" }
+            out += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.18\" stroke=\"none\"/>\n"
+            let line = summary.map { "\(f(x(Double($0.labelCount)))),\(f(y($0.mean)))" }.joined(separator: " ")
+            out += "<polyline points=\"\(line)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            for point in summary {
+                out += "<circle cx=\"\(f(x(Double(point.labelCount))))\" cy=\"\(f(y(point.mean)))\" r=\"3\" fill=\"\(color)\"/>\n"
+            }
+            let legendY = top + 20 + Double(k) * 22
+            out += "<line x1=\"\(f(left + plotWidth + 15))\" y1=\"\(f(legendY))\" x2=\"\(f(left + plotWidth + 40))\" y2=\"\(f(legendY))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
+            out += "<text x=\"\(f(left + plotWidth + 46))\" y=\"\(f(legendY + 4))\">\(strategies[k].rawValue) (mean ± sd)</text>\n"
+        }
+        return out + "</svg>\n"
+    }
+
+    /// Axis limits on round numbers: (low, high, step) with about five steps.
+    static func niceRange(_ low: Double, _ high: Double) -> (Double, Double, Double) {
+        let raw = (high - low) / 5
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        return (floor(low / step) * step, ceil(high / step) * step, step)
+    }
+
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+}
