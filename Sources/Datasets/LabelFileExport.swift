@@ -46,16 +46,11 @@ public enum LabelFileExport {
                 let n = contents.pixelsPerMask
                 let masks = rows.flatMap { contents.masks[$0 * n..<($0 + 1) * n] }
                 let stress = rows.flatMap { contents.stress[$0 * n..<($0 + 1) * n] }
-                let arrays: [(String, NumPyArray)] = [
-                    ("masks.npy", try NumPyArray(shape: [rows.count, c.rows, c.columns], storage: .uint8(masks))),
-                    ("stress.npy", try NumPyArray(shape: [rows.count, c.rows, c.columns], storage: .float32(stress))),
-                    ("status.npy", try NumPyArray(shape: [rows.count], storage: .int32(rows.map { contents.status[$0] }))),
-                    ("input_index.npy", try NumPyArray(shape: [rows.count], storage: .int64(rows.map { contents.inputIndices[$0] }))),
-                ]
-                return try arrays.map { name, array in
-                    try NumPyFile.write(array, to: path(name))
-                    return path(name)
-                }
+                try NumPyFile.write(try NumPyArray(shape: [rows.count, c.rows, c.columns], storage: .uint8(masks)), to: path("masks.npy"))
+                try NumPyFile.write(try NumPyArray(shape: [rows.count, c.rows, c.columns], storage: .float32(stress)), to: path("stress.npy"))
+                try NumPyFile.write(vector: .int32(rows.map { contents.status[$0] }), to: path("status.npy"))
+                try NumPyFile.write(vector: .int64(rows.map { contents.inputIndices[$0] }), to: path("input_index.npy"))
+                return ["masks.npy", "stress.npy", "status.npy", "input_index.npy"].map(path)
             case .vtu:
                 return try rows.map { row in
                     let record = contents.record(row)

@@ -73,7 +73,15 @@ struct LabelCommand: ParsableCommand {
         let writer: LabelFileWriter
         var done = 0
         if !overwrite && FileManager.default.fileExists(atPath: output) {
-            let resumed = try LabelFileWriter.resume(at: output, configuration: configuration, provenance: .current)
+            let resumed: (writer: LabelFileWriter, existing: LabelFileContents)
+            do {
+                resumed = try LabelFileWriter.resume(at: output, configuration: configuration, provenance: .current)
+            } catch {
+                guard case .mismatch = error else {
+                    throw ValidationError("\(output) exists and cannot be resumed (\(error)); use --overwrite to replace it")
+                }
+                throw error
+            }
             writer = resumed.writer
             try Self.checkResumedRows(resumed.existing, items: items, selected: selected, path: output)
             done = resumed.existing.count
