@@ -19,6 +19,11 @@ def check(path):
         status = f["status"][:]         # int32 (N,), 0 = labeled
         reasons = [r.decode() if isinstance(r, bytes) else r for r in f["failure_reason"].asstr()[:]]
         n = masks.shape[0]
+        # Format 2: the rows a killed run is guaranteed to hold, and each row's input in the job.
+        assert f.attrs["format_version"] == 2, f.attrs["format_version"]
+        assert f.attrs["committed_rows"] == n, (f.attrs["committed_rows"], n)
+        index = f["input_index"][:]
+        assert index.dtype == np.int64 and index.shape == (n,) and np.all(np.diff(index) > 0), index
         assert masks.dtype == np.uint8 and masks.ndim == 3, (masks.dtype, masks.shape)
         assert stress.dtype == np.float32 and stress.shape == masks.shape, (stress.dtype, stress.shape)
         assert status.dtype == np.int32 and status.shape == (n,), (status.dtype, status.shape)
