@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Raster", targets: ["Raster"]),
         .library(name: "Labeling", targets: ["Labeling"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Learning", targets: ["Learning"]),
         .executable(name: "storage-crash-writer", targets: ["StorageCrashWriter"]),
     ],
@@ -36,11 +37,12 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "Raster", dependencies: ["CPNG"]),
         .target(name: "Labeling", dependencies: ["FEM", "Meshing", "Raster"]),
+        .target(name: "Datasets", dependencies: ["Storage", "Labeling", "Raster", "Meshing"]),
         .target(name: "Learning", dependencies: ["Neural", "Storage", "Raster"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
             dependencies: [
-                "FEM", "Meshing", "Sparse", "Raster", "Storage", "Labeling", "Learning", "CMalloc",
+                "FEM", "Meshing", "Sparse", "Raster", "Storage", "Labeling", "Datasets", "Learning", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,7 +59,8 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "StorageCrashWriter"]),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "Raster", "FEM"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Labeling", "Storage"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Neural", "Storage"]),
-        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage"]),
+        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage", "Datasets"]),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FEM
 import Foundation
+import Datasets
 import Labeling
 import Raster
 
@@ -23,7 +24,7 @@ struct LabelCommand: ParsableCommand {
 
     @Argument(help: "Mask files (.png, .npy, .h5).")
     var inputs: [String]
-    @Option(help: "Output HDF5 file.")
+    @Option(help: "Output HDF5 file. If it exists and was written by the same inputs and options, labeling resumes after its last committed row.")
     var output: String
     @Option(help: "Pixel size (mm).")
     var pixelSize: Double = PixelGrid.defaultPixelSize
@@ -37,7 +38,11 @@ struct LabelCommand: ParsableCommand {
     var dataset: String = "masks"
     @Option(help: "Time steps from end-diastole to systole.")
     var steps: Int = 2
-    @Flag(help: "Replace an existing output file.")
+    @Option(help: "Label only shard K of N (inputs with index % N == K - 1), e.g. 2/8 in an array job; combine with 'plaquefem merge'.")
+    var shard: String?
+    @Option(help: ArgumentHelp("Seconds between commits of finished rows (a killed run keeps every committed row).", visibility: .hidden))
+    var commitInterval: Double = 2
+    @Flag(help: "Replace an existing output file instead of resuming it.")
     var overwrite = false
     @OptionGroup var solver: SolverOptionGroup
 
@@ -45,8 +50,9 @@ struct LabelCommand: ParsableCommand {
         guard pixelSize > 0, pixelSize.isFinite else { throw ValidationError("--pixel-size must be positive") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
         guard (1...100).contains(steps) else { throw ValidationError("--steps must be in 1...100") }
-        guard overwrite || !FileManager.default.fileExists(atPath: output) else {
-            throw ValidationError("\(output) exists; use --overwrite to replace it")
+        guard commitInterval >= 0, commitInterval.isFinite else { throw ValidationError("--commit-interval must be >= 0") }
+        if let shard, LabelFileConfiguration.Shard(shard) == nil {
+            throw ValidationError("--shard must be K/N with 1 <= K <= N, e.g. 1/4")
         }
     }
 
@@ -60,15 +66,53 @@ struct LabelCommand: ParsableCommand {
         options.measure = stress
         options.stepsToSystole = steps
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
-        let file = try LabelFile(path: output, overwrite: overwrite, rows: first.grid.rows, columns: first.grid.columns,
-                                 pixelSize: pixelSize, options: options)
-        let run = LabelingRun(items: items, grid: first.grid, labeler: FEMLabeler(options: options), file: file, pictures: png)
+        let shard = shard.flatMap(LabelFileConfiguration.Shard.init)
+        let configuration = LabelFileConfiguration(rows: first.grid.rows, columns: first.grid.columns, pixelSize: pixelSize,
+                                                   options: options, inputCount: items.count, shard: shard)
+        let selected = items.indices.filter { shard?.contains($0) ?? true }
+        let writer: LabelFileWriter
+        var done = 0
+        if !overwrite && FileManager.default.fileExists(atPath: output) {
+            let resumed: (writer: LabelFileWriter, existing: LabelFileContents)
+            do {
+                resumed = try LabelFileWriter.resume(at: output, configuration: configuration, provenance: .current)
+            } catch {
+                guard case .mismatch = error else {
+                    throw ValidationError("\(output) exists and cannot be resumed (\(error)); use --overwrite to replace it")
+                }
+                throw error
+            }
+            writer = resumed.writer
+            try Self.checkResumedRows(resumed.existing, items: items, selected: selected, path: output)
+            done = resumed.existing.count
+            stderr("resuming \(output): \(done) of \(selected.count) masks already labeled")
+        } else {
+            writer = try LabelFileWriter.create(at: output, configuration: configuration, provenance: .current, overwrite: overwrite)
+        }
+        let run = LabelingRun(items: items, indices: Array(selected.dropFirst(done)), grid: first.grid,
+                              labeler: FEMLabeler(options: options), writer: writer, pictures: png, commitInterval: commitInterval)
         let start = ContinuousClock.now
         run.execute(jobs: jobs)
-        try file.close()
+        try writer.close()
         let (seconds, atto) = (ContinuousClock.now - start).components
-        print(run.summary(seconds: Double(seconds) + Double(atto) * 1e-18, output: output))
+        print(run.summary(seconds: Double(seconds) + Double(atto) * 1e-18, output: output, skipped: done))
         if let error = run.writeError { throw error }
+    }
+
+    /// Refuses to resume a file whose rows came from other inputs (same options, other masks).
+    static func checkResumedRows(_ existing: LabelFileContents, items: [MaskInputItem], selected: [Int], path: String) throws {
+        guard existing.count <= selected.count else {
+            throw DatasetError.mismatch(path: path, reason: "it has \(existing.count) rows, the input only \(selected.count) masks")
+        }
+        for row in 0..<existing.count {
+            let index = selected[row]
+            let item = items[index]
+            let record = existing.record(row)
+            let pixels = (try? item.mask.get())?.pixels ?? [UInt8](repeating: 0, count: existing.pixelsPerMask)
+            guard record.inputIndex == Int64(index), record.source == item.source, record.mask == pixels else {
+                throw DatasetError.mismatch(path: path, reason: "row \(row) holds \(record.source), the input's mask \(index) is \(item.source) or differs")
+            }
+        }
     }
 }
 
@@ -76,12 +120,14 @@ struct LabelCommand: ParsableCommand {
 /// written in input order as soon as every earlier row is done.
 final class LabelingRun: @unchecked Sendable {
     private let items: [MaskInputItem]
+    /// Input indices to label, in output order.
+    private let indices: [Int]
     private let grid: PixelGrid
     private let labeler: FEMLabeler
-    private let file: LabelFile
+    private let writer: LabelFileWriter
     private let pictures: String?
+    private let commitInterval: Duration
     private let lock = NSLock()
-    private var next = 0
     private var written = 0
     private var pending: [Int: (mask: [UInt8], stress: [Float], code: Int32, reason: String)] = [:]
     private var done = 0
@@ -89,31 +135,24 @@ final class LabelingRun: @unchecked Sendable {
     private var timings: [LabelTimings] = []
     private var peaks: [Float] = []
     private let progress: ProgressBar
-    private var lastFlush = ContinuousClock.now
+    private var lastCommit = ContinuousClock.now
     private(set) var writeError: Error?
 
-    init(items: [MaskInputItem], grid: PixelGrid, labeler: FEMLabeler, file: LabelFile, pictures: String?) {
+    init(items: [MaskInputItem], indices: [Int], grid: PixelGrid, labeler: FEMLabeler, writer: LabelFileWriter, pictures: String?,
+         commitInterval: Double) {
         self.items = items
+        self.indices = indices
         self.grid = grid
         self.labeler = labeler
-        self.file = file
+        self.writer = writer
         self.pictures = pictures
-        progress = ProgressBar(total: items.count, label: "labeling")
+        self.commitInterval = .milliseconds(Int(commitInterval * 1000))
+        progress = ProgressBar(total: indices.count, label: "labeling")
     }
 
     func execute(jobs: Int) {
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, items.count))) { _ in
-            while let index = claim() {
-                finish(index, labelItem(index))
-            }
-        }
-    }
-
-    private func claim() -> Int? {
-        lock.withLock {
-            guard next < items.count else { return nil }
-            next += 1
-            return next - 1
+        BatchLabeler.forEachConcurrently(count: indices.count, jobs: jobs) { position in
+            finish(position, labelItem(indices[position]))
         }
     }
 
@@ -148,9 +187,9 @@ final class LabelingRun: @unchecked Sendable {
         return String(format: "%05d-", index) + stem + "-stress"
     }
 
-    private func finish(_ index: Int, _ result: (mask: [UInt8], stress: [Float], code: Int32, reason: String, label: StressLabel?)) {
+    private func finish(_ position: Int, _ result: (mask: [UInt8], stress: [Float], code: Int32, reason: String, label: StressLabel?)) {
         lock.withLock {
-            pending[index] = (result.mask, result.stress, result.code, result.reason)
+            pending[position] = (result.mask, result.stress, result.code, result.reason)
             done += 1
             if let label = result.label {
                 timings.append(label.timings)
@@ -162,12 +201,14 @@ final class LabelingRun: @unchecked Sendable {
             // Write the contiguous prefix of finished rows, in input order.
             while writeError == nil, let row = pending.removeValue(forKey: written) {
                 do {
-                    try file.append(mask: row.mask, stress: row.stress, status: row.code, reason: row.reason, source: items[written].source)
+                    let index = indices[written]
+                    try writer.append(LabelRecord(mask: row.mask, stress: row.stress, status: row.code, reason: row.reason,
+                                                  source: items[index].source, inputIndex: Int64(index)))
                     written += 1
-                    // Flushed rows survive a kill; flushing every 2 s bounds the loss without a flush per row.
-                    if ContinuousClock.now - lastFlush > .seconds(2) {
-                        try file.flush()
-                        lastFlush = ContinuousClock.now
+                    // Committed rows survive a kill; committing every 2 s bounds the loss without a flush per row.
+                    if ContinuousClock.now - lastCommit >= commitInterval {
+                        try writer.commit()
+                        lastCommit = ContinuousClock.now
                     }
                 } catch {
                     writeError = error
@@ -177,10 +218,11 @@ final class LabelingRun: @unchecked Sendable {
         }
     }
 
-    func summary(seconds: Double, output: String) -> String {
+    func summary(seconds: Double, output: String, skipped: Int) -> String {
         let failed = failures.values.reduce(0, +)
-        var out = "labeled \(items.count - failed) of \(items.count) masks in \(String(format: "%.1f", seconds)) s "
-        out += "(\(String(format: "%.2f", Double(items.count) / max(seconds, 1e-9))) masks/s); wrote \(output)\n"
+        var out = skipped > 0 ? "skipped \(skipped) masks labeled before; " : ""
+        out += "labeled \(indices.count - failed) of \(indices.count) masks in \(String(format: "%.1f", seconds)) s "
+        out += "(\(String(format: "%.2f", Double(indices.count) / max(seconds, 1e-9))) masks/s); wrote \(output)\n"
         if !timings.isEmpty {
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
             out += String(format: "per mask (median): validate %.1f ms, mesh %.1f ms, solve %.1f ms, rasterize %.1f ms, total %.1f ms\n",

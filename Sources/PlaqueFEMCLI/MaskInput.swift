@@ -62,7 +62,7 @@ enum MaskInput {
             let file = try HDF5File.open(at: path, mode: .readOnly)
             defer { try? file.close() }
             let data = try file.openDataset(dataset)
-            guard try data.rank == 3 else {
+            guard data.rank == 3 else {
                 return [MaskInputItem(source: name, mask: .failure(InputFailure(
                     code: InputFailure.unreadable, description: "\(path): dataset /\(dataset) has rank \(data.rank), expected (N, H, W)")))]
             }

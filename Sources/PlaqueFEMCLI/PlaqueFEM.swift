@@ -10,7 +10,10 @@ struct PlaqueFEMCommand: ParsableCommand {
         commandName: "plaquefem",
         abstract: "Structural stress of coronary vessel walls by incompressible hyperelastic finite elements.",
         version: PlaqueFEMVersion.string,
-        subcommands: [LabelCommand.self, PhantomsCommand.self, Verify.self, SolveCommand.self, MeshCommand.self]
+        subcommands: [
+            LabelCommand.self, PhantomsCommand.self, InspectCommand.self, ExportCommand.self, MergeCommand.self,
+            Verify.self, SolveCommand.self, MeshCommand.self,
+        ]
     )
 
     /// Runs the command with BLAS (and CHOLMOD's OpenMP) on one thread unless PLAQUEFEM_BLAS_THREADS says otherwise:

@@ -100,8 +100,15 @@ public enum NumPyFile {
 
     /// Encodes an array as .npy bytes (C order, little-endian).
     public static func encode(_ array: NumPyArray, version: Version = .version1) -> [UInt8] {
-        let shapeText = array.shape.map(String.init).joined(separator: ", ")
-        let dictionary = "{'descr': '\(array.dataType.descriptor)', 'fortran_order': False, 'shape': (\(shapeText)), }"
+        encode(shape: array.shape, storage: array.storage, version: version)
+    }
+
+    /// Encodes elements of any shape (e.g. a 1-D vector, which `NumPyArray` does not hold) as
+    /// .npy bytes; the product of `shape` must be `storage.count`.
+    public static func encode(shape: [Int], storage: NumPyStorage, version: Version = .version1) -> [UInt8] {
+        // A Python tuple of one element needs its trailing comma: (8,).
+        let shapeText = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
+        let dictionary = "{'descr': '\(storage.dataType.descriptor)', 'fortran_order': False, 'shape': (\(shapeText)), }"
         let useVersion2 = version == .version2 || dictionary.utf8.count + 1 + 64 > 65_535
         let prefixLength = useVersion2 ? 12 : 10
         let unpadded = prefixLength + dictionary.utf8.count + 1
@@ -117,8 +124,8 @@ public enum NumPyFile {
             bytes.append(UInt8((headerLength >> 24) & 0xFF))
         }
         bytes += Array(header.utf8)
-        bytes.reserveCapacity(bytes.count + array.storage.count * array.dataType.byteCount)
-        switch array.storage {
+        bytes.reserveCapacity(bytes.count + storage.count * storage.dataType.byteCount)
+        switch storage {
         case let .bool(values): bytes += values.map { $0 ? 1 : 0 }
         case let .uint8(values): bytes += values
         case let .int32(values): for value in values { appendLittleEndian(UInt32(bitPattern: value), to: &bytes) }
@@ -132,6 +139,11 @@ public enum NumPyFile {
     /// Writes an array to a .npy file at `path`.
     public static func write(_ array: NumPyArray, to path: String, version: Version = .version1) throws(RasterError) {
         try FileIO.write(encode(array, version: version), to: path)
+    }
+
+    /// Writes a 1-D vector to a .npy file at `path`.
+    public static func write(vector storage: NumPyStorage, to path: String) throws(RasterError) {
+        try FileIO.write(encode(shape: [storage.count], storage: storage), to: path)
     }
 
     // MARK: - Elements

@@ -56,13 +56,23 @@ import Testing
     @Test func writesQuadraticTrianglesWithFields() throws {
         let mesh = try AnnulusMeshGenerator.ring(innerRadius: 1, outerRadius: 2).mesh(radialDivisions: 2, circumferentialDivisions: 8)
         var file = VTUFile(mesh: mesh)
-        file.pointFields = [.scalar("radius", file.nodes.positions.map(\.length))]
+        file.pointFields = [.scalar("radius", file.positions.map(\.length))]
         let text = file.render()
-        #expect(text.contains("NumberOfPoints=\"\(file.nodes.count)\" NumberOfCells=\"\(mesh.triangles.count)\""))
+        #expect(text.contains("NumberOfPoints=\"\(file.positions.count)\" NumberOfCells=\"\(mesh.triangles.count)\""))
         #expect(text.components(separatedBy: " 22").count - 1 >= mesh.triangles.count - 1)
         #expect(text.contains("Name=\"radius\""))
         // P2 nodes: vertices plus one per edge (E = V + T for an annulus, Euler characteristic 0).
-        #expect(file.nodes.count == mesh.points.count + (mesh.points.count + mesh.triangles.count))
+        #expect(file.positions.count == mesh.points.count + (mesh.points.count + mesh.triangles.count))
+    }
+
+    @Test func writesPixelGridsAsUprightQuadrilaterals() {
+        let file = VTUFile(pixelRows: 2, columns: 3, pixelSize: 0.5)
+        #expect(file.positions.count == 12 && file.cells.count == 6 && file.cellType == 9)
+        // Pixel (0, 0) is the top-left one: x in [0, 0.5], y in [0.5, 1] with y up.
+        let corners = file.cells[0].map { file.positions[$0] }
+        #expect(corners.map(\.x).min() == 0 && corners.map(\.x).max() == 0.5)
+        #expect(corners.map(\.y).min() == 0.5 && corners.map(\.y).max() == 1)
+        #expect(file.render().contains("<DataArray type=\"Int32\" Name=\"offsets\" format=\"ascii\">\n4 8 12 16 20 24\n"))
     }
 
     @Test func rejectsFieldsOfTheWrongLength() throws {

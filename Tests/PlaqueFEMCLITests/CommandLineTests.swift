@@ -177,13 +177,16 @@ import Testing
         #expect(bad.status != 0 && bad.error.contains("empty.png"))
     }
 
-    @Test func refusesToOverwriteWithoutTheFlag() throws {
+    @Test func refusesToResumeAFileThatIsNotALabelFile() throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("labels.h5").path
         try Data("x".utf8).write(to: URL(fileURLWithPath: output))
-        let run = try CommandLineTests.run(["label", "whatever.png", "--output", output])
-        #expect(run.status != 0 && run.error.contains("--overwrite"))
+        let masks = directory.appendingPathComponent("masks.h5").path
+        #expect(try CommandLineTests.run(["phantoms", "--count", "1", "--seed", "1", "--output", masks]).status == 0)
+        let run = try CommandLineTests.run(["label", masks, "--output", output])
+        #expect(run.status != 0 && run.error.contains("cannot be resumed") && run.error.contains("--overwrite"), "\(run.error)")
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "x", "the file is left alone")
     }
 }
 

@@ -1,0 +1,243 @@
+import Foundation
+import Labeling
+import Storage
+
+/// Writes a label file row by row: creates it, or resumes one a killed run left behind.
+///
+/// Layout (docs/hdf5-format.md): `/masks` uint8 (N, H, W), `/stress` float32 (N, H, W) kPa,
+/// `/status` int32 (N), `/failure_reason` and `/source` strings (N), `/input_index` int64 (N),
+/// optional `/latent` float32 (N, d), `/round` int32 (N) and `/origin` strings (N); `/meta`
+/// attributes with every option that decides a label; root attributes with the provenance and
+/// `committed_rows`.
+///
+/// Crash safety: `commit()` flushes the rows, then records their number in the root attribute
+/// `committed_rows` and flushes again. A process killed at any moment leaves a file whose first
+/// `committed_rows` rows are complete; `resume(at:configuration:provenance:)` cuts every dataset
+/// back to that count and appends after it.
+public final class LabelFileWriter {
+    /// `format` root attribute.
+    public static let formatName = "plaquefem-labels"
+    /// `format_version` root attribute (2 added `/input_index` and `committed_rows`).
+    public static let formatVersion: Int64 = 2
+
+    /// The file's path.
+    public let path: String
+    /// What the rows were labeled with.
+    public let configuration: LabelFileConfiguration
+    /// Rows written so far (committed or not).
+    public private(set) var count: Int
+
+    private let file: HDF5File
+    private let masks: HDF5Dataset
+    private let stress: HDF5Dataset
+    private let status: HDF5Dataset
+    private let inputIndex: HDF5Dataset
+    private let reasons: HDF5StringDataset
+    private let sources: HDF5StringDataset
+    private let latent: HDF5Dataset?
+    private let round: HDF5Dataset?
+    private let origin: HDF5StringDataset?
+
+    private init(path: String, configuration: LabelFileConfiguration, file: HDF5File, count: Int) throws(StorageError) {
+        self.path = path
+        self.configuration = configuration
+        self.file = file
+        self.count = count
+        masks = try file.openDataset("masks")
+        stress = try file.openDataset("stress")
+        status = try file.openDataset("status")
+        inputIndex = try file.openDataset("input_index")
+        reasons = try file.openStringDataset("failure_reason")
+        sources = try file.openStringDataset("source")
+        latent = configuration.latentDimension == nil ? nil : try file.openDataset("latent")
+        round = configuration.tracksRounds ? try file.openDataset("round") : nil
+        origin = configuration.tracksRounds ? try file.openStringDataset("origin") : nil
+    }
+
+    /// Creates a new, empty label file.
+    ///
+    /// - Parameter overwrite: Replace an existing file (otherwise an existing file is an error).
+    /// - Throws: `.storage` (file exists, directory missing, ...).
+    public static func create(at path: String, configuration: LabelFileConfiguration, provenance: Provenance,
+                              overwrite: Bool = false) throws(DatasetError) -> LabelFileWriter {
+        do {
+            let file = try HDF5File.create(at: path, mode: overwrite ? .truncate : .exclusive)
+            try writeLayout(file, configuration: configuration, provenance: provenance)
+            let writer = try LabelFileWriter(path: path, configuration: configuration, file: file, count: 0)
+            try writer.commitRows()
+            return writer
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    /// Opens an existing label file to append to it, after checking that it was written with the
+    /// same configuration, and cutting it back to its committed rows.
+    ///
+    /// - Returns: The writer and the rows already in the file (to skip, and to check that they
+    ///   belong to the same inputs).
+    /// - Throws: `.mismatch` naming what differs; `.notALabelFile`; `.storage`.
+    public static func resume(at path: String, configuration: LabelFileConfiguration,
+                              provenance: Provenance) throws(DatasetError) -> (writer: LabelFileWriter, existing: LabelFileContents) {
+        let stored = try LabelFileReader.configuration(at: path)
+        var differences: [String] = []
+        if stored.rows != configuration.rows || stored.columns != configuration.columns {
+            differences.append("masks are \(stored.rows)x\(stored.columns), not \(configuration.rows)x\(configuration.columns)")
+        }
+        if stored.pixelSize != configuration.pixelSize {
+            differences.append("pixel size \(stored.pixelSize) mm, not \(configuration.pixelSize) mm")
+        }
+        if stored.options.canonicalJSON != configuration.options.canonicalJSON { differences.append("different labeling options") }
+        if stored.latentDimension != configuration.latentDimension { differences.append("different latent dimension") }
+        if stored.tracksRounds != configuration.tracksRounds { differences.append("rounds tracked differently") }
+        if stored.inputCount != configuration.inputCount {
+            differences.append("\(stored.inputCount.map(String.init) ?? "unknown") inputs, not \(configuration.inputCount.map(String.init) ?? "unknown")")
+        }
+        if stored.shard != configuration.shard {
+            differences.append("shard \(stored.shard?.description ?? "none"), not \(configuration.shard?.description ?? "none")")
+        }
+        guard differences.isEmpty else { throw .mismatch(path: path, reason: differences.joined(separator: "; ")) }
+        return try LabelFileReader.converting(path) {
+            let file = try HDF5File.open(at: path, mode: .readWrite)
+            let committed = try LabelFileReader.committedRowCount(file)
+            let writer = try LabelFileWriter(path: path, configuration: configuration, file: file, count: committed)
+            try writer.truncate(to: committed)
+            try file.attributes.set("resumed_by", to: provenance.commandLine)
+            try writer.commitRows()
+            return (writer, try LabelFileReader.contents(of: file, path: path))
+        }
+    }
+
+    /// Appends one row (not yet committed: call `commit()` to make it survive a kill).
+    /// - Throws: `.storage`, or `.mismatch` for a row whose sizes or optional columns do not
+    ///   fit the file.
+    public func append(_ record: LabelRecord) throws(DatasetError) {
+        let pixels = configuration.rows * configuration.columns
+        guard record.mask.count == pixels, record.stress.count == pixels,
+              (record.latent?.count) == configuration.latentDimension,
+              (record.round != nil && record.origin != nil) == configuration.tracksRounds
+        else {
+            throw .mismatch(path: path, reason: "row \(count) does not fit the file's layout (sizes or optional columns)")
+        }
+        do {
+            try masks.append(rows: record.mask, count: 1)
+            try stress.append(rows: record.stress, count: 1)
+            try status.append(rows: [record.status], count: 1)
+            try inputIndex.append(rows: [record.inputIndex], count: 1)
+            try reasons.append([record.reason])
+            try sources.append([record.source])
+            if let latent, let values = record.latent { try latent.append(rows: values, count: 1) }
+            if let round, let value = record.round { try round.append(rows: [value], count: 1) }
+            if let origin, let value = record.origin { try origin.append([value.rawValue]) }
+        } catch {
+            throw .storage(error)
+        }
+        count += 1
+    }
+
+    /// Makes every appended row durable against a killed process: flush, record the row count,
+    /// flush again.
+    public func commit() throws(DatasetError) {
+        do { try commitRows() } catch { throw .storage(error) }
+    }
+
+    /// Commits and closes the file.
+    public func close() throws(DatasetError) {
+        do {
+            try commitRows()
+            try file.close()
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    private func commitRows() throws(StorageError) {
+        try file.flush()
+        try file.attributes.set("committed_rows", to: Int64(count))
+        try file.flush()
+    }
+
+    private func truncate(to rows: Int) throws(StorageError) {
+        for dataset in [masks, stress, status, inputIndex] + [latent, round].compactMap({ $0 }) where try dataset.rowCount != rows {
+            try dataset.setRowCount(rows)
+        }
+        for strings in [reasons, sources] + [origin].compactMap({ $0 }) where try strings.count != rows {
+            try strings.write(Array(try strings.readRows(0..<min(rows, try strings.count))))
+        }
+        count = rows
+    }
+
+    private static func writeLayout(_ file: HDF5File, configuration c: LabelFileConfiguration, provenance: Provenance) throws(StorageError) {
+        let (rows, columns) = (c.rows, c.columns)
+        let chunk = max(1, min(64, (1 << 16) / max(1, 4 * rows * columns)))
+        let compression = HDF5Compression.deflate(level: 4, shuffle: true)
+        let masks = try file.createDataset("masks", elementType: UInt8.self, shape: [0, rows, columns], maximumRows: .unlimited,
+                                           chunkRows: chunk, compression: compression)
+        let stress = try file.createDataset("stress", elementType: Float.self, shape: [0, rows, columns], maximumRows: .unlimited,
+                                            chunkRows: chunk, compression: compression)
+        let status = try file.createDataset("status", elementType: Int32.self, shape: [0], maximumRows: .unlimited, chunkRows: 256)
+        let inputIndex = try file.createDataset("input_index", elementType: Int64.self, shape: [0], maximumRows: .unlimited, chunkRows: 256)
+        _ = try file.createStringDataset("failure_reason")
+        _ = try file.createStringDataset("source")
+        if let dimension = c.latentDimension {
+            let latent = try file.createDataset("latent", elementType: Float.self, shape: [0, dimension], maximumRows: .unlimited,
+                                                chunkRows: 256)
+            try latent.attributes.set("description", to: "latent code of each mask (VAE latent space, dimensionless)")
+        }
+        if c.tracksRounds {
+            let round = try file.createDataset("round", elementType: Int32.self, shape: [0], maximumRows: .unlimited, chunkRows: 256)
+            try round.attributes.set("description", to: "progressive-training round that added the sample (1 = first)")
+            let origin = try file.createStringDataset("origin")
+            try origin.attributes.set("description", to: "pool (a real sample) or synthesized (decoded from a latent point)")
+        }
+
+        try file.attributes.set("format", to: formatName)
+        try file.attributes.set("format_version", to: formatVersion)
+        try file.attributes.set("software_version", to: provenance.softwareVersion)
+        try file.attributes.set("command_line", to: provenance.commandLine)
+        try file.attributes.set("created", to: ISO8601DateFormatter().string(from: Date()))
+        try masks.attributes.set("description", to: "vessel-wall masks as given (1 = wall, 0 = background)")
+        try stress.attributes.set("units", to: "kPa")
+        try stress.attributes.set("quantity", to: c.options.measure.rawValue)
+        try stress.attributes.set("description", to:
+            "systolic Cauchy stress at the material point at each wall pixel centre (reference configuration); 0 outside the wall")
+        try status.attributes.set("description", to: "0 = labeled; otherwise the failure code, reason in /failure_reason")
+        try inputIndex.attributes.set("description", to: "index of the row's input in the whole job (before sharding)")
+
+        let meta = try file.createGroup("meta")
+        let m = meta.attributes
+        let options = c.options
+        try m.set("pixel_size_mm", to: c.pixelSize)
+        try m.set("material", to: "modified Mooney-Rivlin, incompressible: W = c1 (I1 - 3) + D1 (exp(D2 (I1 - 3)) - 1)")
+        try m.set("c1_kpa", to: options.solver.material.c1)
+        try m.set("d1_kpa", to: options.solver.material.d1)
+        try m.set("d2", to: options.solver.material.d2)
+        try m.set("waveform_time_s", to: options.waveform.times)
+        try m.set("waveform_pressure_mmhg", to: options.waveform.pressures)
+        try m.set("systolic_pressure_mmhg", to: options.waveform.systolicPressure)
+        try m.set("steps_to_systole", to: Int64(options.stepsToSystole))
+        try m.set("element", to: "Taylor-Hood P2/P1, isoparametric, plane strain")
+        try m.set("options_json", to: options.canonicalJSON)
+        if let inputCount = c.inputCount { try m.set("input_count", to: Int64(inputCount)) }
+        if let shard = c.shard {
+            try m.set("shard_index", to: Int64(shard.index))
+            try m.set("shard_count", to: Int64(shard.count))
+        }
+    }
+}
+
+extension LabelingOptions {
+    /// The options as JSON with sorted keys: equal options give equal text.
+    public var canonicalJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding plain Codable structs of numbers and strings cannot fail.
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Options from `canonicalJSON`; nil for text that is not such JSON.
+    public init?(canonicalJSON text: String) {
+        guard let options = try? JSONDecoder().decode(LabelingOptions.self, from: Data(text.utf8)) else { return nil }
+        self = options
+    }
+}

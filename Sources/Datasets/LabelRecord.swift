@@ -1,0 +1,44 @@
+/// Where a labeled sample came from in progressive training.
+public enum SampleOrigin: String, Sendable, Codable, CaseIterable {
+    /// A real sample drawn from a pool (phantoms, MNIST).
+    case pool
+    /// A mask decoded from a latent point (sampling by interpolation).
+    case synthesized
+}
+
+/// One row of a label file: a mask, its stress map or the reason there is none, and where it
+/// came from.
+public struct LabelRecord: Sendable, Equatable {
+    /// The mask as given, H x W, row-major, 1 = wall.
+    public var mask: [UInt8]
+    /// The stress map, H x W, kPa; zeros when `status != 0`.
+    public var stress: [Float]
+    /// 0 = labeled; otherwise the failure code (see docs/labeling.md).
+    public var status: Int32
+    /// Why the row has no label; empty when labeled.
+    public var reason: String
+    /// The input it came from (file name, `file.h5[k]`, or a generated name).
+    public var source: String
+    /// The index of the input in the whole job (before sharding); rows of a file are in this order.
+    public var inputIndex: Int64
+    /// The latent code the mask was decoded from or encoded to (files with `/latent` only).
+    public var latent: [Float]?
+    /// The progressive-training round that added the sample (files with `/round` only).
+    public var round: Int32?
+    /// Pool or synthesized (files with `/origin` only).
+    public var origin: SampleOrigin?
+
+    /// A row.
+    public init(mask: [UInt8], stress: [Float], status: Int32, reason: String, source: String, inputIndex: Int64,
+                latent: [Float]? = nil, round: Int32? = nil, origin: SampleOrigin? = nil) {
+        self.mask = mask
+        self.stress = stress
+        self.status = status
+        self.reason = reason
+        self.source = source
+        self.inputIndex = inputIndex
+        self.latent = latent
+        self.round = round
+        self.origin = origin
+    }
+}

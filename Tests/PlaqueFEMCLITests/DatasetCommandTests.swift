@@ -1,0 +1,141 @@
+import Datasets
+import Foundation
+import Testing
+
+/// Resume after SIGKILL, sharding and merge, inspect and export, run on the built binary.
+@Suite(.serialized) struct DatasetCommandTests {
+    /// Starts `plaquefem` without waiting for it.
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = CommandLineTests.executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func phantoms(_ count: Int, in directory: URL) throws -> String {
+        let masks = directory.appendingPathComponent("masks.h5").path
+        let run = try CommandLineTests.run(["phantoms", "--count", "\(count)", "--seed", "11", "--output", masks])
+        #expect(run.status == 0, "\(run.error)")
+        return masks
+    }
+
+    /// The columns a resumed or merged file must reproduce exactly.
+    static func rows(_ contents: LabelFileContents) -> [LabelRecord] {
+        (0..<contents.count).map { contents.record($0) }
+    }
+
+    @Test func labelKilledRepeatedlyResumesToTheUninterruptedResult() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let masks = try Self.phantoms(6, in: directory)
+        let reference = directory.appendingPathComponent("reference.h5").path
+        let full = try CommandLineTests.run(["label", masks, "--output", reference, "--jobs", "2"])
+        #expect(full.status == 0, "\(full.error)")
+
+        let killed = directory.appendingPathComponent("killed.h5").path
+        var counts: [Int] = []
+        // Kill at different points: early (maybe before the first row), then after some rows.
+        for delay in [0.3, 2.5, 3.0] {
+            let process = try Self.start(["label", masks, "--output", killed, "--jobs", "1", "--commit-interval", "0"])
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal, "the run finished before it was killed; the test needs slower masks")
+            guard FileManager.default.fileExists(atPath: killed) else { continue }
+            // Every file a kill leaves opens and holds whole rows.
+            let contents = try LabelFileReader.read(at: killed)
+            counts.append(contents.count)
+            let prefix = Self.rows(try LabelFileReader.read(at: reference)).prefix(contents.count)
+            #expect(Self.rows(contents) == Array(prefix))
+        }
+        #expect(counts == counts.sorted(), "resumed runs never lose committed rows: \(counts)")
+        #expect(counts.last ?? 0 > 0, "the kills should leave some committed rows: \(counts)")
+        let resumed = try CommandLineTests.run(["label", masks, "--output", killed, "--jobs", "2"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+        #expect(resumed.error.contains("resuming"))
+        #expect(Self.rows(try LabelFileReader.read(at: killed)) == Self.rows(try LabelFileReader.read(at: reference)))
+
+        // Rerunning a finished job labels nothing and changes nothing.
+        let again = try CommandLineTests.run(["label", masks, "--output", killed])
+        #expect(again.status == 0 && again.output.contains("labeled 0 of 0"))
+        #expect(try LabelFileReader.read(at: killed).count == 6)
+    }
+
+    @Test func resumeRefusesOtherOptionsAndOtherInputs() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let masks = try Self.phantoms(2, in: directory)
+        let output = directory.appendingPathComponent("labels.h5").path
+        #expect(try CommandLineTests.run(["label", masks, "--output", output]).status == 0)
+        let steps = try CommandLineTests.run(["label", masks, "--output", output, "--steps", "3"])
+        #expect(steps.status != 0 && steps.error.contains("different labeling options") && steps.error.contains("--overwrite"))
+        let other = directory.appendingPathComponent("other.h5").path
+        #expect(try CommandLineTests.run(["phantoms", "--count", "2", "--seed", "12", "--output", other]).status == 0)
+        let inputs = try CommandLineTests.run(["label", other, "--output", output])
+        #expect(inputs.status != 0 && inputs.error.contains("row 0"), "\(inputs.error)")
+        #expect(try CommandLineTests.run(["label", other, "--output", output, "--overwrite"]).status == 0)
+    }
+
+    @Test func shardsMergeIntoTheUnshardedFile() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let masks = try Self.phantoms(5, in: directory)
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        #expect(try CommandLineTests.run(["label", masks, "--output", path("all.h5")]).status == 0)
+        for k in 1...2 {
+            let run = try CommandLineTests.run(["label", masks, "--output", path("part\(k).h5"), "--shard", "\(k)/2", "--jobs", "1"])
+            #expect(run.status == 0, "\(run.error)")
+        }
+        #expect(try LabelFileReader.read(at: path("part1.h5")).inputIndices == [0, 2, 4])
+
+        let partial = try CommandLineTests.run(["merge", path("partial.h5"), path("part2.h5")])
+        #expect(partial.status == 0 && partial.error.contains("3 inputs of the job are in no file"), "\(partial.error)")
+        // Overlapping identical shards are kept once.
+        let merge = try CommandLineTests.run(["merge", path("merged.h5"), path("part2.h5"), path("part1.h5"), path("part2.h5")])
+        #expect(merge.status == 0 && merge.output.contains("5 rows") && merge.output.contains("2 identical duplicates"), "\(merge.output)")
+        let merged = try LabelFileReader.read(at: path("merged.h5")), all = try LabelFileReader.read(at: path("all.h5"))
+        #expect(Self.rows(merged) == Self.rows(all))
+        #expect(merged.configuration.shard == nil && merged.configuration.inputCount == 5)
+
+        let other = try CommandLineTests.run(["label", masks, "--output", path("steps.h5"), "--shard", "1/2", "--steps", "3"])
+        #expect(other.status == 0)
+        let mixed = try CommandLineTests.run(["merge", path("mixed.h5"), path("part2.h5"), path("steps.h5")])
+        #expect(mixed.status != 0 && mixed.error.contains("labeling options"), "\(mixed.error)")
+    }
+
+    @Test func inspectAndExportALabelFile() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let masks = try Self.phantoms(2, in: directory)
+        let labels = directory.appendingPathComponent("labels.h5").path
+        let empty = directory.appendingPathComponent("empty.npy").path
+        try Data(repeating: 0, count: 10).write(to: URL(fileURLWithPath: empty))
+        #expect(try CommandLineTests.run(["label", masks, empty, "--output", labels]).status == 0)
+
+        let text = try CommandLineTests.run(["inspect", labels])
+        #expect(text.status == 0 && text.output.contains("3 masks of 64x64 pixels at 0.125 mm; 2 labeled, 1 failed"), "\(text.output)")
+        #expect(text.output.contains("failed 1x: status 1"))
+        let json = try CommandLineTests.run(["inspect", labels, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        #expect(object["labeled"] as? Int == 2 && object["units"] as? String == "kPa" && object["quantity"] as? String == "max-principal")
+        let listing = try CommandLineTests.run(["inspect", masks])
+        #expect(listing.status == 0 && listing.output.contains("/masks  uint8 [2, 64, 64]"), "\(listing.output)")
+
+        for format in ["png", "npy", "vtu"] {
+            let folder = directory.appendingPathComponent(format).path
+            let run = try CommandLineTests.run(["export", labels, "--format", format, "--output", folder])
+            #expect(run.status == 0, "\(run.error)")
+        }
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("png").path).sorted()
+        #expect(pngs == ["00000-stress.png", "00001-stress.png", "00002-mask.png"])
+        let vtu = try String(contentsOfFile: directory.appendingPathComponent("vtu/00001.vtu").path, encoding: .utf8)
+        #expect(vtu.contains("NumberOfCells=\"4096\"") && vtu.contains("Name=\"stress_kPa\""))
+        let npy = try Data(contentsOf: directory.appendingPathComponent("npy/status.npy"))
+        #expect(String(decoding: npy.prefix(80), as: UTF8.self).contains("'shape': (3,)"))
+        let bad = try CommandLineTests.run(["export", labels, "--format", "png", "--output", directory.path, "--index", "7"])
+        #expect(bad.status != 0 && bad.error.contains("row 7 is outside 0..<3"))
+    }
+}
