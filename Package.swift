@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Raster", targets: ["Raster"]),
         .library(name: "Labeling", targets: ["Labeling"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Learning", targets: ["Learning"]),
         .library(name: "Sampling", targets: ["Sampling"]),
         .executable(name: "storage-crash-writer", targets: ["StorageCrashWriter"]),
     ],
@@ -39,11 +40,12 @@ let package = Package(
         .target(name: "Raster", dependencies: ["CPNG"]),
         .target(name: "Labeling", dependencies: ["FEM", "Meshing", "Raster"]),
         .target(name: "Datasets", dependencies: ["Storage", "Labeling", "Raster", "Meshing"]),
-        .target(name: "Sampling", dependencies: ["Neural", "Labeling", "Raster", "Storage", "CZlib"]),
+        .target(name: "Learning", dependencies: ["Neural", "Storage", "Raster"]),
+        .target(name: "Sampling", dependencies: ["Learning", "Neural", "Labeling", "Datasets", "Raster", "Storage", "CZlib"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
             dependencies: [
-                "FEM", "Meshing", "Sparse", "Raster", "Storage", "Labeling", "Datasets", "Sampling", "Neural", "CMalloc",
+                "FEM", "Meshing", "Sparse", "Raster", "Storage", "Labeling", "Datasets", "Learning", "Sampling", "Neural", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,7 +63,8 @@ let package = Package(
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "Raster", "FEM"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Labeling", "Storage"]),
-        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Neural", "Labeling", "Raster", "Storage", "CZlib"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Neural", "Storage"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Learning", "Neural", "Labeling", "Datasets", "Raster", "Storage", "CZlib"]),
         .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage", "Datasets"]),
     ]
 )
