@@ -1,4 +1,4 @@
-import Dispatch
+
 import Foundation
 import Labeling
 import Raster
@@ -49,42 +49,27 @@ extension Labeler {
     /// Default batch labeling: `jobs` workers claim inputs in order; results in input order,
     /// independent of `jobs` (each label depends only on its input).
     public func label(batch inputs: [Input], jobs: Int) -> [Result<Label, LabelerFailure>] {
-        let slots = ResultSlots<Label>(count: inputs.count)
-        let workers = max(1, min(jobs, inputs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let index = slots.claim() {
-                let result: Result<Label, LabelerFailure>
-                do throws(LabelerFailure) { result = .success(try label(inputs[index])) } catch { result = .failure(error) }
-                slots.store(result, at: index)
-            }
+        let slots = ResultSlots<Result<Label, LabelerFailure>>(count: inputs.count)
+        BatchLabeler.forEachConcurrently(count: inputs.count, jobs: jobs) { index in
+            let result: Result<Label, LabelerFailure>
+            do throws(LabelerFailure) { result = .success(try label(inputs[index])) } catch { result = .failure(error) }
+            slots.store(result, at: index)
         }
-        return slots.results()
+        return slots.values()
     }
 }
 
-/// Shared state of one parallel batch: the next unclaimed index and the finished results.
-private final class ResultSlots<Label: Sendable>: @unchecked Sendable {
+/// Results stored by index from several threads.
+private final class ResultSlots<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var next = 0
-    private var slots: [Result<Label, LabelerFailure>?]
+    private var slots: [Value?]
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func claim() -> Int? {
-        lock.withLock {
-            guard next < slots.count else { return nil }
-            next += 1
-            return next - 1
-        }
-    }
+    func store(_ value: Value, at index: Int) { lock.withLock { slots[index] = value } }
 
-    func store(_ result: Result<Label, LabelerFailure>, at index: Int) {
-        lock.withLock { slots[index] = result }
-    }
-
-    func results() -> [Result<Label, LabelerFailure>] {
-        lock.withLock { slots.map { $0! } }
-    }
+    /// Every slot is filled once `forEachConcurrently` has returned.
+    func values() -> [Value] { lock.withLock { slots.compactMap { $0 } } }
 }
 
 /// The FEM labeling tool as a labeler: a mask in, its systolic stress map (kPa, row-major,
@@ -101,6 +86,13 @@ public struct FEMToolLabeler: Labeler {
     /// The stress map (kPa) of one mask.
     public func label(_ input: Mask) throws(LabelerFailure) -> [Float] {
         do { return try labeler.label(input).stress } catch { throw .labeling(error) }
+    }
+
+    /// Labels masks with the package's `BatchLabeler` (`jobs` parallel jobs, results in order).
+    public func label(batch inputs: [Mask], jobs: Int) -> [Result<[Float], LabelerFailure>] {
+        BatchLabeler(labeler: labeler).label(inputs, jobs: jobs).map { result in
+            result.map(\.stress).mapError { LabelerFailure.labeling($0) }
+        }
     }
 }
 

@@ -1,10 +1,4 @@
-/// Where a training sample came from.
-public enum SampleOrigin: String, Sendable, Codable {
-    /// A real sample of the pool.
-    case pool
-    /// Decoded from a latent code and labeled by the tool.
-    case synthesized
-}
+import Datasets
 
 /// One labeled sample of a run's train set, with enough to follow its trajectory.
 public struct SampleRecord<Label: Sendable>: Sendable {
