@@ -1,0 +1,195 @@
+import Foundation
+import Labeling
+import Learning
+import Raster
+
+/// The options of `plaquefem experiment ivus`; stored as JSON with the results.
+public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
+    /// Phantoms in the pool the VAE learns from and the random baseline draws from. Default 2,000.
+    public var poolSize = 2_000
+    /// Held-out phantoms, labeled once, for the test MSE. Default 210.
+    public var testSize = 210
+    /// Seed of the phantom pool; the test set uses the phantoms after the pool's indices. Default 1.
+    public var phantomSeed: UInt64 = 1
+    /// Epochs of VAE training on the pool. Default 40.
+    public var autoencoderEpochs = 40
+    /// Repeats per strategy (each with its own sampling seed and surrogate initialization,
+    /// shared by the strategies of that repeat). Default 5.
+    public var repeats = 5
+    /// The strategies compared. Default SI and random.
+    public var strategies: [SamplingStrategy] = [.interpolation, .random]
+    /// Base seed; repeat r uses seed + r for sampling and the surrogate. Default 1.
+    public var seed: UInt64 = 1
+    /// The progressive-sampling options (rounds, increments, epochs, step).
+    public var sampling = SamplingOptions()
+    /// Surrogate training options (learning rate, batch size, normalization headroom).
+    public var surrogate = SurrogateTrainingOptions()
+    /// Parallel FEM labeling jobs. Default: one per core.
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    /// The defaults (the full experiment).
+    public init() {}
+
+    /// A small configuration for the demo and tests: 300 phantoms, 40 test phantoms, 4 rounds
+    /// of 20 labels, 2 repeats.
+    public static var demo: IVUSExperimentOptions {
+        var options = IVUSExperimentOptions()
+        options.poolSize = 300
+        options.testSize = 40
+        options.autoencoderEpochs = 30
+        options.repeats = 2
+        options.sampling.rounds = 4
+        options.sampling.initialCount = 20
+        options.sampling.increment = 20
+        options.sampling.anchorsPerRound = 20
+        options.sampling.epochsPerRound = 15
+        return options
+    }
+
+    /// Throws `SamplingError.invalidOption` for the first option out of range.
+    public func validate() throws(SamplingError) {
+        try sampling.validate()
+        guard poolSize >= 2 else { throw .invalidOption(name: "poolSize", reason: "must be at least 2, got \(poolSize)") }
+        guard testSize >= 1 else { throw .invalidOption(name: "testSize", reason: "must be at least 1, got \(testSize)") }
+        guard autoencoderEpochs >= 1 else {
+            throw .invalidOption(name: "autoencoderEpochs", reason: "must be at least 1, got \(autoencoderEpochs)")
+        }
+        guard repeats >= 1 else { throw .invalidOption(name: "repeats", reason: "must be at least 1, got \(repeats)") }
+        guard !strategies.isEmpty, !strategies.contains(.nearestNeighbour) else {
+            throw .invalidOption(name: "strategies", reason: "IVUS compares SI and random (SNN is the MNIST experiment)")
+        }
+        guard (1...64).contains(jobs) else { throw .invalidOption(name: "jobs", reason: "must be in 1...64, got \(jobs)") }
+        let needed = sampling.labelCount(afterRound: sampling.rounds)
+        guard needed <= poolSize else {
+            throw .invalidOption(name: "poolSize", reason: "the random baseline needs \(needed) pool phantoms, the pool has \(poolSize)")
+        }
+        guard sampling.initialCount >= 2 else {
+            throw .invalidOption(name: "initialCount", reason: "the surrogate needs at least 2 samples in round 1")
+        }
+    }
+}
+
+/// What `IVUSExperiment.run` produced.
+public struct IVUSExperimentResult: Sendable {
+    /// The options.
+    public var options: IVUSExperimentOptions
+    /// Test MSE (kPa^2) after every round, for every strategy and repeat.
+    public var curves: ExperimentCurves
+    /// Every run (samples, rejected proposals, timings), in the order of `curves.curves`.
+    public var runs: [SamplingRun<[Float]>]
+    /// The held-out masks and their stress maps (kPa).
+    public var testMasks: [Mask]
+    /// The held-out stress maps (kPa).
+    public var testStress: [[Float]]
+    /// Test phantoms the FEM tool could not label (left out of the test set).
+    public var testFailures: Int
+    /// Dice of the VAE's binarized reconstruction of the pool.
+    public var autoencoderDice: Double
+    /// Fraction of prior draws z ~ N(0, I) whose decoded mask passes validation.
+    public var priorValidFraction: Double
+    /// Seconds spent: labeling the test set, training the VAE, and all runs together.
+    public var testLabelingSeconds: Double
+    /// Seconds of VAE training.
+    public var autoencoderSeconds: Double
+    /// Summed activity times of all runs.
+    public var runTimings: SamplingTimings
+    /// Pool phantoms labeled (each once, shared by the random runs).
+    public var poolLabelsComputed: Int
+}
+
+/// The IVUS experiment: SI against random sampling on synthetic phantoms with the FEM tool.
+///
+/// 1. Pool: `poolSize` phantoms (seed `phantomSeed`, indices 0..<poolSize); test set: the
+///    next `testSize` phantoms, labeled once by the FEM tool.
+/// 2. The VAE (3-d latent space) is trained on the pool masks, once for all runs.
+/// 3. For every repeat r and strategy: a fresh surrogate (seed + r) is trained progressively
+///    (`ProgressiveSampler`, sampling seed + r); the test MSE is recorded after every round.
+public struct IVUSExperiment: Sendable {
+    /// The options.
+    public let options: IVUSExperimentOptions
+
+    /// Creates the experiment after checking the options.
+    public init(options: IVUSExperimentOptions) throws(SamplingError) {
+        try options.validate()
+        self.options = options
+    }
+
+    /// Runs everything; `progress` receives one line per step (for stderr).
+    public func run(progress: (String) -> Void = { _ in }) throws(SamplingError) -> IVUSExperimentResult {
+        let generator: PhantomGenerator
+        do { generator = try PhantomGenerator(seed: options.phantomSeed) } catch { throw .invalidOption(name: "phantoms", reason: "\(error)") }
+        let poolMasks = generator.phantoms(in: 0..<options.poolSize).map(\.mask.original)
+        let testCandidates = generator.phantoms(in: options.poolSize..<options.poolSize + options.testSize).map(\.mask.original)
+        let labeler = FEMToolLabeler()
+
+        var start = ContinuousClock.now
+        let testResults = labeler.label(batch: testCandidates, jobs: options.jobs)
+        var testMasks: [Mask] = []
+        var testStress: [[Float]] = []
+        for (mask, result) in zip(testCandidates, testResults) {
+            if case .success(let stress) = result {
+                testMasks.append(mask)
+                testStress.append(stress)
+            }
+        }
+        let testSeconds = seconds(since: start)
+        guard !testMasks.isEmpty else { throw .tooManyFailures(round: 0, attempts: testCandidates.count, lastReason: "test set") }
+        progress(String(format: "test set: %d of %d phantoms labeled in %.1f s", testMasks.count, testCandidates.count, testSeconds))
+
+        start = ContinuousClock.now
+        let grid = poolMasks[0].grid
+        let autoencoder = try learning { try VAETrainer(seed: options.seed, imageHeight: grid.rows, imageWidth: grid.columns) }
+        let poolBatch = try learning {
+            try ImageBatch(masks: poolMasks.flatMap(\.pixels), count: poolMasks.count, height: grid.rows, width: grid.columns)
+        }
+        try learning {
+            try autoencoder.train(images: poolBatch, epochs: options.autoencoderEpochs, shuffleSeed: options.seed) { record in
+                if record.epoch % 10 == 0 || record.epoch == options.autoencoderEpochs {
+                    progress(String(format: "VAE epoch %d: loss %.1f (reconstruction %.1f, KL %.2f)", record.epoch, record.loss,
+                                    record.reconstructionLoss, record.klDivergence))
+                }
+            }
+        }
+        let autoencoderSeconds = seconds(since: start)
+        let dice = try learning { try autoencoder.reconstructionDice(images: poolBatch) }
+        let prior = try learning { try validMaskFraction(autoencoder.samplePrior(count: 200, seed: options.seed)) }
+        progress(String(format: "VAE trained in %.1f s: reconstruction Dice %.3f, valid prior decodes %.0f %%", autoencoderSeconds,
+                        dice, 100 * prior))
+
+        let domain = try PhantomDomain(poolMasks: poolMasks, autoencoder: autoencoder, labeler: labeler, jobs: options.jobs)
+        let side = grid.rows
+        let testMaskBatch = try learning {
+            try ImageBatch(masks: testMasks.flatMap(\.pixels), count: testMasks.count, height: side, width: side)
+        }
+        let testStressBatch = try learning {
+            try ImageBatch(count: testMasks.count, height: side, width: side, values: testStress.flatMap { $0 })
+        }
+        var curves = ExperimentCurves(metricName: "test MSE", metricUnit: "kPa^2", lowerIsBetter: true)
+        var runs: [SamplingRun<[Float]>] = []
+        var timings = SamplingTimings()
+        for repeatIndex in 0..<options.repeats {
+            for strategy in options.strategies {
+                let seed = options.seed &+ UInt64(repeatIndex)
+                let trainer = try learning { try SurrogateTrainer(seed: seed, options: options.surrogate) }
+                let learner = SurrogateLearner(trainer: trainer, autoencoder: autoencoder, testMasks: testMaskBatch,
+                                               testStress: testStressBatch)
+                var sampling = options.sampling
+                sampling.seed = seed
+                let run = try ProgressiveSampler(domain: domain, learner: learner, options: sampling).run(strategy: strategy) { round, time in
+                    progress("\(strategy.rawValue) " + String(
+                        format: "repeat %d round %d: %d labels, test MSE %.1f kPa^2, %d failed decodes "
+                            + "(labeling %.0f s, training %.0f s, gradients %.1f s)", repeatIndex + 1, round.round,
+                        round.labelCount, round.metric, round.failures, time.labeling, time.training, time.latentGradients))
+                }
+                curves.curves.append(.init(strategy: strategy, repeatIndex: repeatIndex, rounds: run.curve))
+                timings.add(run.timings)
+                runs.append(run)
+            }
+        }
+        return IVUSExperimentResult(
+            options: options, curves: curves, runs: runs, testMasks: testMasks, testStress: testStress,
+            testFailures: testCandidates.count - testMasks.count, autoencoderDice: dice, priorValidFraction: prior,
+            testLabelingSeconds: testSeconds, autoencoderSeconds: autoencoderSeconds, runTimings: timings,
+            poolLabelsComputed: domain.cachedLabelCount)
+    }
+}
