@@ -61,6 +61,6 @@ let package = Package(
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "Raster", "FEM"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Labeling", "Storage"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Neural", "Storage"]),
-        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage", "Datasets"]),
+        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage", "Datasets", "Learning"]),
     ]
 )
