@@ -65,6 +65,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Labeling", "Storage"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Neural", "Storage"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Learning", "Neural", "Labeling", "Datasets", "Raster", "Storage", "CZlib"]),
-        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage", "Datasets"]),
+        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage", "Datasets", "Learning"]),
     ]
 )

@@ -21,7 +21,7 @@ public enum ModelFile {
     /// The `format_version` root attribute written by this code; reading accepts only this version.
     public static let formatVersion: Int64 = 1
     /// Root children that are not weights and are skipped when looking for unexpected keys.
-    public static let auxiliaryNames: Set<String> = ["history", "latent", "meta"]
+    public static let auxiliaryNames: Set<String> = ["history", "latent", "latent_rows", "meta"]
     /// The suffix of BatchNorm's batch counter, stored as int64.
     static let counterSuffix = "num_batches_tracked"
 
