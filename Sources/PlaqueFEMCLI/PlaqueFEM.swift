@@ -13,6 +13,7 @@ struct PlaqueFEMCommand: ParsableCommand {
         subcommands: [
             LabelCommand.self, PhantomsCommand.self, InspectCommand.self, ExportCommand.self, MergeCommand.self,
             Verify.self, SolveCommand.self, MeshCommand.self, SurrogateCommand.self, PredictCommand.self, VAECommand.self,
+            ExperimentCommand.self, DemoCommand.self,
         ]
     )
 

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Sampling
+
+/// `plaquefem experiment`: adaptive latent-space sampling against random sampling.
+struct ExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment",
+        abstract: "Compare adaptive latent-space sampling with random sampling (the paper's experiments).",
+        subcommands: [IVUS.self, MNIST.self]
+    )
+
+    /// The progressive-sampling options shared by both experiments.
+    struct SamplingOptionGroup: ParsableArguments {
+        @Option(help: "Rounds, including the first.")
+        var rounds: Int?
+        @Option(help: "Labeled samples added per round after the first.")
+        var increment: Int?
+        @Option(help: "Labeled samples of round 1 (default: the increment).")
+        var initial: Int?
+        @Option(help: "Repeats per strategy (different seeds).")
+        var repeats: Int?
+        @Option(help: "Training epochs per round (continuing from the current weights).")
+        var epochsPerRound: Int?
+        @Option(help: "Anchors per round (default: the increment, one step each).")
+        var anchors: Int?
+        @Option(help: "Latent step length alpha.")
+        var alpha: Double?
+        @Option(help: "Radius of the latent ball kept (prior radius).")
+        var priorRadius: Double?
+        @Option(help: "Base seed: repeat r uses seed + r.")
+        var seed: UInt64?
+
+        /// Applies the given options over `options`.
+        func apply(to options: inout SamplingOptions, repeats: inout Int) {
+            if let rounds { options.rounds = rounds }
+            if let increment {
+                options.increment = increment
+                options.initialCount = increment
+                options.anchorsPerRound = increment
+            }
+            if let initial { options.initialCount = initial }
+            if let anchors { options.anchorsPerRound = anchors }
+            if let epochsPerRound { options.epochsPerRound = epochsPerRound }
+            if let alpha { options.step.stepSize = alpha }
+            if let priorRadius { options.step.priorRadius = priorRadius }
+            if let seed { options.seed = seed }
+            if let value = self.repeats { repeats = value }
+        }
+    }
+
+    /// `plaquefem experiment ivus`.
+    struct IVUS: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ivus",
+            abstract: "SI vs random on synthetic IVUS phantoms labeled by the FEM tool; test MSE after every round.",
+            discussion: """
+                A phantom pool trains the VAE and feeds the random baseline (pool phantoms labeled by the FEM tool on \
+                demand); a held-out set of phantoms is labeled once for the test MSE. Each repeat trains a fresh \
+                surrogate progressively with each strategy. Writes DIR/experiment.h5, curves.csv, table.md, \
+                curves.svg, samples/<run>.h5 (label files with /latent, /round, /origin), pictures/ and README.md. \
+                Progress and the time per activity go to stderr.
+                Example: plaquefem experiment ivus --rounds 10 --increment 50 --repeats 5 --output results/ivus
+                """
+        )
+
+        @OptionGroup var sampling: SamplingOptionGroup
+        @Option(help: "Output folder.")
+        var output: String = "experiment-ivus"
+        @Option(help: "Parallel FEM labeling jobs (default: one per core).")
+        var jobs: Int = min(64, ProcessInfo.processInfo.activeProcessorCount)
+        @Option(help: "Phantoms in the pool (VAE training, random baseline).")
+        var poolSize: Int?
+        @Option(help: "Held-out test phantoms.")
+        var testSize: Int?
+        @Option(help: "VAE training epochs.")
+        var vaeEpochs: Int?
+        @Flag(help: "The small demo configuration (300 phantoms, 4 rounds of 20, 2 repeats): a few minutes.")
+        var quick = false
+
+        func run() throws {
+            var options = quick ? IVUSExperimentOptions.demo : IVUSExperimentOptions()
+            sampling.apply(to: &options.sampling, repeats: &options.repeats)
+            options.seed = options.sampling.seed
+            options.jobs = jobs
+            if let poolSize { options.poolSize = poolSize }
+            if let testSize { options.testSize = testSize }
+            if let vaeEpochs { options.autoencoderEpochs = vaeEpochs }
+            try runIVUS(options: options, output: output, title: "IVUS experiment: SI vs random")
+        }
+    }
+}
+
+/// Runs the IVUS experiment, writes the report into `output` and prints the table and the timings.
+func runIVUS(options: IVUSExperimentOptions, output: String, title: String) throws {
+    let experiment: IVUSExperiment
+    do { experiment = try IVUSExperiment(options: options) } catch { throw ValidationError(error.description) }
+    let files = try ExperimentFiles(directory: output, provenance: .current)
+    let start = ContinuousClock.now
+    let result = try experiment.run { stderr($0) }
+    try result.writeReport(to: files, title: title, command: displayedCommandLine())
+    let (seconds, _) = (ContinuousClock.now - start).components
+    print(result.curves.markdownTable())
+    print("Where the time went:")
+    for line in result.timingLines { print("  " + line) }
+    print("wrote \(output)/ (README.md, table.md, curves.svg, curves.csv, experiment.h5, samples/, pictures/) in \(seconds) s")
+}
+
+extension ExperimentCommand {
+    /// `plaquefem experiment mnist`.
+    struct MNIST: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mnist",
+            abstract: "SNN vs random on the MNIST pool with the paper's small CNN; test accuracy after every round.",
+            discussion: """
+                DIR holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and \
+                t10k-labels-idx1-ubyte, gzip-compressed (.gz) or not, as distributed with MNIST. Without --data the \
+                directory named by PLAQUEFEM_MNIST is used. Writes DIR/experiment.h5, curves.csv, table.md, curves.svg \
+                and README.md.
+                Example: plaquefem experiment mnist --data ~/mnist --output results/mnist
+                """
+        )
+
+        @Option(help: "Folder with the four MNIST IDX files (default: $PLAQUEFEM_MNIST).")
+        var data: String?
+        @OptionGroup var sampling: SamplingOptionGroup
+        @Option(help: "Output folder.")
+        var output: String = "experiment-mnist"
+        @Option(help: "Training images used as the pool.")
+        var poolSize: Int?
+        @Option(help: "Test images used for the accuracy.")
+        var testSize: Int?
+        @Option(help: "VAE training epochs.")
+        var vaeEpochs: Int?
+        @Flag(help: "A small configuration (5,000 pool images, 4 rounds of 50, 2 repeats).")
+        var quick = false
+
+        func run() throws {
+            guard let directory = data ?? ProcessInfo.processInfo.environment[MNISTDataset.environmentVariable] else {
+                throw ValidationError("give --data DIR (the MNIST IDX files) or set \(MNISTDataset.environmentVariable)")
+            }
+            var options = quick ? MNISTExperimentOptions.quick : MNISTExperimentOptions()
+            sampling.apply(to: &options.sampling, repeats: &options.repeats)
+            options.seed = options.sampling.seed
+            if let poolSize { options.poolSize = poolSize }
+            if let testSize { options.testSize = testSize }
+            if let vaeEpochs { options.autoencoderEpochs = vaeEpochs }
+            let experiment: MNISTExperiment
+            do { experiment = try MNISTExperiment(options: options) } catch { throw ValidationError(error.description) }
+            let dataset: MNISTDataset
+            do { dataset = try MNISTDataset.read(directory: directory) } catch { throw ValidationError(error.description) }
+            let files = try ExperimentFiles(directory: output, provenance: .current)
+            let result = try experiment.run(dataset: dataset) { stderr($0) }
+            try result.writeReport(to: files, title: "MNIST experiment: SNN vs random", command: displayedCommandLine())
+            print(result.curves.markdownTable())
+            print("Where the time went:")
+            for line in result.timingLines { print("  " + line) }
+            print("wrote \(output)/ (README.md, table.md, curves.svg, curves.csv, experiment.h5)")
+        }
+    }
+}
+
+/// The command line as typed, with the executable's path shortened to `plaquefem`.
+func displayedCommandLine() -> String {
+    CommandLine.arguments.enumerated().map { $0.offset == 0 ? "plaquefem" : $0.element }.joined(separator: " ")
+}
