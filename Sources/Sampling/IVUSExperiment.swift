@@ -13,6 +13,10 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
     public var phantomSeed: UInt64 = 1
     /// Epochs of VAE training on the pool. Default 40.
     public var autoencoderEpochs = 40
+    /// Hidden width of the VAE (the paper's 400). Default 400.
+    public var autoencoderHiddenSize = 400
+    /// VAE training options (learning rate 1e-3, batch size 32 by default).
+    public var autoencoder = VAETrainingOptions()
     /// Repeats per strategy (each with its own sampling seed and surrogate initialization,
     /// shared by the strategies of that repeat). Default 5.
     public var repeats = 5
@@ -53,6 +57,9 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
         guard testSize >= 1 else { throw .invalidOption(name: "testSize", reason: "must be at least 1, got \(testSize)") }
         guard autoencoderEpochs >= 1 else {
             throw .invalidOption(name: "autoencoderEpochs", reason: "must be at least 1, got \(autoencoderEpochs)")
+        }
+        guard autoencoderHiddenSize >= 1 else {
+            throw .invalidOption(name: "autoencoderHiddenSize", reason: "must be at least 1, got \(autoencoderHiddenSize)")
         }
         guard repeats >= 1 else { throw .invalidOption(name: "repeats", reason: "must be at least 1, got \(repeats)") }
         guard !strategies.isEmpty, !strategies.contains(.nearestNeighbour) else {
@@ -114,13 +121,19 @@ public struct IVUSExperiment: Sendable {
         self.options = options
     }
 
-    /// Runs everything; `progress` receives one line per step (for stderr).
+    /// Runs everything with the FEM tool; `progress` receives one line per step (for stderr).
     public func run(progress: (String) -> Void = { _ in }) throws(SamplingError) -> IVUSExperimentResult {
+        try run(labeler: FEMToolLabeler(), progress: progress)
+    }
+
+    /// Runs everything with the given mask labeler (the FEM tool, or a cheap stand-in in tests).
+    public func run<MaskLabeler: Labeler>(
+        labeler: MaskLabeler, progress: (String) -> Void = { _ in }
+    ) throws(SamplingError) -> IVUSExperimentResult where MaskLabeler.Input == Mask, MaskLabeler.Label == [Float] {
         let generator: PhantomGenerator
         do { generator = try PhantomGenerator(seed: options.phantomSeed) } catch { throw .invalidOption(name: "phantoms", reason: "\(error)") }
         let poolMasks = generator.phantoms(in: 0..<options.poolSize).map(\.mask.original)
         let testCandidates = generator.phantoms(in: options.poolSize..<options.poolSize + options.testSize).map(\.mask.original)
-        let labeler = FEMToolLabeler()
 
         var start = ContinuousClock.now
         let testResults = labeler.label(batch: testCandidates, jobs: options.jobs)
@@ -138,7 +151,8 @@ public struct IVUSExperiment: Sendable {
 
         start = ContinuousClock.now
         let grid = poolMasks[0].grid
-        let autoencoder = try learning { try VAETrainer(seed: options.seed, imageHeight: grid.rows, imageWidth: grid.columns) }
+        let autoencoder = try learning { try VAETrainer(seed: options.seed, imageHeight: grid.rows, imageWidth: grid.columns,
+                                                             hiddenSize: options.autoencoderHiddenSize, options: options.autoencoder) }
         let poolBatch = try learning {
             try ImageBatch(masks: poolMasks.flatMap(\.pixels), count: poolMasks.count, height: grid.rows, width: grid.columns)
         }

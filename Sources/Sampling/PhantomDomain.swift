@@ -14,21 +14,22 @@ public enum PhantomInput: Sendable {
 /// The IVUS side of a run: a pool of phantom masks, the VAE that encodes and decodes them, and
 /// the FEM tool that labels any mask on demand (pool labels are cached across runs, since a
 /// phantom's stress map does not depend on the run that asks for it).
-public final class PhantomDomain: SampleDomain {
+public final class PhantomDomain<MaskLabeler: Labeler>: SampleDomain
+where MaskLabeler.Input == Mask, MaskLabeler.Label == [Float] {
     /// The pool masks.
     public let poolMasks: [Mask]
     /// Encoder means of the pool masks.
     public let poolLatents: [[Double]]
     /// The trained VAE (frozen here).
     public let autoencoder: VAETrainer
-    /// The labeling tool.
-    public let labeler: FEMToolLabeler
+    /// The labeling tool (the FEM tool in experiments).
+    public let labeler: MaskLabeler
     /// Parallel labeling jobs.
     public let jobs: Int
     private let cache = LabelCache<[Float]>()
 
     /// Creates the domain; encodes the pool with the VAE.
-    public init(poolMasks: [Mask], autoencoder: VAETrainer, labeler: FEMToolLabeler, jobs: Int) throws(SamplingError) {
+    public init(poolMasks: [Mask], autoencoder: VAETrainer, labeler: MaskLabeler, jobs: Int) throws(SamplingError) {
         guard let first = poolMasks.first else { throw .mismatch("empty phantom pool") }
         self.poolMasks = poolMasks
         self.autoencoder = autoencoder
