@@ -88,6 +88,7 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
 
     static func format(_ value: Double) -> String {
         let magnitude = abs(value)
+        if magnitude == 0 { return "0" }
         if magnitude >= 100 { return String(format: "%.0f", value) }
         if magnitude >= 1 { return String(format: "%.2f", value) }
         return String(format: "%.4f", value)
@@ -105,12 +106,21 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
         guard !points.isEmpty else { return "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n" }
         let xMin = Double(points.map(\.labelCount).min()!), xMax = Double(points.map(\.labelCount).max()!)
         var yMin = points.map { $0.mean - $0.standardDeviation }.min()!
-        var yMax = points.map { $0.mean + $0.standardDeviation }.max()!
-        if yMax - yMin < 1e-12 * max(1, abs(yMax)) { yMin -= 1; yMax += 1 }
-        let (yLow, yHigh, yStep) = Self.niceRange(yMin, yMax)
+        let yMax = points.map { $0.mean + $0.standardDeviation }.max()!
+        // Errors that fall by orders of magnitude read better on a log axis; the band's lower
+        // edge is clipped at a tenth of the smallest mean there.
+        let smallestMean = points.map(\.mean).min()!
+        let logarithmic = smallestMean > 0 && yMax / smallestMean > 10
+        if logarithmic { yMin = max(yMin, smallestMean / 10) }
+        let axis = logarithmic ? Self.logarithmicTicks(yMin, yMax) : Self.linearTicks(yMin, yMax)
+        let transform: (Double) -> Double = logarithmic ? { log10(max($0, 1e-300)) } : { $0 }
+        let (yLow, yHigh) = (transform(axis.low), transform(axis.high))
         let xSpan = max(xMax - xMin, 1)
         func x(_ value: Double) -> Double { left + (value - xMin) / xSpan * plotWidth }
-        func y(_ value: Double) -> Double { top + (yHigh - value) / (yHigh - yLow) * plotHeight }
+        func y(_ value: Double) -> Double {
+            let clamped = min(max(transform(value), yLow), yHigh)
+            return top + (yHigh - clamped) / (yHigh - yLow) * plotHeight
+        }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
         let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]
         var out = """
@@ -119,12 +129,9 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
             <text x="\(f(left + plotWidth / 2))" y="28" text-anchor="middle" font-size="16">\(Self.escaped(title))</text>
 
             """
-        // Grid and tick labels.
-        var tick = yLow
-        while tick <= yHigh + yStep / 2 {
-            out += "<line x1=\"\(f(left))\" y1=\"\(f(y(tick)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(tick)))\" stroke=\"#e0e0e0\"/>\n"
-            out += "<text x=\"\(f(left - 8))\" y=\"\(f(y(tick) + 4))\" text-anchor=\"end\">\(Self.format(tick))</text>\n"
-            tick += yStep
+        for tick in axis.ticks {
+            out += "<line x1=\"\(f(left))\" y1=\"\(f(y(tick.value)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(tick.value)))\" stroke=\"#e0e0e0\"/>\n"
+            out += "<text x=\"\(f(left - 8))\" y=\"\(f(y(tick.value) + 4))\" text-anchor=\"end\">\(tick.label)</text>\n"
         }
         let labelCounts = Array(Set(points.map(\.labelCount))).sorted()
         let every = max(1, labelCounts.count / 10)
@@ -135,7 +142,7 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
         out += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"black\"/>\n"
         out += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 15))\" text-anchor=\"middle\">labeled training samples</text>\n"
         out += "<text transform=\"translate(22 \(f(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">"
-        out += "\(Self.escaped(metricName)) (\(Self.escaped(metricUnit)))</text>\n"
+        out += "\(Self.escaped(metricName)) (\(Self.escaped(metricUnit)))\(logarithmic ? ", log scale" : "")</text>\n"
         for (k, summary) in summaries.enumerated() {
             let color = colors[k % colors.count]
             let upper = summary.map { "\(f(x(Double($0.labelCount)))),\(f(y($0.mean + $0.standardDeviation)))" }
@@ -153,12 +160,33 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
         return out + "</svg>\n"
     }
 
-    /// Axis limits on round numbers: (low, high, step) with about five steps.
-    static func niceRange(_ low: Double, _ high: Double) -> (Double, Double, Double) {
+    /// Linear axis on round numbers: about five steps, labels with the step's decimals.
+    static func linearTicks(_ low: Double, _ high: Double) -> (low: Double, high: Double, ticks: [(value: Double, label: String)]) {
+        var (low, high) = (low, high)
+        if high - low < 1e-12 * max(1, abs(high)) { low -= 1; high += 1 }
         let raw = (high - low) / 5
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        return (floor(low / step) * step, ceil(high / step) * step, step)
+        let (first, last) = (floor(low / step), ceil(high / step))
+        let decimals = max(0, Int(-floor(log10(step))) + (step / magnitude == 2.5 ? 1 : 0))
+        let ticks = stride(from: first, through: last, by: 1).map { k -> (value: Double, label: String) in
+            let value = k * step
+            return (value, String(format: "%.\(decimals)f", abs(value) < step / 2 ? 0 : value))
+        }
+        return (first * step, last * step, ticks)
+    }
+
+    /// Logarithmic axis from the decade below `low` to the decade above `high`, ticks at 1, 2, 5 x 10^k.
+    static func logarithmicTicks(_ low: Double, _ high: Double) -> (low: Double, high: Double, ticks: [(value: Double, label: String)]) {
+        let (first, last) = (floor(log10(low)), ceil(log10(high)))
+        var ticks: [(value: Double, label: String)] = []
+        for exponent in stride(from: first, through: last, by: 1) {
+            for mantissa in [1.0, 2, 5] where exponent < last || mantissa == 1 {
+                let value = mantissa * pow(10, exponent)
+                ticks.append((value, exponent >= 0 ? String(format: "%.0f", value) : String(format: "%g", value)))
+            }
+        }
+        return (pow(10, first), pow(10, last), ticks)
     }
 
     static func escaped(_ text: String) -> String {

@@ -12,16 +12,16 @@ public enum SamplingStrategy: String, Sendable, Codable, CaseIterable {
 public struct SamplingOptions: Sendable, Codable, Equatable {
     /// Rounds, including the first (>= 1). Default 10.
     public var rounds = 10
-    /// Labeled samples added in round 1 (>= 1). Default 50.
-    public var initialCount = 50
-    /// Labeled samples added in every later round (>= 1). Default 50.
-    public var increment = 50
+    /// Labeled samples added in round 1 (>= 1). Default 40.
+    public var initialCount = 40
+    /// Labeled samples added in every later round (>= 1). Default 40.
+    public var increment = 40
     /// Epochs of task-model training per round on the whole current train set, continuing
-    /// from the current weights (>= 1). Default 20.
-    public var epochsPerRound = 20
+    /// from the current weights (>= 1). Default 10.
+    public var epochsPerRound = 10
     /// Anchors per round (>= 1): each anchor is stepped increment / anchors times along its
-    /// trajectory (rounded up). Default 50, one step per anchor.
-    public var anchorsPerRound = 50
+    /// trajectory (rounded up). Default 40, one step per anchor.
+    public var anchorsPerRound = 40
     /// The latent step: alpha (default 0.5) and prior radius R (default 3).
     public var step = LatentStep(stepSize: 0.5, priorRadius: 3)
     /// Proposals that may fail to be labeled per round, as a multiple of the round's quota,

@@ -1,0 +1,42 @@
+import Testing
+@testable import Sampling
+
+struct ExperimentCurvesTests {
+    static var curves: ExperimentCurves {
+        var curves = ExperimentCurves(metricName: "test MSE", metricUnit: "kPa^2", lowerIsBetter: true)
+        func rounds(_ values: [Double]) -> [RoundResult] {
+            values.enumerated().map { RoundResult(round: $0.offset + 1, labelCount: 10 * ($0.offset + 1), metric: $0.element, failures: 0) }
+        }
+        curves.curves = [
+            .init(strategy: .interpolation, repeatIndex: 0, rounds: rounds([1000, 100])),
+            .init(strategy: .random, repeatIndex: 0, rounds: rounds([1200, 200])),
+            .init(strategy: .interpolation, repeatIndex: 1, rounds: rounds([3000, 300])),
+            .init(strategy: .random, repeatIndex: 1, rounds: rounds([1200, 400])),
+        ]
+        return curves
+    }
+
+    @Test func meanAndSampleStandardDeviationPerRound() {
+        let summary = Self.curves.summary(of: .interpolation)
+        #expect(summary.map(\.labelCount) == [10, 20])
+        #expect(summary.map(\.mean) == [2000, 200])
+        #expect(abs(summary[0].standardDeviation - 2000.0.squareRoot() * 1000.0.squareRoot()) < 1e-9)
+    }
+
+    @Test func tableCSVAndPlot() {
+        let curves = Self.curves
+        let table = curves.markdownTable()
+        #expect(table.contains("| 1 | 10 | 2000 ± 1414 | 1200 ± 0 | +66.7 % |"))
+        #expect(table.contains("| 2 | 20 | 200 ± 141 | 300 ± 141 | -33.3 % |"))
+        #expect(curves.csv().split(separator: "\n").count == 1 + 8)
+        let svg = curves.svg(title: "t")
+        #expect(svg.components(separatedBy: "<polyline").count == 3, "one mean line per strategy")
+        #expect(svg.contains("test MSE (kPa^2), log scale"), "errors over a decade get a log axis")
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+    }
+
+    @Test func linearTicksAreRound() {
+        let axis = ExperimentCurves.linearTicks(0.03, 0.97)
+        #expect(axis.ticks.map(\.label) == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
+    }
+}
