@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Raster", targets: ["Raster"]),
         .library(name: "Labeling", targets: ["Labeling"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Learning", targets: ["Learning"]),
         .executable(name: "storage-crash-writer", targets: ["StorageCrashWriter"]),
     ],
     dependencies: [
@@ -37,10 +38,11 @@ let package = Package(
         .target(name: "Raster", dependencies: ["CPNG"]),
         .target(name: "Labeling", dependencies: ["FEM", "Meshing", "Raster"]),
         .target(name: "Datasets", dependencies: ["Storage", "Labeling", "Raster", "Meshing"]),
+        .target(name: "Learning", dependencies: ["Neural", "Storage", "Raster"]),
         .executableTarget(
             name: "PlaqueFEMCLI",
             dependencies: [
-                "FEM", "Meshing", "Sparse", "Raster", "Storage", "Labeling", "Datasets", "CMalloc",
+                "FEM", "Meshing", "Sparse", "Raster", "Storage", "Labeling", "Datasets", "Learning", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "LabelingTests", dependencies: ["Labeling", "Raster", "FEM"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Labeling", "Storage"]),
-        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage", "Datasets"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Neural", "Storage"]),
+        .testTarget(name: "PlaqueFEMCLITests", dependencies: ["PlaqueFEMCLI", "Storage", "Datasets", "Learning"]),
     ]
 )

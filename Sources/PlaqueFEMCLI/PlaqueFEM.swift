@@ -12,7 +12,7 @@ struct PlaqueFEMCommand: ParsableCommand {
         version: PlaqueFEMVersion.string,
         subcommands: [
             LabelCommand.self, PhantomsCommand.self, InspectCommand.self, ExportCommand.self, MergeCommand.self,
-            Verify.self, SolveCommand.self, MeshCommand.self,
+            Verify.self, SolveCommand.self, MeshCommand.self, SurrogateCommand.self, PredictCommand.self, VAECommand.self,
         ]
     )
 

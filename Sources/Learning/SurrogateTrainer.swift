@@ -1,0 +1,315 @@
+import Foundation
+import Neural
+import Storage
+
+/// Training options of the surrogate CNN; stored as JSON in model files.
+public struct SurrogateTrainingOptions: Codable, Sendable, Equatable {
+    /// Adam learning rate; finite, positive. Default 1e-3.
+    public var learningRate: Double
+    /// Samples per training mini-batch; positive. Default 32.
+    public var batchSize: Int
+    /// Samples per batch in evaluation (prediction, validation loss); positive. Default 128.
+    public var evaluationBatchSize: Int
+    /// Adam L2 weight decay; finite, >= 0. Default 0.
+    public var weightDecay: Double
+    /// Factor between the largest stress of the first training set and the normalization
+    /// scale (see `StressNormalization`); >= 1. Default 1.2.
+    public var normalizationHeadroom: Double
+
+    /// Creates options; every argument has the documented default.
+    public init(
+        learningRate: Double = 1e-3, batchSize: Int = 32, evaluationBatchSize: Int = 128, weightDecay: Double = 0,
+        normalizationHeadroom: Double = StressNormalization.defaultHeadroom
+    ) {
+        self.learningRate = learningRate
+        self.batchSize = batchSize
+        self.evaluationBatchSize = evaluationBatchSize
+        self.weightDecay = weightDecay
+        self.normalizationHeadroom = normalizationHeadroom
+    }
+
+    /// Throws `LearningError.invalidOption` naming the first option outside its range.
+    public func validate() throws(LearningError) {
+        try requirePositive(learningRate, "learning rate")
+        try requirePositive(batchSize, "batch size")
+        try requirePositive(evaluationBatchSize, "evaluation batch size")
+        guard weightDecay.isFinite, weightDecay >= 0 else {
+            throw .invalidOption(name: "weight decay", reason: "must be finite and >= 0, got \(weightDecay)")
+        }
+        guard normalizationHeadroom.isFinite, normalizationHeadroom >= 1 else {
+            throw .invalidOption(name: "normalization headroom", reason: "must be at least 1, got \(normalizationHeadroom)")
+        }
+    }
+}
+
+/// What one epoch of surrogate training achieved.
+public struct SurrogateEpochRecord: Codable, Sendable, Equatable {
+    /// Epoch number counted over the trainer's life (1 for the first epoch ever trained).
+    public var epoch: Int
+    /// Mean over the epoch's mini-batches (weighted by batch size) of the MSE in normalized
+    /// stress units squared, in training mode (batch statistics), before each step's update.
+    public var trainingLoss: Double
+    /// Evaluation-mode MSE on the validation set after the epoch, normalized units squared;
+    /// nil without a validation set.
+    public var validationLoss: Double?
+    /// Training samples used in the epoch.
+    public var sampleCount: Int
+
+    /// Creates a record.
+    public init(epoch: Int, trainingLoss: Double, validationLoss: Double?, sampleCount: Int) {
+        self.epoch = epoch
+        self.trainingLoss = trainingLoss
+        self.validationLoss = validationLoss
+        self.sampleCount = sampleCount
+    }
+}
+
+/// The error of surrogate predictions against reference stress maps, over every pixel.
+public struct SurrogateEvaluation: Sendable, Equatable {
+    /// Number of maps compared.
+    public var count: Int
+    /// mean over pixels of (prediction/scale - reference/scale)^2, normalized units squared
+    /// (the training loss).
+    public var normalizedMeanSquaredError: Double
+    /// mean over pixels of (prediction - reference)^2 in kPa^2 = normalized MSE x scale^2.
+    public var meanSquaredError: Double
+    /// sqrt(meanSquaredError), kPa.
+    public var rootMeanSquaredError: Double { meanSquaredError.squareRoot() }
+}
+
+/// Trains the paper's surrogate CNN (mask -> stress map) with Adam, progressively.
+///
+/// Owns the network, the optimizer (its moment estimates persist between `train` calls) and
+/// the stress normalization. Masks are 64 x 64 `ImageBatch`es of 0/1 values; stresses are in
+/// kPa. Loss: MSE between the sigmoid output and stress / scale.
+public final class SurrogateTrainer {
+    /// The network; use it (in evaluation mode) for gradients with respect to its input.
+    public let network: SurrogateNetwork<Float>
+    /// The options the trainer was created with.
+    public let options: SurrogateTrainingOptions
+    /// The stress normalization; nil until the first `train` call fits it (or it is given).
+    public private(set) var normalization: StressNormalization?
+    /// Epochs trained so far, over every `train` call (and before saving, for a loaded model).
+    public private(set) var epochsCompleted: Int
+    private let optimizer: Adam<Float>
+
+    /// Image side length of the surrogate's masks and maps (64).
+    public static var imageSize: Int { SurrogateNetwork<Float>.imageSize }
+
+    /// Creates a trainer with a seeded network (same seed, same weights) and fresh Adam state.
+    /// - Parameters:
+    ///   - seed: Seed of the weight initialisation.
+    ///   - options: Training options.
+    ///   - normalization: A fixed normalization; nil fits one to the first training set.
+    /// - Throws: `LearningError.invalidOption` for options out of range.
+    public init(seed: UInt64, options: SurrogateTrainingOptions = SurrogateTrainingOptions(), normalization: StressNormalization? = nil) throws(LearningError) {
+        try options.validate()
+        self.network = SurrogateNetwork<Float>(seed: seed)
+        self.options = options
+        self.normalization = normalization
+        self.epochsCompleted = 0
+        self.optimizer = Self.makeOptimizer(network, options)
+    }
+
+    private init(network: SurrogateNetwork<Float>, options: SurrogateTrainingOptions, normalization: StressNormalization, epochsCompleted: Int) {
+        self.network = network
+        self.options = options
+        self.normalization = normalization
+        self.epochsCompleted = epochsCompleted
+        self.optimizer = Self.makeOptimizer(network, options)
+    }
+
+    private static func makeOptimizer(_ network: SurrogateNetwork<Float>, _ options: SurrogateTrainingOptions) -> Adam<Float> {
+        Adam(parameters: network.parameters(), learningRate: options.learningRate, weightDecay: options.weightDecay)
+    }
+
+    /// Trains for `epochs` more epochs, continuing from the current weights and Adam state.
+    ///
+    /// Each epoch visits the samples in a seeded order that depends only on `shuffleSeed` and
+    /// the epoch number, so two calls of one epoch give the same weights as one call of two.
+    /// A last mini-batch of a single sample is skipped (BatchNorm needs two samples).
+    /// - Parameters:
+    ///   - masks: N masks, 64 x 64, values 0/1.
+    ///   - stress: N stress maps, 64 x 64, kPa. The first call fits the normalization to them
+    ///     unless one was given.
+    ///   - epochs: Number of epochs (>= 0).
+    ///   - shuffleSeed: Seed of the sample order.
+    ///   - validation: Optional held-out masks and stresses, evaluated after every epoch.
+    ///   - progress: Called after each epoch with its record.
+    /// - Returns: One record per epoch.
+    /// - Throws: `LearningError` for mismatched or too few inputs (at least 2 samples).
+    @discardableResult
+    public func train(
+        masks: ImageBatch, stress: ImageBatch, epochs: Int, shuffleSeed: UInt64,
+        validation: (masks: ImageBatch, stress: ImageBatch)? = nil,
+        progress: (SurrogateEpochRecord) -> Void = { _ in }
+    ) throws(LearningError) -> [SurrogateEpochRecord] {
+        try checkPair(masks: masks, stress: stress)
+        if let validation { try checkPair(masks: validation.masks, stress: validation.stress) }
+        guard epochs >= 0 else { throw .invalidOption(name: "epochs", reason: "must be >= 0, got \(epochs)") }
+        guard masks.count >= 2 else { throw .notEnoughSamples(needed: 2, given: masks.count) }
+        let normalization: StressNormalization
+        if let existing = self.normalization {
+            normalization = existing
+        } else {
+            normalization = try StressNormalization(fittedTo: stress.values, headroom: options.normalizationHeadroom)
+            self.normalization = normalization
+        }
+        let targets = ImageBatch(unchecked: stress.count, height: stress.height, width: stress.width,
+                                 values: normalization.normalize(stress.values))
+        var records: [SurrogateEpochRecord] = []
+        for _ in 0..<epochs {
+            let epoch = epochsCompleted + 1
+            let order = shuffledIndices(count: masks.count, seed: shuffleSeed, epoch: epoch)
+            network.mode = .training
+            var lossSum = 0.0
+            var sampleCount = 0
+            for batch in miniBatches(order, size: options.batchSize, droppingSingletons: true) {
+                let input = masks.selecting(batch).tensor()
+                let target = targets.selecting(batch).tensor()
+                let loss = try neural { () throws -> Double in
+                    let output = try network.forward(input)
+                    let result = try Neural.meanSquaredError(prediction: output, target: target)
+                    optimizer.zeroGradients()
+                    _ = try network.backward(result.gradient)
+                    optimizer.step()
+                    return result.value
+                }
+                lossSum += loss * Double(batch.count)
+                sampleCount += batch.count
+            }
+            epochsCompleted = epoch
+            var validationLoss: Double?
+            if let validation, validation.masks.count > 0 {
+                validationLoss = try meanSquaredError(masks: validation.masks, stress: validation.stress).normalizedMeanSquaredError
+            }
+            let record = SurrogateEpochRecord(
+                epoch: epoch, trainingLoss: lossSum / Double(max(sampleCount, 1)), validationLoss: validationLoss,
+                sampleCount: sampleCount)
+            records.append(record)
+            progress(record)
+        }
+        return records
+    }
+
+    /// Predicted stress maps in kPa (evaluation mode: BatchNorm running statistics), batched.
+    /// - Throws: `LearningError.invalidNormalization` before any training, or for wrong image sizes.
+    public func predict(masks: ImageBatch) throws(LearningError) -> ImageBatch {
+        guard let normalization else { throw .invalidNormalization("the surrogate has not been trained yet") }
+        let normalized = try predictNormalized(masks: masks)
+        return ImageBatch(unchecked: normalized.count, height: normalized.height, width: normalized.width,
+                          values: normalization.denormalize(normalized.values))
+    }
+
+    /// The network's output in (0, 1) (normalized stress), evaluation mode, batched.
+    public func predictNormalized(masks: ImageBatch) throws(LearningError) -> ImageBatch {
+        try masks.requireSize(height: Self.imageSize, width: Self.imageSize, name: "masks")
+        let savedMode = network.mode
+        defer { network.mode = savedMode }
+        network.mode = .evaluation
+        var values: [Float] = []
+        values.reserveCapacity(masks.values.count)
+        var start = 0
+        while start < masks.count {
+            let end = min(start + options.evaluationBatchSize, masks.count)
+            let input = masks.slice(start..<end).tensor()
+            values += try neural { try network.forward(input).scalars }
+            start = end
+        }
+        return ImageBatch(unchecked: masks.count, height: masks.height, width: masks.width, values: values)
+    }
+
+    /// The evaluation-mode MSE of the predictions against reference maps (kPa), in normalized
+    /// units squared and in kPa^2.
+    /// - Throws: `LearningError` for mismatched inputs or an untrained surrogate.
+    public func meanSquaredError(masks: ImageBatch, stress: ImageBatch) throws(LearningError) -> SurrogateEvaluation {
+        try checkPair(masks: masks, stress: stress)
+        guard let normalization else { throw .invalidNormalization("the surrogate has not been trained yet") }
+        let predicted = try predictNormalized(masks: masks)
+        let factor = 1 / normalization.scale
+        var sum = 0.0
+        for (p, t) in zip(predicted.values, stress.values) {
+            let difference = Double(p) - Double(t) * factor
+            sum += difference * difference
+        }
+        let normalizedError = sum / Double(max(stress.values.count, 1))
+        return SurrogateEvaluation(
+            count: masks.count, normalizedMeanSquaredError: normalizedError,
+            meanSquaredError: normalizedError * normalization.scale * normalization.scale)
+    }
+
+    private func checkPair(masks: ImageBatch, stress: ImageBatch) throws(LearningError) {
+        try masks.requireSize(height: Self.imageSize, width: Self.imageSize, name: "masks")
+        try stress.requireSize(height: Self.imageSize, width: Self.imageSize, name: "stress maps")
+        guard masks.count == stress.count else {
+            throw .mismatchedInputs("\(masks.count) masks but \(stress.count) stress maps")
+        }
+    }
+
+    // MARK: - Model files
+
+    /// Writes weights, normalization and options into an open, writable model file.
+    ///
+    /// Root attributes besides `ModelFile`'s: `architecture_image_size` = 64,
+    /// `stress_scale_kpa` (the normalization scale), `stress_units` = "kPa",
+    /// `stress_normalization` (the formula), `epochs_completed`, `training_options_json`.
+    /// - Throws: `LearningError.invalidNormalization` before any training; `.storage`.
+    public func write(into file: HDF5File, softwareVersion: String) throws(LearningError) {
+        guard let normalization else { throw .invalidNormalization("the surrogate has not been trained yet") }
+        try ModelFile.write(network, kind: .surrogate, architecture: ["image_size": Int64(Self.imageSize)],
+                            softwareVersion: softwareVersion, into: file)
+        let json = String(decoding: (try? sortedEncoder.encode(options)) ?? Data(), as: UTF8.self)
+        try storage { () throws(StorageError) in
+            let attributes = file.attributes
+            try attributes.set("stress_scale_kpa", to: normalization.scale)
+            try attributes.set("stress_units", to: StressNormalization.units)
+            try attributes.set("stress_normalization", to: "output = sigmoid(network(mask)) = stress / stress_scale_kpa")
+            try attributes.set("epochs_completed", to: Int64(epochsCompleted))
+            try attributes.set("training_options_json", to: json)
+        }
+    }
+
+    /// Creates (or truncates) a model file at `path` and writes the trainer into it.
+    public func save(to path: String, softwareVersion: String) throws(LearningError) {
+        let file = try storage { () throws(StorageError) in try HDF5File.create(at: path, mode: .truncate) }
+        try write(into: file, softwareVersion: softwareVersion)
+        try storage { () throws(StorageError) in try file.close() }
+    }
+
+    /// A trainer with the weights, normalization and epoch count of a model file, and fresh Adam state.
+    /// - Parameter options: Options for further training (the file's options are not reused).
+    /// - Throws: `wrongModelKind`, `missingKey`, `unexpectedKey`, `shapeMismatch`,
+    ///   `invalidNormalization`, `notAModelFile`, `storage`.
+    public static func load(from file: HDF5File, options: SurrogateTrainingOptions = SurrogateTrainingOptions()) throws(LearningError) -> SurrogateTrainer {
+        try options.validate()
+        let network = SurrogateNetwork<Float>(seed: 0)
+        try ModelFile.read(into: network, kind: .surrogate, from: file)
+        let size = try ModelFile.architectureValue("image_size", in: file)
+        guard size == Int64(imageSize) else {
+            throw .notAModelFile("architecture_image_size is \(size), the surrogate works on \(imageSize) x \(imageSize)")
+        }
+        let scale: Double
+        do throws(StorageError) {
+            scale = try file.attributes.scalar("stress_scale_kpa", as: Double.self)
+        } catch {
+            throw .invalidNormalization("the model file has no stress_scale_kpa attribute (\(error))")
+        }
+        let epochs = (try? file.attributes.scalar("epochs_completed", as: Int64.self)) ?? 0
+        return SurrogateTrainer(network: network, options: options, normalization: try StressNormalization(scale: scale),
+                                epochsCompleted: Int(epochs))
+    }
+
+    /// Opens the model file at `path` read-only and loads it; see `load(from:options:)`.
+    public static func load(path: String, options: SurrogateTrainingOptions = SurrogateTrainingOptions()) throws(LearningError) -> SurrogateTrainer {
+        let file = try storage { () throws(StorageError) in try HDF5File.open(at: path) }
+        defer { try? file.close() }
+        return try load(from: file, options: options)
+    }
+}
+
+/// A JSON encoder with sorted keys: the same options always give the same bytes.
+let sortedEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return encoder
+}()
