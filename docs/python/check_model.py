@@ -8,7 +8,9 @@ The weights are read by their PyTorch state_dict keys ("encoder.0.weight" is the
 BatchNorm running_mean / running_var [C] and num_batches_tracked int64. The forward pass below
 follows torch.nn semantics (cross-correlation, floor-mode max pooling, nearest x2 upsampling,
 evaluation-mode batch normalization with eps = 1e-5), so agreement checks the layouts for real.
+When PyTorch is installed, docs/pytorch/models.py is checked the same way (load + predict).
 """
+import os
 import sys
 
 import h5py
@@ -106,6 +108,21 @@ def check(model_path, predictions_path):
     assert error <= 1e-4 * scale, f"NumPy forward differs from plaquefem predict by {error} kPa (scale {scale} kPa)"
     print(f"model file OK: {len(state)} tensors; NumPy forward matches plaquefem predict on {masks.shape[0]} masks "
           f"(max difference {error:.2e} kPa, scale {scale:.2f} kPa)")
+    check_pytorch(model_path, masks, predicted, scale)
+
+
+def check_pytorch(model_path, masks, predicted, scale):
+    """Loads the model with docs/pytorch/models.py and compares its predict with plaquefem predict."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("PyTorch not installed: docs/pytorch/models.py not checked")
+        return
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
+    import models
+    error = np.abs(models.load(model_path).predict(masks) - predicted).max()
+    assert error <= 1e-4 * scale, f"models.py differs from plaquefem predict by {error} kPa"
+    print(f"PyTorch models.py matches plaquefem predict (max difference {error:.2e} kPa)")
 
 
 if __name__ == "__main__":
