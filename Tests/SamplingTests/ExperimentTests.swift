@@ -79,3 +79,31 @@ struct ExperimentTests {
         #expect(bytes(first) == bytes(second))
     }
 }
+
+/// SNN and random on a small slice of the real MNIST files (reported as skipped without PLAQUEFEM_MNIST).
+struct MNISTExperimentTests {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PLAQUEFEM_MNIST"] != nil,
+                   "PLAQUEFEM_MNIST is not set: no MNIST directory to read"))
+    func tinyMNISTExperiment() throws {
+        let dataset = try MNISTDataset.read(directory: ProcessInfo.processInfo.environment["PLAQUEFEM_MNIST"]!)
+        var options = MNISTExperimentOptions()
+        options.poolSize = 400
+        options.testSize = 200
+        options.autoencoderEpochs = 2
+        options.repeats = 1
+        options.sampling.rounds = 2
+        options.sampling.initialCount = 20
+        options.sampling.increment = 20
+        options.sampling.anchorsPerRound = 10
+        options.sampling.epochsPerRound = 2
+        let result = try MNISTExperiment(options: options).run(dataset: dataset)
+        #expect(result.curves.curves.map(\.strategy) == [.nearestNeighbour, .random])
+        for run in result.runs {
+            let indices = run.samples.compactMap(\.poolIndex)
+            #expect(indices.count == 40 && Set(indices).count == 40, "distinct pool samples")
+            #expect(run.samples.allSatisfy { $0.label == dataset.training.labels[$0.poolIndex!] })
+        }
+        #expect(result.runs[0].samples.filter { $0.round == 2 }.allSatisfy { $0.anchor != nil })
+        #expect(result.curves.curves.allSatisfy { $0.rounds.allSatisfy { (0...100).contains($0.metric) } })
+    }
+}
