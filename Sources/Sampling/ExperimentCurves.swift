@@ -108,10 +108,10 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
         var yMin = points.map { $0.mean - $0.standardDeviation }.min()!
         let yMax = points.map { $0.mean + $0.standardDeviation }.max()!
         // Errors that fall by orders of magnitude read better on a log axis; the band's lower
-        // edge is clipped at a tenth of the smallest mean there.
+        // edge is clipped at half the smallest mean there.
         let smallestMean = points.map(\.mean).min()!
         let logarithmic = smallestMean > 0 && yMax / smallestMean > 10
-        if logarithmic { yMin = max(yMin, smallestMean / 10) }
+        if logarithmic { yMin = max(yMin, smallestMean / 2) }
         let axis = logarithmic ? Self.logarithmicTicks(yMin, yMax) : Self.linearTicks(yMin, yMax)
         let transform: (Double) -> Double = logarithmic ? { log10(max($0, 1e-300)) } : { $0 }
         let (yLow, yHigh) = (transform(axis.low), transform(axis.high))
@@ -176,17 +176,20 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
         return (first * step, last * step, ticks)
     }
 
-    /// Logarithmic axis from the decade below `low` to the decade above `high`, ticks at 1, 2, 5 x 10^k.
+    /// Logarithmic axis with ticks at 1, 2, 5 x 10^k, from the largest tick <= `low` to the
+    /// smallest tick >= `high`.
     static func logarithmicTicks(_ low: Double, _ high: Double) -> (low: Double, high: Double, ticks: [(value: Double, label: String)]) {
         let (first, last) = (floor(log10(low)), ceil(log10(high)))
-        var ticks: [(value: Double, label: String)] = []
+        var values: [Double] = []
         for exponent in stride(from: first, through: last, by: 1) {
-            for mantissa in [1.0, 2, 5] where exponent < last || mantissa == 1 {
-                let value = mantissa * pow(10, exponent)
-                ticks.append((value, exponent >= 0 ? String(format: "%.0f", value) : String(format: "%g", value)))
-            }
+            for mantissa in [1.0, 2, 5] { values.append(mantissa * pow(10, exponent)) }
         }
-        return (pow(10, first), pow(10, last), ticks)
+        let lower = values.last { $0 <= low * (1 + 1e-12) } ?? values[0]
+        let upper = values.first { $0 >= high * (1 - 1e-12) } ?? values[values.count - 1]
+        let ticks = values.filter { $0 >= lower && $0 <= upper }.map { value -> (value: Double, label: String) in
+            (value, value >= 1 ? String(format: "%.0f", value) : String(format: "%g", value))
+        }
+        return (lower, upper, ticks)
     }
 
     static func escaped(_ text: String) -> String {

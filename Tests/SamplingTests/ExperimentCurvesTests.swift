@@ -40,3 +40,11 @@ struct ExperimentCurvesTests {
         #expect(axis.ticks.map(\.label) == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
     }
 }
+
+extension ExperimentCurvesTests {
+    @Test func logarithmicTicksCoverTheDataTightly() {
+        let axis = ExperimentCurves.logarithmicTicks(59, 12_261)
+        #expect(axis.low == 50 && axis.high == 20_000)
+        #expect(axis.ticks.map(\.label) == ["50", "100", "200", "500", "1000", "2000", "5000", "10000", "20000"])
+    }
+}
