@@ -106,7 +106,7 @@ final class LabelCache<Label: Sendable>: @unchecked Sendable {
 }
 
 /// Runs a throwing Learning call and rewraps its error as `SamplingError.network`.
-@inline(__always)
+@inline(__always) @discardableResult
 func learning<T>(_ body: () throws -> T) throws(SamplingError) -> T {
     do { return try body() } catch { throw .network(String(describing: error)) }
 }
