@@ -62,7 +62,8 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
 
     /// A Markdown table in the shape of the paper's Table 1: one row per round (labels), one
     /// column per strategy with mean ± sd over repeats, and the change of the first strategy
-    /// relative to the last (the baseline).
+    /// against the last (the baseline): relative (%) for errors, in percentage points (pp) for
+    /// metrics that are themselves percentages.
     public func markdownTable() -> String {
         let strategies = self.strategies
         let summaries = strategies.map { summary(of: $0) }
@@ -79,19 +80,25 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
             out += summaries.map { Self.format($0[row].mean) + " ± " + Self.format($0[row].standardDeviation) }.joined(separator: " | ")
             if compare {
                 let (first, last) = (summaries[0][row].mean, summaries[summaries.count - 1][row].mean)
-                out += " | " + (last != 0 ? String(format: "%+.1f %%", 100 * (first - last) / abs(last)) : "n/a")
+                if metricUnit == "%" {
+                    out += " | " + String(format: "%+.2f pp", first - last)
+                } else {
+                    out += " | " + (last != 0 ? String(format: "%+.1f %%", 100 * (first - last) / abs(last)) : "n/a")
+                }
             }
             out += " |\n"
         }
         return out
     }
 
+    /// About three significant digits, without exponents for the usual ranges.
     static func format(_ value: Double) -> String {
         let magnitude = abs(value)
         if magnitude == 0 { return "0" }
         if magnitude >= 100 { return String(format: "%.0f", value) }
+        if magnitude >= 10 { return String(format: "%.1f", value) }
         if magnitude >= 1 { return String(format: "%.2f", value) }
-        return String(format: "%.4f", value)
+        return String(format: "%.3g", value)
     }
 
     /// An SVG line plot of mean ± sd per strategy against the number of labels (a shaded band

@@ -48,3 +48,14 @@ extension ExperimentCurvesTests {
         #expect(axis.ticks.map(\.label) == ["50", "100", "200", "500", "1000", "2000", "5000", "10000", "20000"])
     }
 }
+
+extension ExperimentCurvesTests {
+    @Test func accuracyDifferencesAreInPercentagePoints() {
+        var curves = ExperimentCurves(metricName: "test accuracy", metricUnit: "%", lowerIsBetter: false)
+        curves.curves = [
+            .init(strategy: .nearestNeighbour, repeatIndex: 0, rounds: [RoundResult(round: 1, labelCount: 100, metric: 91.5, failures: 0)]),
+            .init(strategy: .random, repeatIndex: 0, rounds: [RoundResult(round: 1, labelCount: 100, metric: 90, failures: 0)]),
+        ]
+        #expect(curves.markdownTable().contains("| 1 | 100 | 91.5 ± 0 | 90.0 ± 0 | +1.50 pp |"))
+    }
+}
