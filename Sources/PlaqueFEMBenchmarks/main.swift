@@ -1,11 +1,14 @@
 // Benchmarks of PlaqueFEM (not tests): prints medians over repeated runs.
 //
-//   swift run -c release plaquefem-bench [ring] [label] [--runs N] [--count N] [--threads T]
+//   swift run -c release plaquefem-bench [ring] [label] [accuracy] [--runs N] [--count N] [--threads T]
+//                                        [--reference-size MM]
 //
 // ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
 // label: labels --count phantoms (default 200; 1200 for the paper's set size) read from PNG files,
 // per-stage medians, throughput with 1 and 2 jobs, peak resident memory.
+// accuracy: labels 64x64 masks of smooth walls of known shape (AccuracyStudy) and compares each map
+// with the solution on the exact geometry (reference mesh size --reference-size, default 0.03 mm).
 import CMalloc
 import FEM
 import Foundation
@@ -19,6 +22,7 @@ struct Arguments {
     var runs = 7
     var threads = 1
     var count = 200
+    var referenceSize = 0.03
 
     init(_ arguments: [String]) {
         var k = 0
@@ -27,6 +31,7 @@ struct Arguments {
             case "--runs": k += 1; runs = max(1, Int(arguments[k]) ?? runs)
             case "--threads": k += 1; threads = max(1, Int(arguments[k]) ?? threads)
             case "--count": k += 1; count = max(1, Int(arguments[k]) ?? count)
+            case "--reference-size": k += 1; referenceSize = Double(arguments[k]) ?? referenceSize
             default: suites.append(arguments[k])
             }
             k += 1
@@ -145,6 +150,23 @@ func labelBenchmark(count: Int) throws {
     print(String(format: "peak resident memory of this process: %.0f MB", peakResidentMegabytes()))
 }
 
+func accuracyBenchmark(referenceSize: Double) throws {
+    let study = AccuracyStudy(referenceMeshSize: referenceSize)
+    print("Labeled 64x64 masks (0.125 mm, pixel-centre rasterization, default options) against the solution on the exact")
+    print(String(format: "geometry (structured P2/P1 mesh, h = %.3f mm) sampled at the same wall pixel centres; max principal stress, kPa.", referenceSize))
+    print("shape      cap mm  wall px  ref dofs  rel L2    label peak  ref peak  peak err  max px err  outside  run s")
+    for geometry in ExactWallGeometry.standardCases {
+        let t0 = ContinuousClock.now
+        let r = try study.run(geometry)
+        let t = seconds(ContinuousClock.now - t0)
+        print(String(format: "%-10@ %-7.3f %-8d %-9d %-9@ %-11.2f %-9.2f %-9@ %-11.2f %-8d %.1f", geometry.name as NSString,
+                     geometry.minimumThickness, r.wallPixels, r.referenceDegreesOfFreedom,
+                     String(format: "%.2f %%", 100 * r.relativeL2Error) as NSString, r.labelPeak, r.referencePeak,
+                     String(format: "%+.2f %%", 100 * r.relativePeakError) as NSString, r.maximumPixelError,
+                     r.pixelsOutsideLabelMesh, t))
+    }
+}
+
 let arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
 BLASThreads.set(arguments.threads)
 // As in the plaquefem executable: keep factorization work arrays on the heap between Newton iterations.
@@ -154,8 +176,9 @@ for suite in arguments.suites {
     switch suite {
     case "ring": try ringBenchmark(runs: arguments.runs)
     case "label": try labelBenchmark(count: arguments.count)
+    case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize)
     default:
-        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label\n".data(using: .utf8)!)
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy\n".data(using: .utf8)!)
         exit(2)
     }
 }
