@@ -111,6 +111,10 @@ public struct AccuracyResult: Sendable {
     public var labelDegreesOfFreedom: Int
     /// Wall pixel centres outside the label's smoothed border (they took the nearest border value).
     public var pixelsOutsideLabelMesh: Int
+    /// Largest distance of the label's smooth lumen border from the exact lumen circle (mm).
+    public var lumenBorderError: Double
+    /// Largest distance of the label's smooth outer border from the exact outer circle (mm).
+    public var outerBorderError: Double
     /// The labeled map, row-major (kPa, 0 outside the wall).
     public var labelStress: [Float]
     /// The reference at the wall pixel centres, row-major (kPa, 0 outside the wall).
@@ -184,6 +188,18 @@ public struct AccuracyStudy: Sendable {
         let label: StressLabel
         do { label = try FEMLabeler(options: labeling).label(mask) } catch { throw .labeling(error) }
 
+        // The labeler's borders again (same mask, same mesh), to report how far they are from the circles.
+        let borders: MaskMeshResult
+        do {
+            borders = try MaskMesher(labeling.meshing).mesh(
+                values: label.mask.wall.pixels.map { Double($0) }, rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
+        } catch {
+            throw .labeling(.meshing(error))
+        }
+        func borderError(_ curve: ClosedCurve, _ cx: Double, _ cy: Double, _ radius: Double) -> Double {
+            curve.samples(count: 8 * curve.knots.count).reduce(0) { max($0, abs($1.distance(to: Point(cx, cy)) - radius)) }
+        }
+
         let mesh: TriangleMesh
         do { mesh = try geometry.referenceMesh(meshSize: referenceMeshSize) } catch { throw .referenceMesh(error) }
         let solver: WallSolver
@@ -221,6 +237,9 @@ public struct AccuracyStudy: Sendable {
             geometry: geometry, grid: grid, wallPixels: wallPixels.count, relativeL2Error: (errorSquared / normSquared).squareRoot(),
             labelPeak: labelPeak, referencePeak: referencePeak, maximumPixelError: worst,
             referenceDegreesOfFreedom: solver.degreesOfFreedom, labelDegreesOfFreedom: label.degreesOfFreedom,
-            pixelsOutsideLabelMesh: label.pixelsOutsideMesh, labelStress: label.stress, referenceStress: reference)
+            pixelsOutsideLabelMesh: label.pixelsOutsideMesh,
+            lumenBorderError: borderError(borders.lumenCurve, geometry.lumenCenterX, geometry.lumenCenterY, geometry.lumenRadius),
+            outerBorderError: borderError(borders.outerCurve, geometry.outerCenterX, geometry.outerCenterY, geometry.outerRadius),
+            labelStress: label.stress, referenceStress: reference)
     }
 }

@@ -1,7 +1,7 @@
 // Benchmarks of PlaqueFEM (not tests): prints medians over repeated runs.
 //
 //   swift run -c release plaquefem-bench [ring] [label] [accuracy] [--runs N] [--count N] [--threads T]
-//                                        [--reference-size MM]
+//                                        [borders] [--reference-size MM]
 //
 // ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
@@ -9,6 +9,8 @@
 // per-stage medians, throughput with 1 and 2 jobs, peak resident memory.
 // accuracy: labels 64x64 masks of smooth walls of known shape (AccuracyStudy) and compares each map
 // with the solution on the exact geometry (reference mesh size --reference-size, default 0.03 mm).
+// borders: meshes --count phantoms of seeds 1 and 2026 with and without the pixel fit of the borders
+// (area error, pixel centres on the wrong side of the smooth borders, how far the fit moves a lumen).
 import CMalloc
 import FEM
 import Foundation
@@ -154,16 +156,74 @@ func accuracyBenchmark(referenceSize: Double) throws {
     let study = AccuracyStudy(referenceMeshSize: referenceSize)
     print("Labeled 64x64 masks (0.125 mm, pixel-centre rasterization, default options) against the solution on the exact")
     print(String(format: "geometry (structured P2/P1 mesh, h = %.3f mm) sampled at the same wall pixel centres; max principal stress, kPa.", referenceSize))
-    print("shape      cap mm  wall px  ref dofs  rel L2    label peak  ref peak  peak err  max px err  outside  run s")
+    print("shape      cap mm  wall px  ref dofs  rel L2    label peak  ref peak  peak err  max px err  outside  lumen/outer border err px  run s")
     for geometry in ExactWallGeometry.standardCases {
         let t0 = ContinuousClock.now
         let r = try study.run(geometry)
         let t = seconds(ContinuousClock.now - t0)
-        print(String(format: "%-10@ %-7.3f %-8d %-9d %-9@ %-11.2f %-9.2f %-9@ %-11.2f %-8d %.1f", geometry.name as NSString,
+        print(String(format: "%-10@ %-7.3f %-8d %-9d %-9@ %-11.2f %-9.2f %-9@ %-11.2f %-8d %.2f / %.2f                   %.1f", geometry.name as NSString,
                      geometry.minimumThickness, r.wallPixels, r.referenceDegreesOfFreedom,
                      String(format: "%.2f %%", 100 * r.relativeL2Error) as NSString, r.labelPeak, r.referencePeak,
                      String(format: "%+.2f %%", 100 * r.relativePeakError) as NSString, r.maximumPixelError,
-                     r.pixelsOutsideLabelMesh, t))
+                     r.pixelsOutsideLabelMesh, r.lumenBorderError / 0.125, r.outerBorderError / 0.125, t))
+    }
+}
+
+/// Whether `p` lies inside the closed polygon (even-odd ray casting).
+func polygonContains(_ polygon: [Point], _ p: Point) -> Bool {
+    var inside = false
+    var j = polygon.count - 1
+    for i in polygon.indices {
+        let a = polygon[i], b = polygon[j]
+        if (a.y > p.y) != (b.y > p.y), p.x < a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y) { inside.toggle() }
+        j = i
+    }
+    return inside
+}
+
+func bordersBenchmark(count: Int) throws {
+    print("Meshing the first \(count) phantoms of seeds 1 and 2026 (64x64, 0.125 mm) with and without the pixel fit of the borders:")
+    print("meshed masks, worst |mesh area / pixel area - 1|, pixel centres on the wrong side of the smooth borders (wall centres")
+    print("outside the wall + other centres inside it; total and worst mask), largest distance between the two lumen borders.")
+    for seed in [UInt64(1), 2026] {
+        let phantoms = try PhantomGenerator(seed: seed).phantoms(in: 0..<count)
+        var results: [[MaskMeshResult?]] = [[], []]
+        for (k, fits) in [false, true].enumerated() {
+            var options = MaskMeshingOptions()
+            options.fitsBordersToPixels = fits
+            var meshed = 0, worstArea = 0.0, wrongTotal = 0, wrongWorst = 0
+            var seconds0: [Double] = []
+            for phantom in phantoms {
+                let mask = phantom.mask.wall
+                let t0 = ContinuousClock.now
+                let result = try? MaskMesher(options).mesh(values: mask.pixels.map { Double($0) }, rows: mask.rows, columns: mask.columns,
+                                                           pixelSize: mask.pixelSize)
+                seconds0.append(seconds(ContinuousClock.now - t0))
+                results[k].append(result)
+                guard let result else { continue }
+                meshed += 1
+                worstArea = max(worstArea, abs(result.relativeAreaError))
+                var wrong = 0
+                for r in 0..<mask.rows {
+                    for c in 0..<mask.columns {
+                        let centre = mask.grid.center(row: r, column: c)
+                        let p = Point(centre.x, centre.y)
+                        let inWall = polygonContains(result.outerBorder, p) && !polygonContains(result.lumenBorder, p)
+                        if inWall != mask[r, c] { wrong += 1 }
+                    }
+                }
+                wrongTotal += wrong
+                wrongWorst = max(wrongWorst, wrong)
+            }
+            print(String(format: "seed %4d  fit %@  meshed %d/%d  worst area error %.2f %%  wrong-side centres %d (worst mask %d)  mesh median %.2f ms",
+                         seed, (fits ? "on " : "off") as NSString, meshed, count, 100 * worstArea, wrongTotal, wrongWorst, 1000 * median(seconds0)))
+        }
+        var shift = 0.0
+        for (a, b) in zip(results[0], results[1]) {
+            guard let a, let b else { continue }
+            for p in b.lumenBorder { shift = max(shift, a.lumenBorder.map { $0.distance(to: p) }.min()!) }
+        }
+        print(String(format: "seed %4d  largest lumen border shift by the fit: %.3f mm (%.2f px)", seed, shift, shift / 0.125))
     }
 }
 
@@ -177,8 +237,9 @@ for suite in arguments.suites {
     case "ring": try ringBenchmark(runs: arguments.runs)
     case "label": try labelBenchmark(count: arguments.count)
     case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize)
+    case "borders": try bordersBenchmark(count: arguments.count)
     default:
-        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy\n".data(using: .utf8)!)
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders\n".data(using: .utf8)!)
         exit(2)
     }
 }
