@@ -9,6 +9,9 @@ import Foundation
 ///    `blurSigma` pixels (halved, then dropped, where the wall is too thin for it), Taubin
 ///    smoothing, then one common normal offset of both borders away from the wall so that the
 ///    wall area equals wall pixel count x s^2 (the spline then keeps it to about 0.1 %);
+///    for a binary mask, both borders refined so that they put the pixel centres on the sides the
+///    mask says with the least curvature variation (`PixelBorderFit`), then one common offset that
+///    keeps the pixel wall area;
 /// 3. a periodic cubic spline through each smoothed border (`ClosedCurve`) resampled at equal
 ///    parameter steps of about h;
 /// 4. a constrained Delaunay triangulation of the wall and Ruppert refinement

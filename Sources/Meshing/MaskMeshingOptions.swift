@@ -24,7 +24,8 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
     /// 0 turns the low-pass off. Removes the beats of the pixel staircase that Taubin smoothing
     /// keeps and that otherwise raise spurious stress peaks along the lumen. Default 8 px: a lumen
     /// of 6 px radius keeps its first 5 shape modes. On a 64 x 64 eccentric plaque (cap 4 px) the
-    /// peak stress error against the exact geometry drops from +14 % to +5 %.
+    /// peak stress error against the exact geometry drops from +14 % to +5 % (and to -1 % with
+    /// `fitsBordersToPixels`, which fits modes down to 0.75 x this wavelength).
     public var minimumBorderWavelength: Double = 8
     /// Whether the borders of a binary mask are refined so that their pixel-centre rasterization
     /// reproduces the mask (`PixelBorderFit`: a normal offset with the same shortest wavelength,
