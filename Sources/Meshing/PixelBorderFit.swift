@@ -10,15 +10,19 @@ import Foundation
 ///     d(s) = a_0 + sum_{k=1..K} a_k cos(2 pi k s / L) + b_k sin(2 pi k s / L),  K = floor(L / lambda_min),
 ///
 /// fitted by Levenberg-Marquardt to the pixel centres p_j within `band` of C0: with foot point s_j
-/// and signed normal distance t_j of p_j from C0 (positive away from the region) and m_j = 1 for an
-/// inside centre, 0 otherwise,
+/// and signed normal distance t_j of p_j from C0 (positive away from the region), y_j = +1 for an
+/// inside centre and -1 otherwise, z_j = (d(s_j) - t_j) / w,
 ///
-///     E(d) = sum_j (sigma((d(s_j) - t_j) / w) - m_j)^2 + beta int_0^L d''(s)^2 ds,
+///     E(d) = W sum_j log(1 + exp(-y_j z_j)) + beta sum_i h (kappa'(s_i))^2,
 ///
-/// sigma the logistic function, w = `width`. The soft inside-indicator is 1/2 on the border, so the
-/// misfit pulls the border to the middle of the gap between the inside and outside centres on both
-/// sides of it, the way the mask was made; the curvature term keeps d smooth where pixels say
-/// little. Lengths are in pixels. Deterministic: fixed iteration count and traversal order.
+/// w = `width`, W = `dataWeight`, beta = `curvatureWeight`, h the vertex spacing. The logistic
+/// misfit is nearly a hard constraint (it grows by W / w per pixel of violation and fades within a
+/// few w on the right side); the second term is the variation of the curvature kappa along the
+/// border (its arc-length derivative at the vertices, kappa linearized in d: kappa = kappa0 - d'' -
+/// kappa0^2 d). Among the curves that put the pixel centres on the side the mask says, the fit
+/// takes one of least curvature variation: the staircase of a small lumen is mostly a mode-4
+/// wiggle that the mask alone does not rule out, and the stress at the lumen follows its curvature.
+/// Lengths are in pixels. Deterministic: fixed iteration budget and traversal order.
 struct PixelBorderFit: Sendable {
     /// Shortest wavelength of d(s) (pixels).
     var minimumWavelength: Double
@@ -29,18 +33,139 @@ struct PixelBorderFit: Sendable {
     /// Weight of the data term (per pixel centre).
     var dataWeight = 100.0
     /// Weight beta of the curvature penalty (pixels^3).
-    var curvatureWeight = 1e5
+    var curvatureWeight = 5e4
     /// Levenberg-Marquardt iterations.
     var iterations = 30
     /// A fit that moves the border farther than this anywhere is rejected (pixels).
     var maximumOffset = 1.5
 
+    /// The objective E(c) of one fit for fixed pixel data; c are the Fourier coefficients of d.
+    struct Objective: Sendable {
+        /// Number of coefficients, 2K + 1.
+        var count: Int
+        /// phi_m(s_j), row-major (samples x count).
+        var basis: [Double]
+        /// Signed normal distance t_j of each pixel centre from C0 (pixels, positive away from the region).
+        var distances: [Double]
+        /// m_j: 1 for a centre inside the region, 0 otherwise.
+        var targets: [Double]
+        /// Width w of the soft indicator (pixels).
+        var width: Double
+        /// Weight W of the data term.
+        var dataWeight: Double
+        /// B^T B (row-major), B^T q and q^T q of the curvature penalty |q - B c|^2.
+        var penaltyMatrix: [Double], penaltyVector: [Double], penaltyConstant: Double
+
+        /// d(s_j) = sum_m c_m phi_m(s_j) (pixels).
+        func offset(_ c: [Double], at j: Int) -> Double {
+            var d = 0.0
+            for m in 0..<count { d += c[m] * basis[j * count + m] }
+            return d
+        }
+
+        /// E(c) = W sum_j log(1 + exp(-y_j z_j)) + |q - B c|^2 with y_j = 2 m_j - 1 and
+        /// z_j = (d(s_j) - t_j) / w: the logistic misfit grows linearly with how far a centre lies
+        /// on the wrong side and fades exponentially on the right side.
+        func energy(_ c: [Double]) -> Double {
+            var e = penaltyConstant
+            for a in 0..<count {
+                e -= 2 * c[a] * penaltyVector[a]
+                for b in 0..<count { e += c[a] * penaltyMatrix[a * count + b] * c[b] }
+            }
+            for j in 0..<distances.count {
+                let z = (offset(c, at: j) - distances[j]) / width
+                let x = targets[j] == 1 ? -z : z
+                e += dataWeight * (max(x, 0) + log1p(exp(-abs(x))))
+            }
+            return e
+        }
+
+        /// The gradient dE/dc = W sum_j (f_j - m_j) phi_j / w + 2 (B^T B c - B^T q), f_j = sigma(z_j),
+        /// and the Newton matrix W sum_j f_j (1 - f_j) phi_j phi_j^T / w^2 + 2 B^T B (the exact
+        /// Hessian: both parts are exact second derivatives), row-major.
+        func gradientAndHessian(_ c: [Double]) -> (gradient: [Double], hessian: [Double]) {
+            var hessian = penaltyMatrix.map { 2 * $0 }
+            var gradient = [Double](repeating: 0, count: count)
+            for a in 0..<count {
+                var value = -penaltyVector[a]
+                for b in 0..<count { value += penaltyMatrix[a * count + b] * c[b] }
+                gradient[a] = 2 * value
+            }
+            for j in 0..<distances.count {
+                let z = (offset(c, at: j) - distances[j]) / width
+                let f = 1 / (1 + exp(-z))
+                let slope = dataWeight * (f - targets[j]) / width
+                let curvature = dataWeight * f * (1 - f) / (width * width)
+                for a in 0..<count {
+                    let pa = basis[j * count + a]
+                    gradient[a] += slope * pa
+                    let weighted = curvature * pa
+                    for b in a..<count { hessian[a * count + b] += weighted * basis[j * count + b] }
+                }
+            }
+            for a in 0..<count {
+                for b in 0..<a { hessian[a * count + b] = hessian[b * count + a] }
+            }
+            return (gradient, hessian)
+        }
+    }
+
+    /// What one fit needs: the objective, C0 resampled equally in arc length, its outward unit
+    /// normals and the basis at its vertices (n x count, row-major).
+    struct Problem: Sendable {
+        var objective: Objective
+        var curve: [Point]
+        var normals: [Point]
+        var vertexBasis: [Double]
+    }
+
     /// The refined border (as many points as `border`, equally spaced in arc length along C0), or
     /// nil when the fit is not trustworthy (too few points, non-finite values, offset too large).
     ///
     /// `inside` is row-major `rows` x `columns`, pixel (r, c) centred at (c + 0.5, r + 0.5); pixels
-    /// outside the image count as outside.
+    /// outside the image count as outside. Levenberg-Marquardt from d = 0 with a fixed iteration budget.
     func refine(_ border: [Point], inside: [Bool], rows: Int, columns: Int) -> [Point]? {
+        guard let problem = problem(border, inside: inside, rows: rows, columns: columns) else { return nil }
+        let objective = problem.objective, count = objective.count
+        var coefficients = [Double](repeating: 0, count: count)
+        var current = objective.energy(coefficients)
+        var damping = 1e-3
+        for _ in 0..<iterations {
+            let (gradient, hessian) = objective.gradientAndHessian(coefficients)
+            var accepted = false, largestStep = 0.0
+            for _ in 0..<8 {
+                var system = hessian
+                for a in 0..<count { system[a * count + a] += damping * (1 + hessian[a * count + a]) }
+                guard let delta = Self.solve(system, gradient.map { -$0 }, count) else { damping *= 10; continue }
+                let trial = zip(coefficients, delta).map { $0 + $1 }
+                let trialEnergy = objective.energy(trial)
+                if trialEnergy.isFinite, trialEnergy <= current {
+                    coefficients = trial
+                    current = trialEnergy
+                    damping = max(1e-9, damping * 0.3)
+                    accepted = true
+                    largestStep = delta.reduce(0) { max($0, abs($1)) }
+                    break
+                }
+                damping *= 10
+            }
+            if !accepted || largestStep < 1e-6 { break }
+        }
+        let n = problem.curve.count
+        var result: [Point] = []
+        result.reserveCapacity(n)
+        for i in 0..<n {
+            var d = 0.0
+            for m in 0..<count { d += coefficients[m] * problem.vertexBasis[i * count + m] }
+            guard d.isFinite, abs(d) <= maximumOffset else { return nil }
+            result.append(problem.curve[i] + d * problem.normals[i])
+        }
+        return result
+    }
+
+    /// The fitting problem of `border` against the region `inside` (see `refine`), or nil when
+    /// there is too little data.
+    func problem(_ border: [Point], inside: [Bool], rows: Int, columns: Int) -> Problem? {
         let n = border.count
         guard n >= 16, inside.count == rows * columns, minimumWavelength > 0 else { return nil }
         let curve = FourierSmoothing.resample(border, count: n)
@@ -150,80 +275,10 @@ struct PixelBorderFit: Sendable {
                 for b in 0..<count { penaltyMatrix[a * count + b] += bMatrix[i * count + a] * bMatrix[i * count + b] }
             }
         }
-        func offset(_ c: [Double], _ j: Int) -> Double {
-            var d = 0.0
-            for m in 0..<count { d += c[m] * phis[j * count + m] }
-            return d
-        }
-        // Data term: logistic loss log(1 + exp(-y z)), y = +1 inside, -1 outside, z = (d - t) / w;
-        // it grows linearly with how far a centre lies on the wrong side.
-        func energy(_ c: [Double]) -> Double {
-            var e = penaltyConstant
-            for a in 0..<count {
-                e -= 2 * c[a] * penaltyVector[a]
-                for b in 0..<count { e += c[a] * penaltyMatrix[a * count + b] * c[b] }
-            }
-            for j in 0..<sampleCount {
-                let z = (offset(c, j) - samples[j].t) / width
-                let x = samples[j].target == 1 ? -z : z
-                e += dataWeight * (max(x, 0) + log1p(exp(-abs(x))))
-            }
-            return e
-        }
-
-        var coefficients = [Double](repeating: 0, count: count)
-        var current = energy(coefficients)
-        var damping = 1e-3
-        for _ in 0..<iterations {
-            var normal = penaltyMatrix
-            var gradient = [Double](repeating: 0, count: count)
-            for a in 0..<count {
-                for b in 0..<count { gradient[a] += penaltyMatrix[a * count + b] * coefficients[b] }
-                gradient[a] -= penaltyVector[a]
-            }
-            for j in 0..<sampleCount {
-                let z = (offset(coefficients, j) - samples[j].t) / width
-                let f = 1 / (1 + exp(-z))
-                let slope = dataWeight * (f - samples[j].target) / width, curvature = dataWeight * f * (1 - f) / (width * width)
-                for a in 0..<count {
-                    let pa = phis[j * count + a]
-                    gradient[a] += slope * pa
-                    let weighted = curvature * pa
-                    for b in a..<count { normal[a * count + b] += weighted * phis[j * count + b] }
-                }
-            }
-            for a in 0..<count {
-                for b in 0..<a { normal[a * count + b] = normal[b * count + a] }
-            }
-            var accepted = false, largestStep = 0.0
-            for _ in 0..<8 {
-                var system = normal
-                for a in 0..<count { system[a * count + a] += damping * (1 + normal[a * count + a]) }
-                guard let delta = Self.solve(system, gradient.map { -$0 }, count) else { damping *= 10; continue }
-                let trial = zip(coefficients, delta).map { $0 + $1 }
-                let trialEnergy = energy(trial)
-                if trialEnergy.isFinite, trialEnergy <= current {
-                    coefficients = trial
-                    current = trialEnergy
-                    damping = max(1e-9, damping * 0.3)
-                    accepted = true
-                    largestStep = delta.reduce(0) { max($0, abs($1)) }
-                    break
-                }
-                damping *= 10
-            }
-            if !accepted || largestStep < 1e-6 { break }
-        }
-
-        var result: [Point] = []
-        result.reserveCapacity(n)
-        for i in 0..<n {
-            var d = 0.0
-            for m in 0..<count { d += coefficients[m] * vertexBasis[i * count + m] }
-            guard d.isFinite, abs(d) <= maximumOffset else { return nil }
-            result.append(curve[i] + d * normals[i])
-        }
-        return result
+        let objective = Objective(
+            count: count, basis: phis, distances: samples.map { $0.t }, targets: samples.map { $0.target }, width: width,
+            dataWeight: dataWeight, penaltyMatrix: penaltyMatrix, penaltyVector: penaltyVector, penaltyConstant: penaltyConstant)
+        return Problem(objective: objective, curve: curve, normals: normals, vertexBasis: vertexBasis)
     }
 
     /// Solves the symmetric positive definite system A x = b (row-major n x n) by Cholesky; nil
