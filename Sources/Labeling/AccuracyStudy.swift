@@ -135,6 +135,7 @@ public enum AccuracyStudyError: Error, Sendable, CustomStringConvertible {
     /// The mask could not be labeled.
     case labeling(LabelingFailure)
 
+    /// The reason in one line.
     public var description: String {
         switch self {
         case .invalidSetup(let reason): "invalid accuracy study: \(reason)"
@@ -177,6 +178,11 @@ public struct AccuracyStudy: Sendable {
     public func run(_ geometry: ExactWallGeometry) throws(AccuracyStudyError) -> AccuracyResult {
         guard referenceMeshSize > 0, referenceMeshSize.isFinite else {
             throw .invalidSetup("reference mesh size must be positive and finite, got \(referenceMeshSize) mm")
+        }
+        let numbers = [geometry.lumenCenterX, geometry.lumenCenterY, geometry.lumenRadius,
+                       geometry.outerCenterX, geometry.outerCenterY, geometry.outerRadius]
+        guard numbers.allSatisfy(\.isFinite), geometry.lumenRadius > 0, geometry.outerRadius > 0 else {
+            throw .invalidSetup("the circles of '\(geometry.name)' need finite centres and positive radii")
         }
         guard geometry.minimumThickness > 0 else {
             throw .invalidSetup("the lumen of '\(geometry.name)' is not strictly inside the outer circle")

@@ -28,8 +28,10 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
     /// `fitsBordersToPixels`, which fits modes down to 0.75 x this wavelength).
     public var minimumBorderWavelength: Double = 8
     /// Whether the borders of a binary mask are refined so that their pixel-centre rasterization
-    /// reproduces the mask (`PixelBorderFit`: a normal offset with the same shortest wavelength,
-    /// fitted to a soft inside-indicator at the pixel centres near each border).
+    /// reproduces the mask with the least curvature variation (`PixelBorderFit`: a normal offset
+    /// with shortest wavelength 0.75 x `minimumBorderWavelength`, fitted to the pixel centres near
+    /// each border; needs the low-pass on). Default true: on a 64 x 64 eccentric plaque the map's
+    /// error against the exact geometry drops from 8.6 % to 2.3 % (relative L2). Soft masks skip it.
     public var fitsBordersToPixels = true
 
     /// Creates options; the defaults suit 64 x 64 masks of 0.125 mm pixels.

@@ -156,20 +156,22 @@ func accuracyBenchmark(referenceSize: Double) throws {
     let study = AccuracyStudy(referenceMeshSize: referenceSize)
     print("Labeled 64x64 masks (0.125 mm, pixel-centre rasterization, default options) against the solution on the exact")
     print(String(format: "geometry (structured P2/P1 mesh, h = %.3f mm) sampled at the same wall pixel centres; max principal stress, kPa.", referenceSize))
-    print("shape      cap mm  wall px  ref dofs  rel L2    label peak  ref peak  peak err  max px err  outside  lumen/outer border err px  run s")
+    func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+    print("shape      cap mm  wall px  ref dofs  rel L2    label peak  ref peak  peak err  max px err  outside  border err px (lumen/outer)  run s")
     for geometry in ExactWallGeometry.standardCases {
         let t0 = ContinuousClock.now
         let r = try study.run(geometry)
         let t = seconds(ContinuousClock.now - t0)
-        print(String(format: "%-10@ %-7.3f %-8d %-9d %-9@ %-11.2f %-9.2f %-9@ %-11.2f %-8d %.2f / %.2f                   %.1f", geometry.name as NSString,
-                     geometry.minimumThickness, r.wallPixels, r.referenceDegreesOfFreedom,
-                     String(format: "%.2f %%", 100 * r.relativeL2Error) as NSString, r.labelPeak, r.referencePeak,
-                     String(format: "%+.2f %%", 100 * r.relativePeakError) as NSString, r.maximumPixelError,
-                     r.pixelsOutsideLabelMesh, r.lumenBorderError / 0.125, r.outerBorderError / 0.125, t))
+        print(column(geometry.name, 11) + column(String(format: "%.3f", geometry.minimumThickness), 8)
+              + column("\(r.wallPixels)", 9) + column("\(r.referenceDegreesOfFreedom)", 10)
+              + column(String(format: "%.2f %%", 100 * r.relativeL2Error), 10) + column(String(format: "%.2f", r.labelPeak), 12)
+              + column(String(format: "%.2f", r.referencePeak), 10) + column(String(format: "%+.2f %%", 100 * r.relativePeakError), 10)
+              + column(String(format: "%.2f", r.maximumPixelError), 12) + column("\(r.pixelsOutsideLabelMesh)", 9)
+              + column(String(format: "%.2f / %.2f", r.lumenBorderError / study.grid.pixelSize, r.outerBorderError / study.grid.pixelSize), 29)
+              + String(format: "%.1f", t))
     }
 }
 
-/// Whether `p` lies inside the closed polygon (even-odd ray casting).
 func polygonContains(_ polygon: [Point], _ p: Point) -> Bool {
     var inside = false
     var j = polygon.count - 1

@@ -61,6 +61,12 @@ import Raster
         case .invalidSetup(let reason): #expect(reason.contains("thinnest wall"))
         default: Issue.record("expected invalidSetup, got \(error)")
         }
+        let negative = ExactWallGeometry(name: "negative", lumenCenter: (4, 4), lumenRadius: -1, outerCenter: (4, 4), outerRadius: 1.8)
+        let negativeResult = Result { () throws(AccuracyStudyError) in try AccuracyStudy().run(negative) }
+        guard case .failure(let negativeError) = negativeResult, case .invalidSetup = negativeError else {
+            Issue.record("expected invalidSetup for a negative radius, got \(negativeResult)")
+            return
+        }
         let crossing = ExactWallGeometry(name: "crossing", lumenCenter: (4.9, 4), lumenRadius: 1, outerCenter: (4, 4), outerRadius: 1.8)
         let crossingResult = Result { () throws(AccuracyStudyError) in try AccuracyStudy().run(crossing) }
         guard case .failure(let crossingError) = crossingResult, case .invalidSetup = crossingError else {
