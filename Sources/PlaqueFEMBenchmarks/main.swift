@@ -1,7 +1,7 @@
 // Benchmarks of PlaqueFEM (not tests): prints medians over repeated runs.
 //
 //   swift run -c release plaquefem-bench [ring] [label] [accuracy] [--runs N] [--count N] [--threads T]
-//                                        [borders] [--reference-size MM]
+//                                        [borders] [--reference-size MM] [--steps N] [--tolerance T]
 //
 // ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
@@ -11,6 +11,8 @@
 // with the solution on the exact geometry (reference mesh size --reference-size, default 0.03 mm).
 // borders: meshes --count phantoms of seeds 1 and 2026 with and without the pixel fit of the borders
 // (area error, pixel centres on the wrong side of the smooth borders, how far the fit moves a lumen).
+// --steps (time steps to systole) and --tolerance (Newton residual tolerance) change the labeling
+// options of label and accuracy, to measure what a cheaper solve costs in accuracy.
 import CMalloc
 import FEM
 import Foundation
@@ -25,6 +27,7 @@ struct Arguments {
     var threads = 1
     var count = 200
     var referenceSize = 0.03
+    var labeling = LabelingOptions()
 
     init(_ arguments: [String]) {
         var k = 0
@@ -34,6 +37,8 @@ struct Arguments {
             case "--threads": k += 1; threads = max(1, Int(arguments[k]) ?? threads)
             case "--count": k += 1; count = max(1, Int(arguments[k]) ?? count)
             case "--reference-size": k += 1; referenceSize = Double(arguments[k]) ?? referenceSize
+            case "--steps": k += 1; labeling.stepsToSystole = max(1, Int(arguments[k]) ?? labeling.stepsToSystole)
+            case "--tolerance": k += 1; labeling.solver.residualTolerance = Double(arguments[k]) ?? labeling.solver.residualTolerance
             default: suites.append(arguments[k])
             }
             k += 1
@@ -111,7 +116,7 @@ func peakResidentMegabytes() -> Double {
     return Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
 }
 
-func labelBenchmark(count: Int) throws {
+func labelBenchmark(count: Int, options: LabelingOptions) throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plaquefem-bench-\(getpid())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -122,7 +127,7 @@ func labelBenchmark(count: Int) throws {
         try PNGFile.write(mask: phantom.mask.wall, to: path)
         paths.append(path)
     }
-    print("Labeling \(count) phantoms (seed 1, 64x64, 0.125 mm) from PNG files with the default options")
+    print("Labeling \(count) phantoms (seed 1, 64x64, 0.125 mm) from PNG files; \(options.stepsToSystole) steps to systole, tolerance \(options.solver.residualTolerance)")
     var readSeconds: [Double] = []
     var masks: [Mask] = []
     for path in paths {
@@ -130,7 +135,7 @@ func labelBenchmark(count: Int) throws {
         masks.append(try PNGFile.readMask(path: path))
         readSeconds.append(seconds(ContinuousClock.now - t0))
     }
-    let labeler = FEMLabeler()
+    let labeler = FEMLabeler(options: options)
     let inputs = masks
     for jobs in [1, 2] {
         let results = LabelResults()
@@ -152,9 +157,9 @@ func labelBenchmark(count: Int) throws {
     print(String(format: "peak resident memory of this process: %.0f MB", peakResidentMegabytes()))
 }
 
-func accuracyBenchmark(referenceSize: Double) throws {
-    let study = AccuracyStudy(referenceMeshSize: referenceSize)
-    print("Labeled 64x64 masks (0.125 mm, pixel-centre rasterization, default options) against the solution on the exact")
+func accuracyBenchmark(referenceSize: Double, options: LabelingOptions) throws {
+    let study = AccuracyStudy(labeling: options, referenceMeshSize: referenceSize)
+    print("Labeled 64x64 masks (0.125 mm, pixel-centre rasterization, labeling options as given) against the solution on the exact")
     print(String(format: "geometry (structured P2/P1 mesh, h = %.3f mm) sampled at the same wall pixel centres; max principal stress, kPa.", referenceSize))
     func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
     print("shape      cap mm  wall px  ref dofs  rel L2    label peak  ref peak  peak err  max px err  outside  border err px (lumen/outer)  run s")
@@ -237,8 +242,8 @@ _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
 for suite in arguments.suites {
     switch suite {
     case "ring": try ringBenchmark(runs: arguments.runs)
-    case "label": try labelBenchmark(count: arguments.count)
-    case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize)
+    case "label": try labelBenchmark(count: arguments.count, options: arguments.labeling)
+    case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize, options: arguments.labeling)
     case "borders": try bordersBenchmark(count: arguments.count)
     default:
         FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders\n".data(using: .utf8)!)
