@@ -63,3 +63,24 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
         guard maximumTriangleCount > 0 else { throw .invalidMask("maximum triangle count must be positive, got \(maximumTriangleCount)") }
     }
 }
+
+extension MaskMeshingOptions {
+    private enum CodingKeys: String, CodingKey {
+        case targetEdgeLength, outerEdgeLengthFactor, minimumAngle, blurSigma, smoothingIterations, maximumTriangleCount
+        case minimumBorderWavelength, fitsBordersToPixels
+    }
+
+    /// Decodes options; `fitsBordersToPixels`, absent from files labeled before the border fit
+    /// existed, reads as false (what those files were labeled with).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            targetEdgeLength: try c.decodeIfPresent(Double.self, forKey: .targetEdgeLength),
+            outerEdgeLengthFactor: try c.decode(Double.self, forKey: .outerEdgeLengthFactor),
+            minimumAngle: try c.decode(Double.self, forKey: .minimumAngle), blurSigma: try c.decode(Double.self, forKey: .blurSigma),
+            smoothingIterations: try c.decode(Int.self, forKey: .smoothingIterations),
+            maximumTriangleCount: try c.decode(Int.self, forKey: .maximumTriangleCount))
+        minimumBorderWavelength = try c.decode(Double.self, forKey: .minimumBorderWavelength)
+        fitsBordersToPixels = try c.decodeIfPresent(Bool.self, forKey: .fitsBordersToPixels) ?? false
+    }
+}
