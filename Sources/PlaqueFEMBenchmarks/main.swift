@@ -1,11 +1,18 @@
 // Benchmarks of PlaqueFEM (not tests): prints medians over repeated runs.
 //
-//   swift run -c release plaquefem-bench [ring] [label] [--runs N] [--count N] [--threads T]
+//   swift run -c release plaquefem-bench [ring] [label] [accuracy] [--runs N] [--count N] [--threads T]
+//                                        [borders] [--reference-size MM] [--steps N] [--tolerance T]
 //
 // ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
 // label: labels --count phantoms (default 200; 1200 for the paper's set size) read from PNG files,
 // per-stage medians, throughput with 1 and 2 jobs, peak resident memory.
+// accuracy: labels 64x64 masks of smooth walls of known shape (AccuracyStudy) and compares each map
+// with the solution on the exact geometry (reference mesh size --reference-size, default 0.03 mm).
+// borders: meshes --count phantoms of seeds 1 and 2026 with and without the pixel fit of the borders
+// (area error, pixel centres on the wrong side of the smooth borders, how far the fit moves a lumen).
+// --steps (time steps to systole) and --tolerance (Newton residual tolerance) change the labeling
+// options of label and accuracy, to measure what a cheaper solve costs in accuracy.
 import CMalloc
 import FEM
 import Foundation
@@ -19,6 +26,8 @@ struct Arguments {
     var runs = 7
     var threads = 1
     var count = 200
+    var referenceSize = 0.03
+    var labeling = LabelingOptions()
 
     init(_ arguments: [String]) {
         var k = 0
@@ -27,6 +36,9 @@ struct Arguments {
             case "--runs": k += 1; runs = max(1, Int(arguments[k]) ?? runs)
             case "--threads": k += 1; threads = max(1, Int(arguments[k]) ?? threads)
             case "--count": k += 1; count = max(1, Int(arguments[k]) ?? count)
+            case "--reference-size": k += 1; referenceSize = Double(arguments[k]) ?? referenceSize
+            case "--steps": k += 1; labeling.stepsToSystole = max(1, Int(arguments[k]) ?? labeling.stepsToSystole)
+            case "--tolerance": k += 1; labeling.solver.residualTolerance = Double(arguments[k]) ?? labeling.solver.residualTolerance
             default: suites.append(arguments[k])
             }
             k += 1
@@ -104,7 +116,7 @@ func peakResidentMegabytes() -> Double {
     return Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
 }
 
-func labelBenchmark(count: Int) throws {
+func labelBenchmark(count: Int, options: LabelingOptions) throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plaquefem-bench-\(getpid())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -115,7 +127,7 @@ func labelBenchmark(count: Int) throws {
         try PNGFile.write(mask: phantom.mask.wall, to: path)
         paths.append(path)
     }
-    print("Labeling \(count) phantoms (seed 1, 64x64, 0.125 mm) from PNG files with the default options")
+    print("Labeling \(count) phantoms (seed 1, 64x64, 0.125 mm) from PNG files; \(options.stepsToSystole) steps to systole, tolerance \(options.solver.residualTolerance)")
     var readSeconds: [Double] = []
     var masks: [Mask] = []
     for path in paths {
@@ -123,7 +135,7 @@ func labelBenchmark(count: Int) throws {
         masks.append(try PNGFile.readMask(path: path))
         readSeconds.append(seconds(ContinuousClock.now - t0))
     }
-    let labeler = FEMLabeler()
+    let labeler = FEMLabeler(options: options)
     let inputs = masks
     for jobs in [1, 2] {
         let results = LabelResults()
@@ -145,6 +157,83 @@ func labelBenchmark(count: Int) throws {
     print(String(format: "peak resident memory of this process: %.0f MB", peakResidentMegabytes()))
 }
 
+func accuracyBenchmark(referenceSize: Double, options: LabelingOptions) throws {
+    let study = AccuracyStudy(labeling: options, referenceMeshSize: referenceSize)
+    print("Labeled 64x64 masks (0.125 mm, pixel-centre rasterization, labeling options as given) against the solution on the exact")
+    print(String(format: "geometry (structured P2/P1 mesh, h = %.3f mm) sampled at the same wall pixel centres; max principal stress, kPa.", referenceSize))
+    func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+    print("shape      cap mm  wall px  ref dofs  rel L2    label peak  ref peak  peak err  max px err  outside  border err px (lumen/outer)  run s")
+    for geometry in ExactWallGeometry.standardCases {
+        let t0 = ContinuousClock.now
+        let r = try study.run(geometry)
+        let t = seconds(ContinuousClock.now - t0)
+        print(column(geometry.name, 11) + column(String(format: "%.3f", geometry.minimumThickness), 8)
+              + column("\(r.wallPixels)", 9) + column("\(r.referenceDegreesOfFreedom)", 10)
+              + column(String(format: "%.2f %%", 100 * r.relativeL2Error), 10) + column(String(format: "%.2f", r.labelPeak), 12)
+              + column(String(format: "%.2f", r.referencePeak), 10) + column(String(format: "%+.2f %%", 100 * r.relativePeakError), 10)
+              + column(String(format: "%.2f", r.maximumPixelError), 12) + column("\(r.pixelsOutsideLabelMesh)", 9)
+              + column(String(format: "%.2f / %.2f", r.lumenBorderError / study.grid.pixelSize, r.outerBorderError / study.grid.pixelSize), 29)
+              + String(format: "%.1f", t))
+    }
+}
+
+func polygonContains(_ polygon: [Point], _ p: Point) -> Bool {
+    var inside = false
+    var j = polygon.count - 1
+    for i in polygon.indices {
+        let a = polygon[i], b = polygon[j]
+        if (a.y > p.y) != (b.y > p.y), p.x < a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y) { inside.toggle() }
+        j = i
+    }
+    return inside
+}
+
+func bordersBenchmark(count: Int) throws {
+    print("Meshing the first \(count) phantoms of seeds 1 and 2026 (64x64, 0.125 mm) with and without the pixel fit of the borders:")
+    print("meshed masks, worst |mesh area / pixel area - 1|, pixel centres on the wrong side of the smooth borders (wall centres")
+    print("outside the wall + other centres inside it; total and worst mask), largest distance between the two lumen borders.")
+    for seed in [UInt64(1), 2026] {
+        let phantoms = try PhantomGenerator(seed: seed).phantoms(in: 0..<count)
+        var results: [[MaskMeshResult?]] = [[], []]
+        for (k, fits) in [false, true].enumerated() {
+            var options = MaskMeshingOptions()
+            options.fitsBordersToPixels = fits
+            var meshed = 0, worstArea = 0.0, wrongTotal = 0, wrongWorst = 0
+            var seconds0: [Double] = []
+            for phantom in phantoms {
+                let mask = phantom.mask.wall
+                let t0 = ContinuousClock.now
+                let result = try? MaskMesher(options).mesh(values: mask.pixels.map { Double($0) }, rows: mask.rows, columns: mask.columns,
+                                                           pixelSize: mask.pixelSize)
+                seconds0.append(seconds(ContinuousClock.now - t0))
+                results[k].append(result)
+                guard let result else { continue }
+                meshed += 1
+                worstArea = max(worstArea, abs(result.relativeAreaError))
+                var wrong = 0
+                for r in 0..<mask.rows {
+                    for c in 0..<mask.columns {
+                        let centre = mask.grid.center(row: r, column: c)
+                        let p = Point(centre.x, centre.y)
+                        let inWall = polygonContains(result.outerBorder, p) && !polygonContains(result.lumenBorder, p)
+                        if inWall != mask[r, c] { wrong += 1 }
+                    }
+                }
+                wrongTotal += wrong
+                wrongWorst = max(wrongWorst, wrong)
+            }
+            print(String(format: "seed %4d  fit %@  meshed %d/%d  worst area error %.2f %%  wrong-side centres %d (worst mask %d)  mesh median %.2f ms",
+                         seed, (fits ? "on " : "off") as NSString, meshed, count, 100 * worstArea, wrongTotal, wrongWorst, 1000 * median(seconds0)))
+        }
+        var shift = 0.0
+        for (a, b) in zip(results[0], results[1]) {
+            guard let a, let b else { continue }
+            for p in b.lumenBorder { shift = max(shift, a.lumenBorder.map { $0.distance(to: p) }.min()!) }
+        }
+        print(String(format: "seed %4d  largest lumen border shift by the fit: %.3f mm (%.2f px)", seed, shift, shift / 0.125))
+    }
+}
+
 let arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
 BLASThreads.set(arguments.threads)
 // As in the plaquefem executable: keep factorization work arrays on the heap between Newton iterations.
@@ -153,9 +242,11 @@ _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
 for suite in arguments.suites {
     switch suite {
     case "ring": try ringBenchmark(runs: arguments.runs)
-    case "label": try labelBenchmark(count: arguments.count)
+    case "label": try labelBenchmark(count: arguments.count, options: arguments.labeling)
+    case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize, options: arguments.labeling)
+    case "borders": try bordersBenchmark(count: arguments.count)
     default:
-        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label\n".data(using: .utf8)!)
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders\n".data(using: .utf8)!)
         exit(2)
     }
 }

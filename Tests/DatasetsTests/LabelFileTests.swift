@@ -117,3 +117,13 @@ func record(_ k: Int, pixels: Int = 16, latent: Int? = nil, tracksRounds: Bool =
     #expect(LabelFileConfiguration.Shard("0/3") == nil)
     #expect(LabelFileConfiguration.Shard("x") == nil)
 }
+
+@Test func optionsOfFilesLabeledBeforeTheBorderFitDecodeWithTheFitOff() throws {
+    let current = LabelingOptions()
+    #expect(LabelingOptions(canonicalJSON: current.canonicalJSON) == current)
+    let old = current.canonicalJSON.replacingOccurrences(of: "\"fitsBordersToPixels\":true,", with: "")
+    #expect(old != current.canonicalJSON)
+    let decoded = try #require(LabelingOptions(canonicalJSON: old))
+    #expect(decoded.meshing.fitsBordersToPixels == false)
+    #expect(decoded.meshing.minimumBorderWavelength == current.meshing.minimumBorderWavelength)
+}

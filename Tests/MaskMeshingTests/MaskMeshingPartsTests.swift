@@ -89,3 +89,78 @@ import Testing
         #expect(outer[0].length > 2 && lumen[0].length < 1)
     }
 }
+
+@Suite struct PixelBorderFitTests {
+    /// A disk of radius `radius` px centred at `centre` on a 40 x 40 grid (pixel-centre test), and a
+    /// border around it with a mode-4 wiggle of `wiggle` px, like the staircase of a rasterized circle.
+    static func disk(radius: Double, centre: Point, wiggle: Double) -> (inside: [Bool], border: [Point]) {
+        var inside = [Bool](repeating: false, count: 40 * 40)
+        for r in 0..<40 {
+            for c in 0..<40 { inside[r * 40 + c] = Point(Double(c) + 0.5, Double(r) + 0.5).distance(to: centre) < radius }
+        }
+        let border = (0..<64).map { k -> Point in
+            let theta = 2 * Double.pi * Double(k) / 64
+            return centre + (radius + wiggle * cos(4 * theta)) * Point(cos(theta), sin(theta))
+        }
+        return (inside, border)
+    }
+
+    @Test func gradientAndHessianMatchCentralDifferences() throws {
+        let (inside, border) = Self.disk(radius: 6.3, centre: Point(20.2, 19.7), wiggle: 0.15)
+        let problem = try #require(PixelBorderFit(minimumWavelength: 6).problem(border, inside: inside, rows: 40, columns: 40))
+        let objective = problem.objective
+        // A fixed, non-trivial point: offsets of a tenth of a pixel in every mode.
+        let c = (0..<objective.count).map { 0.1 * sin(1.7 * Double($0) + 0.3) }
+        let (gradient, hessian) = objective.gradientAndHessian(c)
+        let h = 1e-6
+        for m in 0..<objective.count {
+            var plus = c, minus = c
+            plus[m] += h
+            minus[m] -= h
+            let numeric = (objective.energy(plus) - objective.energy(minus)) / (2 * h)
+            #expect(abs(numeric - gradient[m]) <= 1e-5 * max(1, abs(gradient[m])), "gradient \(m): \(gradient[m]) vs \(numeric)")
+            let gPlus = objective.gradientAndHessian(plus).gradient, gMinus = objective.gradientAndHessian(minus).gradient
+            for a in 0..<objective.count {
+                let numericHessian = (gPlus[a] - gMinus[a]) / (2 * h)
+                let exact = hessian[a * objective.count + m]
+                #expect(abs(numericHessian - exact) <= 1e-4 * max(1, abs(exact)), "hessian (\(a), \(m)): \(exact) vs \(numericHessian)")
+            }
+        }
+    }
+
+    @Test func refinedBorderDropsTheStaircaseWiggleAndReproducesTheMask() throws {
+        let centre = Point(20.2, 19.7), radius = 6.3
+        let (inside, border) = Self.disk(radius: radius, centre: centre, wiggle: 0.15)
+        let refined = try #require(PixelBorderFit(minimumWavelength: 6).refine(border, inside: inside, rows: 40, columns: 40))
+        // Mean radius and mode-4 amplitude of the radial error about the true centre.
+        func modes(_ points: [Point]) -> (mean: Double, mode4: Double) {
+            var mean = 0.0, a = 0.0, b = 0.0
+            for p in points {
+                let e = p.distance(to: centre) - radius, theta = atan2(p.y - centre.y, p.x - centre.x)
+                mean += e
+                a += e * cos(4 * theta)
+                b += e * sin(4 * theta)
+            }
+            let n = Double(points.count)
+            return (mean / n, 2 * (a * a + b * b).squareRoot() / n)
+        }
+        let before = modes(border), after = modes(refined)
+        #expect(abs(before.mode4 - 0.15) < 0.01)
+        #expect(after.mode4 < 0.5 * before.mode4, "mode-4 wiggle \(after.mode4) px (before \(before.mode4) px)")
+        #expect(abs(after.mean) < 0.05, "mean radial error \(after.mean) px")
+        // Every pixel centre stays on its side of the refined border.
+        var wrong = 0
+        for r in 0..<40 {
+            for c in 0..<40 where PolygonGeometry.contains(refined, Point(Double(c) + 0.5, Double(r) + 0.5)) != inside[r * 40 + c] {
+                wrong += 1
+            }
+        }
+        #expect(wrong == 0)
+    }
+
+    @Test func tooLittleDataGivesNoFit() {
+        let (inside, border) = Self.disk(radius: 6.3, centre: Point(20.2, 19.7), wiggle: 0)
+        #expect(PixelBorderFit(minimumWavelength: 6).refine(Array(border.prefix(8)), inside: inside, rows: 40, columns: 40) == nil)
+        #expect(PixelBorderFit(minimumWavelength: 6).refine(border, inside: [], rows: 40, columns: 40) == nil)
+    }
+}
