@@ -13,7 +13,7 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
     /// Lumen pressure waveform (default: physiological 80/120 mmHg).
     public var waveform = PressureWaveform.physiological
     /// Time steps from end-diastole to the systolic peak.
-    public var stepsToSystole = 2
+    public var stepsToSystole = 1
     /// The scalar stress of the map (default: maximum principal, the "structural stress").
     public var measure = StressMeasure.maximumPrincipal
 

@@ -37,7 +37,7 @@ struct LabelCommand: ParsableCommand {
     @Option(help: "Dataset holding the masks in HDF5 input.")
     var dataset: String = "masks"
     @Option(help: "Time steps from end-diastole to systole.")
-    var steps: Int = 2
+    var steps: Int = 1
     @Option(help: "Label only shard K of N (inputs with index % N == K - 1), e.g. 2/8 in an array job; combine with 'plaquefem merge'.")
     var shard: String?
     @Option(help: ArgumentHelp("Seconds between commits of finished rows (a killed run keeps every committed row).", visibility: .hidden))
