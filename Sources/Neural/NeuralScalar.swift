@@ -39,6 +39,7 @@ extension Float: NeuralScalar {
         b: UnsafePointer<Float>, leadingDimensionB: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, leadingDimensionC: Int
     ) {
+        BLASThreadDefault.apply()
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(leadingDimensionA),
@@ -62,6 +63,7 @@ extension Double: NeuralScalar {
         b: UnsafePointer<Double>, leadingDimensionB: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, leadingDimensionC: Int
     ) {
+        BLASThreadDefault.apply()
         cblas_dgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(leadingDimensionA),
@@ -71,9 +73,23 @@ extension Double: NeuralScalar {
 
 /// Sets the number of threads OpenBLAS uses for matrix products (`openblas_set_num_threads`).
 ///
-/// The library's own loops are single-threaded; only GEMM is affected. The default used by
-/// the benchmarks and recommended on shared machines is 1.
+/// The library's own loops are single-threaded; only GEMM is affected. The default is 1 (set
+/// before the first product unless this function was called): right for shared machines, and
+/// it keeps results bit-identical from run to run, since products split over threads may round
+/// differently.
 /// - Parameter count: Number of BLAS threads, at least 1 (smaller values are clamped to 1).
 public func setBLASThreadCount(_ count: Int) {
+    BLASThreadDefault.apply()
     openblas_set_num_threads(Int32(max(1, count)))
+}
+
+/// Sets OpenBLAS to one thread once per process, before the first product or explicit setting
+/// (OpenBLAS itself starts with one thread per core).
+enum BLASThreadDefault {
+    private static let applied: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
+    static func apply() { _ = applied }
 }

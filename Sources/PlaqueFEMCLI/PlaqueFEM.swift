@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import CMalloc
+import Neural
 import Sparse
 
 /// The `plaquefem` command: finite-element labeling of vessel-wall masks and its verification.
@@ -22,6 +23,7 @@ struct PlaqueFEMCommand: ParsableCommand {
     static func main() {
         let threads = ProcessInfo.processInfo.environment["PLAQUEFEM_BLAS_THREADS"].flatMap(Int.init) ?? 1
         BLASThreads.set(threads)
+        setBLASThreadCount(threads)
         keepLargeAllocationsOnTheHeap()
         do {
             var command = try parseAsRoot()
