@@ -35,8 +35,8 @@ public final class Adam<Scalar: NeuralScalar>: Optimizer {
     public let weightDecay: Double
     /// Number of steps taken so far (t after a step).
     public private(set) var stepCount = 0
-    private var firstMoments: [[Scalar]]
-    private var secondMoments: [[Scalar]]
+    private(set) var firstMoments: [[Scalar]]
+    private(set) var secondMoments: [[Scalar]]
 
     /// Creates an Adam optimizer with zero moment estimates.
     public init(
@@ -161,12 +161,18 @@ func adamKernelBody<Scalar: NeuralScalar>(
     let epsilon = Scalar(constants.epsilon), decay = Scalar(constants.weightDecay)
     let (b1v, b2v, stepVector) = (SIMD8(repeating: b1), SIMD8(repeating: b2), SIMD8(repeating: stepSize))
     let (inverseVector, epsilonVector, decayVector) = (SIMD8(repeating: inverse), SIMD8(repeating: epsilon), SIMD8(repeating: decay))
+    let tinyVector = SIMD8(repeating: Scalar.leastNormalMagnitude)
     var start = 0
     while start + 8 <= count {
         let parameter = load8(p + start)
         let g = load8(gradient + start) + decayVector * parameter
-        let first = b1v * load8(m + start) + (1 - b1v) * g
-        let second = b2v * load8(v + start) + (1 - b2v) * g * g
+        var first = b1v * load8(m + start) + (1 - b1v) * g
+        var second = b2v * load8(v + start) + (1 - b2v) * g * g
+        // Moments of parameters whose gradient stays 0 (weights of always-empty input pixels)
+        // decay into subnormal numbers, which cost about 100x per operation on x86; they are far
+        // below anything that moves a parameter, so they are flushed to 0.
+        first.replace(with: 0, where: (first .< tinyVector) .& (first .> -tinyVector))
+        second.replace(with: 0, where: second .< tinyVector)
         store8(first, m + start)
         store8(second, v + start)
         store8(parameter - stepVector * first / (second.squareRoot() * inverseVector + epsilonVector), p + start)
@@ -176,6 +182,8 @@ func adamKernelBody<Scalar: NeuralScalar>(
         let g = gradient[i] + decay * p[i]
         m[i] = b1 * m[i] + (1 - b1) * g
         v[i] = b2 * v[i] + (1 - b2) * g * g
+        if m[i].magnitude < Scalar.leastNormalMagnitude { m[i] = 0 }
+        if v[i] < Scalar.leastNormalMagnitude { v[i] = 0 }
         p[i] -= stepSize * m[i] / (v[i].squareRoot() * inverse + epsilon)
     }
 }

@@ -27,6 +27,25 @@ struct TrainingTests {
         #expect(adam.stepCount == 2)
     }
 
+    /// A parameter whose gradient stays 0 after one step: its moments decay (0.9^k, 0.999^k) and
+    /// must reach exactly 0 instead of subnormal numbers (100x slower arithmetic on x86).
+    @Test func adamMomentsOfIdleParametersNeverTurnSubnormal() throws {
+        let parameter = Parameter<Float>(try Tensor(shape: [11], scalars: Array(repeating: 1, count: 11)))
+        let adam = Adam(parameters: [parameter], learningRate: 1e-3)
+        parameter.gradient = try Tensor(shape: [11], scalars: Array(repeating: 1e-3, count: 11))
+        adam.step()
+        parameter.gradient = try Tensor(shape: [11], scalars: Array(repeating: 0, count: 11))
+        var sawTiny = false
+        for _ in 0..<1200 {
+            adam.step()
+            let moments = adam.firstMoments[0] + adam.secondMoments[0]
+            #expect(moments.allSatisfy { $0 == 0 || $0.isNormal })
+            sawTiny = sawTiny || adam.firstMoments[0].contains { $0 != 0 && $0 < 1e-30 }
+        }
+        #expect(sawTiny, "the first moment passed through the smallest normal numbers")
+        #expect(adam.firstMoments[0].allSatisfy { $0 == 0 }, "0.9^1200 x 1e-4 is far below the smallest normal Float")
+    }
+
     /// SGD with momentum 0.9, lr 0.1: b1 = g1, b2 = 0.9 b1 + g2.
     @Test func stochasticGradientDescentWithMomentum() throws {
         let parameter = Parameter<Double>(try Tensor(shape: [1], scalars: [1]))
