@@ -15,9 +15,16 @@ import Testing
     }
 
     static func run(_ arguments: [String]) throws -> Run {
+        try run(executable, arguments)
+    }
+
+    /// Runs `program` to completion with `arguments` (and `environment`, default: this process's),
+    /// collecting its standard output and error.
+    static func run(_ program: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -195,6 +202,13 @@ import Testing
 @Suite struct LabelFilePythonTests {
     static let skipped = ProcessInfo.processInfo.environment["PLAQUEFEM_SKIP_PYTHON"] == "1"
 
+    /// Runs `python3 docs/python/<name> arguments...` from the repository.
+    static func runPythonScript(_ name: String, _ arguments: [String]) throws -> CommandLineTests.Run {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("docs/python/\(name)").path
+        return try CommandLineTests.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script] + arguments)
+    }
+
     @Test(.disabled(if: skipped, "PLAQUEFEM_SKIP_PYTHON=1"))
     func h5pyReadsTheLabelFile() throws {
         let directory = try CommandLineTests.temporaryDirectory()
@@ -202,19 +216,8 @@ import Testing
         let masks = directory.appendingPathComponent("masks.h5").path, labels = directory.appendingPathComponent("labels.h5").path
         #expect(try CommandLineTests.run(["phantoms", "--count", "3", "--seed", "5", "--output", masks]).status == 0)
         #expect(try CommandLineTests.run(["label", masks, "--output", labels]).status == 0)
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent("docs/python/check_labels.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, labels]
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problem = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "python3 + h5py check failed (pip install h5py numpy, or set PLAQUEFEM_SKIP_PYTHON=1): \(problem)")
-        #expect(text.contains("labels file OK: 3 rows, 3 labeled"), "\(text)")
+        let check = try Self.runPythonScript("check_labels.py", [labels])
+        #expect(check.status == 0, "python3 + h5py check failed (pip install h5py numpy, or set PLAQUEFEM_SKIP_PYTHON=1): \(check.error)")
+        #expect(check.output.contains("labels file OK: 3 rows, 3 labeled"), "\(check.output)")
     }
 }

@@ -5,7 +5,6 @@ import Testing
 
 /// End-to-end: phantoms -> label -> surrogate train -> predict, and vae train, on the built binary.
 @Suite struct LearningCommandTests {
-    static let skipPython = ProcessInfo.processInfo.environment["PLAQUEFEM_SKIP_PYTHON"] == "1"
 
     @Test func labelTrainPredictAndCheckTheModelFromPython() throws {
         let directory = try CommandLineTests.temporaryDirectory()
@@ -51,21 +50,10 @@ import Testing
         try predicted.close()
         #expect(FileManager.default.fileExists(atPath: path("pictures/00003-predicted.png")))
 
-        if !Self.skipPython {
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            let script = root.appendingPathComponent("docs/python/check_model.py").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, path("model.h5"), path("predicted.h5")]
-            let output = Pipe(), error = Pipe()
-            process.standardOutput = output
-            process.standardError = error
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let problem = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "NumPy check of the model failed (pip install h5py numpy, or set PLAQUEFEM_SKIP_PYTHON=1): \(problem)")
-            #expect(text.contains("NumPy forward matches plaquefem predict on 4 masks"), "\(text)")
+        if !LabelFilePythonTests.skipped {
+            let check = try LabelFilePythonTests.runPythonScript("check_model.py", [path("model.h5"), path("predicted.h5")])
+            #expect(check.status == 0, "NumPy check of the model failed (pip install h5py numpy, or set PLAQUEFEM_SKIP_PYTHON=1): \(check.error)")
+            #expect(check.output.contains("NumPy forward matches plaquefem predict on 4 masks"), "\(check.output)")
         }
     }
 

@@ -4,19 +4,8 @@ import Testing
 /// `experiment` and `demo`: argument checks and clear errors, on the built binary.
 @Suite struct SamplingCommandTests {
     static func run(_ arguments: [String], removing variable: String) throws -> CommandLineTests.Run {
-        let process = Process()
-        process.executableURL = CommandLineTests.executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != variable }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let error = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return .init(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-                     error: String(decoding: error, as: UTF8.self))
+        try CommandLineTests.run(CommandLineTests.executable, arguments,
+                                 environment: ProcessInfo.processInfo.environment.filter { $0.key != variable })
     }
 
     @Test func mnistNeedsADataDirectory() throws {
