@@ -168,18 +168,12 @@ public final class ClassifierTrainer {
         try ModelFile.write(network, kind: .mnistClassifier,
                             architecture: ["image_size": Int64(Self.imageSize), "class_count": Int64(Self.classCount)],
                             softwareVersion: softwareVersion, into: file)
-        let json = String(decoding: (try? sortedEncoder.encode(options)) ?? Data(), as: UTF8.self)
-        try storage { () throws(StorageError) in
-            try file.attributes.set("epochs_completed", to: Int64(epochsCompleted))
-            try file.attributes.set("training_options_json", to: json)
-        }
+        try ModelFile.writeTrainingState(epochsCompleted: epochsCompleted, options: options, into: file)
     }
 
     /// Creates (or truncates) a model file at `path` and writes the trainer into it.
     public func save(to path: String, softwareVersion: String) throws(LearningError) {
-        let file = try storage { () throws(StorageError) in try HDF5File.create(at: path, mode: .truncate) }
-        try write(into: file, softwareVersion: softwareVersion)
-        try storage { () throws(StorageError) in try file.close() }
+        try ModelFile.create(at: path) { file throws(LearningError) in try write(into: file, softwareVersion: softwareVersion) }
     }
 
     /// A trainer with the weights and epoch count of a model file, and fresh Adam state.
@@ -187,14 +181,12 @@ public final class ClassifierTrainer {
     public static func load(from file: HDF5File, options: ClassifierTrainingOptions = ClassifierTrainingOptions()) throws(LearningError) -> ClassifierTrainer {
         let trainer = try ClassifierTrainer(seed: 0, options: options)
         try ModelFile.read(into: trainer.network, kind: .mnistClassifier, from: file)
-        trainer.epochsCompleted = Int((try? file.attributes.scalar("epochs_completed", as: Int64.self)) ?? 0)
+        trainer.epochsCompleted = ModelFile.epochsCompleted(in: file)
         return trainer
     }
 
     /// Opens the model file at `path` read-only and loads it; see `load(from:options:)`.
     public static func load(path: String, options: ClassifierTrainingOptions = ClassifierTrainingOptions()) throws(LearningError) -> ClassifierTrainer {
-        let file = try storage { () throws(StorageError) in try HDF5File.open(at: path) }
-        defer { try? file.close() }
-        return try load(from: file, options: options)
+        try ModelFile.open(path) { file throws(LearningError) in try load(from: file, options: options) }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Neural
 import Storage
 
@@ -176,5 +177,37 @@ public enum ModelFile {
             }
             return .success(NamedTensor(key: key, shape: shape, values: try dataset.read(as: Float.self)))
         }.get()
+    }
+}
+
+// MARK: - Shared by the trainers
+
+extension ModelFile {
+    /// Creates (or truncates) a model file at `path`, lets `write` fill it, and closes it.
+    static func create(at path: String, _ write: (HDF5File) throws(LearningError) -> Void) throws(LearningError) {
+        let file = try storage { () throws(StorageError) in try HDF5File.create(at: path, mode: .truncate) }
+        try write(file)
+        try storage { () throws(StorageError) in try file.close() }
+    }
+
+    /// Opens the model file at `path` read-only for `read`, closing it afterwards.
+    static func open<Trainer>(_ path: String, _ read: (HDF5File) throws(LearningError) -> Trainer) throws(LearningError) -> Trainer {
+        let file = try storage { () throws(StorageError) in try HDF5File.open(at: path) }
+        defer { try? file.close() }
+        return try read(file)
+    }
+
+    /// Writes the root attributes `epochs_completed` and `training_options_json` (sorted keys).
+    static func writeTrainingState(epochsCompleted: Int, options: some Encodable, into file: HDF5File) throws(LearningError) {
+        let json = String(decoding: (try? sortedEncoder.encode(options)) ?? Data(), as: UTF8.self)
+        try storage { () throws(StorageError) in
+            try file.attributes.set("epochs_completed", to: Int64(epochsCompleted))
+            try file.attributes.set("training_options_json", to: json)
+        }
+    }
+
+    /// The `epochs_completed` root attribute, 0 when absent.
+    static func epochsCompleted(in file: HDF5File) -> Int {
+        Int((try? file.attributes.scalar("epochs_completed", as: Int64.self)) ?? 0)
     }
 }

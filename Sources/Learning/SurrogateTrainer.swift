@@ -258,22 +258,18 @@ public final class SurrogateTrainer {
         guard let normalization else { throw .invalidNormalization("the surrogate has not been trained yet") }
         try ModelFile.write(network, kind: .surrogate, architecture: ["image_size": Int64(Self.imageSize)],
                             softwareVersion: softwareVersion, into: file)
-        let json = String(decoding: (try? sortedEncoder.encode(options)) ?? Data(), as: UTF8.self)
         try storage { () throws(StorageError) in
             let attributes = file.attributes
             try attributes.set("stress_scale_kpa", to: normalization.scale)
             try attributes.set("stress_units", to: StressNormalization.units)
             try attributes.set("stress_normalization", to: "output = sigmoid(network(mask)) = stress / stress_scale_kpa")
-            try attributes.set("epochs_completed", to: Int64(epochsCompleted))
-            try attributes.set("training_options_json", to: json)
         }
+        try ModelFile.writeTrainingState(epochsCompleted: epochsCompleted, options: options, into: file)
     }
 
     /// Creates (or truncates) a model file at `path` and writes the trainer into it.
     public func save(to path: String, softwareVersion: String) throws(LearningError) {
-        let file = try storage { () throws(StorageError) in try HDF5File.create(at: path, mode: .truncate) }
-        try write(into: file, softwareVersion: softwareVersion)
-        try storage { () throws(StorageError) in try file.close() }
+        try ModelFile.create(at: path) { file throws(LearningError) in try write(into: file, softwareVersion: softwareVersion) }
     }
 
     /// A trainer with the weights, normalization and epoch count of a model file, and fresh Adam state.
@@ -294,16 +290,13 @@ public final class SurrogateTrainer {
         } catch {
             throw .invalidNormalization("the model file has no stress_scale_kpa attribute (\(error))")
         }
-        let epochs = (try? file.attributes.scalar("epochs_completed", as: Int64.self)) ?? 0
         return SurrogateTrainer(network: network, options: options, normalization: try StressNormalization(scale: scale),
-                                epochsCompleted: Int(epochs))
+                                epochsCompleted: ModelFile.epochsCompleted(in: file))
     }
 
     /// Opens the model file at `path` read-only and loads it; see `load(from:options:)`.
     public static func load(path: String, options: SurrogateTrainingOptions = SurrogateTrainingOptions()) throws(LearningError) -> SurrogateTrainer {
-        let file = try storage { () throws(StorageError) in try HDF5File.open(at: path) }
-        defer { try? file.close() }
-        return try load(from: file, options: options)
+        try ModelFile.open(path) { file throws(LearningError) in try load(from: file, options: options) }
     }
 }
 
