@@ -15,6 +15,8 @@ public struct NewtonIteration: Sendable, Codable, Equatable {
     public var displacementIncrement: Double?
     /// |dp| of the increment (kPa); nil once converged.
     public var pressureIncrement: Double?
+    /// Whether the increment was solved with the step's earlier LU factors (a chord step) instead of new ones.
+    public var reusedFactorization = false
 }
 
 /// The Newton history of one load step.
@@ -32,6 +34,8 @@ public struct LoadStepReport: Sendable, Codable, Equatable {
 
     /// Number of linear solves in this step.
     public var linearSolves: Int { iterations.filter { $0.displacementIncrement != nil }.count }
+    /// Number of LU factorizations in this step (linear solves that did not reuse factors).
+    public var factorizations: Int { iterations.filter { $0.displacementIncrement != nil && !$0.reusedFactorization }.count }
 }
 
 /// Everything a solve reports besides the fields: Newton history, solver choice, reactions, timings.

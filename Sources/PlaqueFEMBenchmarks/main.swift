@@ -38,6 +38,7 @@ struct Arguments {
             case "--count": k += 1; count = max(1, Int(arguments[k]) ?? count)
             case "--reference-size": k += 1; referenceSize = Double(arguments[k]) ?? referenceSize
             case "--steps": k += 1; labeling.stepsToSystole = max(1, Int(arguments[k]) ?? labeling.stepsToSystole)
+            case "--reuse-below": k += 1; labeling.solver.factorizationReuseThreshold = Double(arguments[k]) ?? labeling.solver.factorizationReuseThreshold
             case "--tolerance": k += 1; labeling.solver.residualTolerance = Double(arguments[k]) ?? labeling.solver.residualTolerance
             default: suites.append(arguments[k])
             }
@@ -93,6 +94,7 @@ final class LabelResults: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
     private(set) var timings: [LabelTimings] = []
+    private(set) var reports: [(report: SolveReport, degreesOfFreedom: Int)] = []
     private(set) var failures = 0
 
     func claim(below count: Int) -> Int? {
@@ -103,9 +105,14 @@ final class LabelResults: @unchecked Sendable {
         }
     }
 
-    func record(_ timing: LabelTimings?) {
+    func record(_ label: StressLabel?) {
         lock.withLock {
-            if let timing { timings.append(timing) } else { failures += 1 }
+            if let label {
+                timings.append(label.timings)
+                reports.append((label.report, label.degreesOfFreedom))
+            } else {
+                failures += 1
+            }
         }
     }
 }
@@ -127,7 +134,7 @@ func labelBenchmark(count: Int, options: LabelingOptions) throws {
         try PNGFile.write(mask: phantom.mask.wall, to: path)
         paths.append(path)
     }
-    print("Labeling \(count) phantoms (seed 1, 64x64, 0.125 mm) from PNG files; \(options.stepsToSystole) steps to systole, tolerance \(options.solver.residualTolerance)")
+    print("Labeling \(count) phantoms (seed 1, 64x64, 0.125 mm) from PNG files; \(options.stepsToSystole) steps to systole, tolerance \(options.solver.residualTolerance), LU reuse below \(options.solver.factorizationReuseThreshold)")
     var readSeconds: [Double] = []
     var masks: [Mask] = []
     for path in paths {
@@ -142,7 +149,7 @@ func labelBenchmark(count: Int, options: LabelingOptions) throws {
         let t0 = ContinuousClock.now
         DispatchQueue.concurrentPerform(iterations: jobs) { _ in
             while let index = results.claim(below: inputs.count) {
-                results.record(try? labeler.label(inputs[index]).timings)
+                results.record(try? labeler.label(inputs[index]))
             }
         }
         let wall = seconds(ContinuousClock.now - t0)
@@ -153,6 +160,14 @@ func labelBenchmark(count: Int, options: LabelingOptions) throws {
                      1000 * median(readSeconds), 1000 * median(t.map(\.validate)), 1000 * median(t.map(\.mesh)),
                      1000 * median(t.map(\.solve)), 1000 * median(t.map(\.rasterize)),
                      1000 * (median(readSeconds) + median(t.map(\.total)))))
+        let r = results.reports
+        let setup = zip(t, r).map { $0.solve - $1.report.totalSeconds }
+        print(String(format: "  solve, median ms: setup %.1f  assembly %.1f  LU %.1f  triangular solves %.1f; median dofs %.0f, LU per mask %.0f (mean %.2f), linear solves (mean %.2f)",
+                     1000 * median(setup), 1000 * median(r.map(\.report.assemblySeconds)),
+                     1000 * median(r.map(\.report.factorizationSeconds)), 1000 * median(r.map(\.report.solveSeconds)),
+                     median(r.map { Double($0.degreesOfFreedom) }), median(r.map { Double($0.report.steps.map(\.factorizations).reduce(0, +)) }),
+                     Double(r.map { $0.report.steps.map(\.factorizations).reduce(0, +) }.reduce(0, +)) / Double(max(r.count, 1)),
+                     Double(r.map { $0.report.steps.map(\.linearSolves).reduce(0, +) }.reduce(0, +)) / Double(max(r.count, 1))))
     }
     print(String(format: "peak resident memory of this process: %.0f MB", peakResidentMegabytes()))
 }

@@ -62,7 +62,7 @@ struct LabelCommand: ParsableCommand {
             throw ValidationError("no readable mask in the input: " + items.map { "\($0.source): \($0.mask)" }.prefix(3).joined(separator: "; "))
         }
         var options = LabelingOptions()
-        options.solver = solver.solverOptions
+        options.solver = solver.solverOptions(startingFrom: options.solver)
         options.measure = stress
         options.stepsToSystole = steps
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }

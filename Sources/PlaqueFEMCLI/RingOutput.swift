@@ -41,16 +41,19 @@ enum RingOutput {
     }
 
     static func newtonTable(_ report: SolveReport) -> String {
-        var out = "  Newton convergence (norms relative to the first iteration of each step):\n"
+        var out = "  Newton convergence (norms relative to the first iteration of each step; \"reused LU\": a chord step):\n"
         out += "  step  time s   p kPa     it  |R_u|/|R_u0|  |R_p|/|R_p0|  |du| mm      |dp| kPa\n"
         for (k, step) in report.steps.enumerated() {
             for it in step.iterations {
                 let head = it.iteration == 0
                     ? pad(String(k + 1), 6) + pad(fmt(step.time, 3), 9) + pad(fmt(step.pressureKPa, 4), 10)
                     : String(repeating: " ", count: 25)
-                out += "  " + head + pad(String(it.iteration), 4) + pad(sci(it.relativeDisplacementResidual), 14)
-                out += pad(sci(it.relativePressureResidual), 14)
-                out += pad(it.displacementIncrement.map(sci) ?? "converged", 12) + (it.pressureIncrement.map(sci) ?? "") + "\n"
+                var line = "  " + head + pad(String(it.iteration), 4) + pad(sci(it.relativeDisplacementResidual), 14)
+                line += pad(sci(it.relativePressureResidual), 14)
+                line += pad(it.displacementIncrement.map(sci) ?? "converged", 12) + pad(it.pressureIncrement.map(sci) ?? "", 12)
+                line += it.reusedFactorization ? "reused LU" : ""
+                while line.last == " " { line.removeLast() }
+                out += line + "\n"
             }
             if let failure = step.failure { out += "        step failed: \(failure); cutting back\n" }
         }

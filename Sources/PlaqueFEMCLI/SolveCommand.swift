@@ -55,7 +55,7 @@ struct SolveCommand: ParsableCommand {
             pressure = try PressureWaveform.physiological.rescaled(diastolic: diastolic, systolic: systolic)
         }
         let schedule = try fullCycle.map { try LoadSchedule.fullCycle(pressure, steps: $0) } ?? LoadSchedule.toSystole(pressure, steps: steps)
-        let wallSolver = try WallSolver(mesh: wall, options: solver.solverOptions)
+        let wallSolver = try WallSolver(mesh: wall, options: solver.solverOptions())
         let solution = try wallSolver.solve(schedule)
         var written: [String] = []
         if let output {

@@ -13,16 +13,22 @@ struct SolverOptionGroup: ParsableArguments {
     var tolerance: Double = SolverOptions().residualTolerance
     @Option(help: "Newton iterations per load step before a cutback.")
     var maxIterations: Int = SolverOptions().maximumIterations
+    @Option(help: ArgumentHelp(
+        "Reuse a load step's LU factors once the residual is below this fraction of the step's first (0 = pure Newton).",
+        discussion: "Default: 1e-3 for label, 0 for solve and verify (their reports show Newton's quadratic convergence)."))
+    var reuseFactorizationBelow: Double?
 
-    var solverOptions: SolverOptions {
-        var options = SolverOptions()
+    /// `base` (the command's defaults) with the options given on the command line.
+    func solverOptions(startingFrom base: SolverOptions = SolverOptions()) -> SolverOptions {
+        var options = base
         options.material = MooneyRivlinMaterial(c1: c1, d1: d1, d2: d2)
         options.residualTolerance = tolerance
         options.maximumIterations = maxIterations
+        if let reuseFactorizationBelow { options.factorizationReuseThreshold = reuseFactorizationBelow }
         return options
     }
 
     func validate() throws {
-        do { try solverOptions.validate() } catch { throw ValidationError("\(error)") }
+        do { try solverOptions().validate() } catch { throw ValidationError("\(error)") }
     }
 }

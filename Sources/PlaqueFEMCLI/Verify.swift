@@ -52,7 +52,7 @@ struct Verify: ParsableCommand {
         }
 
         func run() throws {
-            var options = solver.solverOptions
+            var options = solver.solverOptions()
             options.checksSymmetry = true
             let sizes = (0...refine).map { meshSize * pow(2, Double(refine - $0)) }
             var results: [RingVerification.Result] = []

@@ -111,6 +111,49 @@ import Testing
         #expect(worst < 1e-7 * a.max()!)
     }
 
+    @Test func reusedFactorsGiveTheNewtonAnswerWithFewerFactorizations() throws {
+        let mesh = try AnnulusMeshGenerator(lumenCenter: Point(0.5, 0), lumenRadius: 0.8, outerCenter: .zero, outerRadius: 1.8)
+            .mesh(meshSize: 0.15)
+        let schedule = try LoadSchedule.toSystole(.physiological, steps: 1)
+        let newton = try WallSolver(mesh: mesh).solve(schedule)
+        var options = SolverOptions()
+        options.factorizationReuseThreshold = 1e-3
+        let chord = try WallSolver(mesh: mesh, options: options).solve(schedule)
+
+        let a = newton.systole.nodalStress.map(\.maximumPrincipal), b = chord.systole.nodalStress.map(\.maximumPrincipal)
+        let worst = zip(a, b).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-8 * a.max()!, "both converge to the tolerance: \(worst) kPa apart")
+        let factorizations = { (s: WallSolution) in s.report.steps.map(\.factorizations).reduce(0, +) }
+        #expect(newton.report.steps.allSatisfy { $0.factorizations == $0.linearSolves }, "pure Newton factorizes every iteration")
+        #expect(factorizations(chord) < factorizations(newton))
+        for step in chord.report.steps {
+            #expect(step.converged)
+            // A chord step only starts below the threshold, and each one cuts the residual at least tenfold.
+            let iterations = step.iterations
+            for k in iterations.indices where iterations[k].reusedFactorization {
+                #expect(iterations[k].relativeDisplacementResidual <= 1e-3)
+                #expect(iterations[k + 1].displacementResidual < 0.1 * iterations[k].displacementResidual)
+            }
+        }
+        #expect(chord.report.steps.contains { $0.iterations.contains(where: \.reusedFactorization) })
+    }
+
+    @Test func solverOptionsWrittenBeforeFactorReuseDecodeAsPureNewton() throws {
+        var options = SolverOptions()
+        options.factorizationReuseThreshold = 1e-3
+        let encoded = try JSONEncoder().encode(options)
+        #expect(try JSONDecoder().decode(SolverOptions.self, from: encoded) == options)
+        var object = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        object["factorizationReuseThreshold"] = nil
+        let old = try JSONDecoder().decode(SolverOptions.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.factorizationReuseThreshold == 0)
+        #expect(old.material == options.material)
+        for bad in [-1e-3, 1.0] {
+            options.factorizationReuseThreshold = bad
+            #expect(throws: FEMError.self) { try options.validate() }
+        }
+    }
+
     @Test func fullCycleKeepsEveryTimePoint() throws {
         let solver = try WallSolver(mesh: try Self.coarseRing())
         let solution = try solver.solve(try LoadSchedule.fullCycle(.physiological, steps: 8))
