@@ -126,34 +126,55 @@ final class MixedDiscretization {
         self.equation = equation
         equationCount = Int(next)
 
-        // Sparsity of the reduced system from element couplings (u-u, u-p, p-u; the p-p block is zero
-        // but kept on the diagonal so that the pattern is structurally symmetric and nonsingular).
-        var columns = [[Int]](repeating: [], count: equationCount)
-        var localDofs = [Int](repeating: 0, count: 15)
+        // Sparsity of the reduced system: every dof of a triangle couples with every other dof of it
+        // (the p-p entries are zero but kept, so that the pattern is structurally symmetric and
+        // nonsingular). Built from node adjacency instead of expanding 15 x 15 element blocks: two P2
+        // nodes couple when they share a triangle, and vertex nodes (numbered first) carry the pressures.
+        var neighbours = [[Int32]](repeating: [], count: nodeCount)
         for e in 0..<elementCount {
-            Self.localDofs(element: e, elementNodes: elementNodes, nodeCount: nodeCount, into: &localDofs)
-            for c in localDofs where equation[c] >= 0 {
-                for r in localDofs where equation[r] >= 0 {
-                    columns[Int(equation[c])].append(Int(equation[r]))
+            for a in 0..<6 {
+                let n = Int(elementNodes[6 * e + a])
+                for b in 0..<6 where !neighbours[n].contains(elementNodes[6 * e + b]) {
+                    neighbours[n].append(elementNodes[6 * e + b])
                 }
             }
         }
-        for v in 0..<vertexCount {
-            let eq = Int(equation[2 * nodeCount + v])
-            columns[eq].append(eq)
+        for n in 0..<nodeCount { neighbours[n].sort() }
+        // Equation numbers grow with dof numbers (displacements first), so each column comes out sorted.
+        var starts: [Int32] = [0]
+        starts.reserveCapacity(equationCount + 1)
+        var rows: [Int32] = []
+        for dof in 0..<dofCount where equation[dof] >= 0 {
+            let node = dof < 2 * nodeCount ? dof / 2 : dof - 2 * nodeCount
+            for m in neighbours[node] {
+                for k in 0..<2 where equation[2 * Int(m) + k] >= 0 { rows.append(equation[2 * Int(m) + k]) }
+            }
+            for m in neighbours[node] where Int(m) < vertexCount { rows.append(equation[2 * nodeCount + Int(m)]) }
+            starts.append(Int32(rows.count))
         }
         do {
-            pattern = try SparsityPattern(dimension: equationCount, columns: columns)
+            pattern = try SparsityPattern(dimension: equationCount, columnStarts: starts, rowIndices: rows)
         } catch {
             throw .linearSolver(error)
         }
+        // Where each element matrix entry goes: walk each column once against the element's sorted rows.
         elementScatter = [Int32](repeating: -1, count: elementCount * 225)
+        var localDofs = [Int](repeating: 0, count: 15)
+        var sortedLocal = [(equation: Int32, local: Int)](repeating: (0, 0), count: 15)
         for e in 0..<elementCount {
             Self.localDofs(element: e, elementNodes: elementNodes, nodeCount: nodeCount, into: &localDofs)
+            var count = 0
             for r in 0..<15 where equation[localDofs[r]] >= 0 {
-                for c in 0..<15 where equation[localDofs[c]] >= 0 {
-                    let position = pattern.position(row: Int(equation[localDofs[r]]), column: Int(equation[localDofs[c]]))!
-                    elementScatter[e * 225 + 15 * r + c] = Int32(position)
+                sortedLocal[count] = (equation[localDofs[r]], r)
+                count += 1
+            }
+            sortedLocal[0..<count].sort { $0.equation < $1.equation }
+            for c in 0..<15 where equation[localDofs[c]] >= 0 {
+                let column = Int(equation[localDofs[c]])
+                var position = Int(starts[column])
+                for k in 0..<count {
+                    while rows[position] != sortedLocal[k].equation { position += 1 }
+                    elementScatter[e * 225 + 15 * sortedLocal[k].local + c] = Int32(position)
                 }
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import FEM
 @testable import Meshing
+import Sparse
 
 /// Residual and tangent of the assembled mixed system against central finite differences.
 @Suite struct ElementTests {
@@ -43,6 +44,30 @@ import Testing
             try d.assemble(state: state, material: .vesselWall, lumenPressure: load, residual: &r, values: buffer.baseAddress)
         }
         return values
+    }
+
+    @Test func sparsityAndScatterMatchTheElementBlocks() throws {
+        let (d, _) = try Self.setUp()
+        // The pattern is exactly the union of the 15 x 15 element blocks over free dofs.
+        var entries: [(row: Int, column: Int)] = []
+        var dofs = [Int](repeating: 0, count: 15)
+        for e in 0..<d.elementCount {
+            MixedDiscretization.localDofs(element: e, elementNodes: d.elementNodes, nodeCount: d.nodeCount, into: &dofs)
+            for r in dofs where d.equation[r] >= 0 {
+                for c in dofs where d.equation[c] >= 0 { entries.append((Int(d.equation[r]), Int(d.equation[c]))) }
+            }
+        }
+        #expect(d.pattern == (try SparsityPattern(dimension: d.equationCount, entries: entries)))
+        for e in 0..<d.elementCount {
+            MixedDiscretization.localDofs(element: e, elementNodes: d.elementNodes, nodeCount: d.nodeCount, into: &dofs)
+            for r in 0..<15 {
+                for c in 0..<15 {
+                    let expected = d.equation[dofs[r]] >= 0 && d.equation[dofs[c]] >= 0
+                        ? d.pattern.position(row: Int(d.equation[dofs[r]]), column: Int(d.equation[dofs[c]]))! : -1
+                    #expect(Int(d.elementScatter[e * 225 + 15 * r + c]) == expected)
+                }
+            }
+        }
     }
 
     @Test(arguments: [0.0, 16.0])
