@@ -96,8 +96,9 @@ public struct WallSolution: Sendable {
 ///
 /// Taylor-Hood P2/P1 mixed elements; Newton's method per load step with a consistent tangent
 /// (follower term included), linear extrapolation as predictor and automatic halving of a step
-/// that fails. The tangent is symmetric indefinite, so each Newton system is factorized by
-/// UMFPACK (LU with the symmetric ordering strategy), symbolic analysis once per mesh.
+/// that fails. The tangent is symmetric indefinite: each Newton system is factorized as L D L^T
+/// (CHOLMOD) with a backward-error check and UMFPACK LU as the fallback, or by UMFPACK directly for
+/// large systems (`TangentSolver`); symbolic analysis once per mesh.
 /// Not thread-safe: use one solver per thread.
 public final class WallSolver {
     /// The mesh in the reference (image) configuration.
@@ -105,34 +106,24 @@ public final class WallSolver {
     /// Solver options.
     public let options: SolverOptions
     let discretization: MixedDiscretization
-    let factorization: LUFactorization
+    let factorization: TangentSolver
 
     /// Sets up dofs, geometry, sparsity and the symbolic factorization for `mesh`.
-    public init(mesh: TriangleMesh, options: SolverOptions = SolverOptions()) throws(FEMError) {
+    public convenience init(mesh: TriangleMesh, options: SolverOptions = SolverOptions()) throws(FEMError) {
+        try self.init(mesh: mesh, options: options, linearSolver: nil)
+    }
+
+    /// `linearSolver` forces L D L^T or LU (tests); nil chooses by size.
+    init(mesh: TriangleMesh, options: SolverOptions, linearSolver: TangentSolver.Method?) throws(FEMError) {
         try options.validate()
         self.mesh = mesh
         self.options = options
         discretization = try MixedDiscretization(mesh: mesh)
         do {
-            factorization = try LUFactorization(
-                pattern: discretization.pattern, strategy: .symmetric, ordering: Self.ordering(equations: discretization.equationCount))
-            // Newton corrects any error of the step itself, so UMFPACK's refinement steps are wasted work.
-            factorization.iterativeRefinementSteps = 0
+            factorization = try TangentSolver(pattern: discretization.pattern, preferredMethod: linearSolver)
         } catch {
             throw .linearSolver(error)
         }
-    }
-
-    /// Systems below this size are ordered by AMD, larger ones by METIS.
-    ///
-    /// Measured with `plaquefem-bench ring` (whole solves, medians of 3): METIS's smaller factors pay
-    /// from about 12k equations (13,108 dofs: 435 vs 461 ms); below that AMD's cheaper analysis wins
-    /// (9,120 dofs: 280 vs 319 ms; 1,640 dofs: 40 vs 43 ms), and 64x64 labeling masks have about 2.5k.
-    static let metisOrderingThreshold = 11_000
-
-    /// The fill-reducing ordering for a system of `equations` unknowns.
-    static func ordering(equations: Int) -> LUFillReducingOrdering {
-        equations < metisOrderingThreshold ? .amd : .metis
     }
 
     /// Total degrees of freedom, 2 per P2 node plus 1 per vertex.
@@ -145,8 +136,6 @@ public final class WallSolver {
         let start = ContinuousClock.now
         let d = discretization
         var report = SolveReport()
-        report.linearSolver = "UMFPACK LU, symmetric strategy, \(factorization.ordering == .metis ? "METIS" : "AMD") ordering: "
-            + "the mixed u/p tangent is symmetric indefinite (zero pressure block), so Cholesky does not apply"
         report.degreesOfFreedom = d.dofCount
         report.equations = d.equationCount
         report.matrixNonzeros = d.pattern.nonzeroCount
@@ -190,6 +179,7 @@ public final class WallSolver {
             } else {
                 guard report.cutbacks < options.maximumCutbacks else {
                     report.totalSeconds = (ContinuousClock.now - start).seconds
+                    report.linearSolver = factorization.description
                     throw .notConverged(pressureKPa: target.pressureKPa, report: report)
                 }
                 report.cutbacks += 1
@@ -198,6 +188,7 @@ public final class WallSolver {
                     time: 0.5 * (currentTime + target.time), pressureKPa: 0.5 * (currentLoad + target.pressureKPa), isOutput: false))
             }
         }
+        report.linearSolver = factorization.description
         if options.checksSymmetry { report.tangentAsymmetry = asymmetry(of: values) }
         report.totalSeconds = (ContinuousClock.now - start).seconds
         return WallSolution(snapshots: snapshots, report: report, nodes: d.nodes)

@@ -1,6 +1,18 @@
 import CSuiteSparse
 
-/// Sparse Cholesky A = L L^T via CHOLMOD (supernodal): analyze once per pattern, refactorize many times.
+/// What `CholeskyFactorization` computes.
+public enum CholeskyMethod: Sendable, Equatable {
+    /// Supernodal P A P^T = L L^T with dense BLAS kernels, CHOLMOD's default ordering choice (AMD, or
+    /// METIS when AMD fills much): symmetric positive definite matrices only.
+    case supernodalLLT
+    /// Simplicial P A P^T = L D L^T without pivoting, AMD ordering: also symmetric indefinite matrices
+    /// whose pivots in that order are nonzero, such as the saddle-point systems of mixed finite
+    /// elements. No pivoting means no stability guarantee for indefinite matrices: check the backward
+    /// error of the solution. Fastest for small 2D systems, where BLAS blocks are too small to pay.
+    case simplicialLDLT
+}
+
+/// Sparse Cholesky A = L L^T (or L D L^T) via CHOLMOD: analyze once per pattern, refactorize many times.
 /// Only the upper triangle of the given (full or upper) pattern is used (stype = 1).
 ///
 /// The fill-reducing ordering P and the supernodal structure of L (with P A P^T = L L^T) are
@@ -12,6 +24,8 @@ import CSuiteSparse
 public final class CholeskyFactorization {
     /// The pattern the analysis was computed for; values passed to `factorize(_:)` align with it.
     public let pattern: SparsityPattern
+    /// The factorization computed.
+    public let method: CholeskyMethod
 
     /// CHOLMOD's workspace and settings; heap-allocated so its address stays fixed for CHOLMOD.
     private let common: UnsafeMutablePointer<cholmod_common>
@@ -31,10 +45,10 @@ public final class CholeskyFactorization {
     /// Nonzeros of L predicted by the analysis (fill-in included); a measure of factorization cost.
     public let factorNonzeroCount: Int
 
-    /// Analyzes the pattern: fill-reducing ordering and supernodal symbolic factorization (`cholmod_analyze`).
+    /// Analyzes the pattern: fill-reducing ordering and symbolic factorization (`cholmod_analyze`).
     ///
     /// Throws `outOfMemory` or `solverFailure` if CHOLMOD cannot analyze the pattern.
-    public init(pattern: SparsityPattern) throws(SparseError) {
+    public init(pattern: SparsityPattern, method: CholeskyMethod = .supernodalLLT) throws(SparseError) {
         let common = UnsafeMutablePointer<cholmod_common>.allocate(capacity: 1)
         guard cholmod_start(common) != 0 else {
             common.deallocate()
@@ -43,7 +57,18 @@ public final class CholeskyFactorization {
         // The library must never print: no messages, no error callback.
         common.pointee.print = 0
         common.pointee.error_handler = nil
-        common.pointee.supernodal = CHOLMOD_SUPERNODAL
+        switch method {
+        case .supernodalLLT:
+            common.pointee.supernodal = CHOLMOD_SUPERNODAL
+        case .simplicialLDLT:
+            common.pointee.supernodal = CHOLMOD_SIMPLICIAL
+            common.pointee.final_ll = 0
+            // AMD alone: the same ordering every time, and it keeps the pressure-like unknowns of
+            // saddle-point systems (dense rows) late, after a neighbour that makes their pivot nonzero.
+            common.pointee.nmethods = 1
+            common.pointee.method.0.ordering = CHOLMOD_AMD
+            common.pointee.postorder = 1
+        }
         // Callers only need the failing column, not the partial factor CHOLMOD would otherwise finish.
         common.pointee.quick_return_if_not_posdef = 1
 
@@ -63,6 +88,7 @@ public final class CholeskyFactorization {
         // Nothing below may throw: deinit owns the C memory from here on.
         self.factorNonzeroCount = factor == nil ? 0 : Int(common.pointee.lnz)
         self.pattern = pattern
+        self.method = method
         self.common = common
         self.factor = factor
     }
@@ -76,12 +102,13 @@ public final class CholeskyFactorization {
         common.deallocate()
     }
 
-    /// Numeric factorization P A P^T = L L^T reusing the stored analysis (`cholmod_factorize`).
+    /// Numeric factorization P A P^T = L L^T (or L D L^T) reusing the stored analysis (`cholmod_factorize`).
     ///
     /// `values` align with `pattern` (as in `SparseMatrix.values`); only entries with
     /// row ≤ column are read. Throws `dimensionMismatch` for a wrong count,
-    /// `notPositiveDefinite(column:)` at the first failing column, `singular` for a zero
-    /// pivot, `outOfMemory`, or `solverFailure`. On failure `isFactorized` is false.
+    /// `notPositiveDefinite(column:)` at the first failing column (L L^T: a pivot <= 0; L D L^T:
+    /// a zero or NaN pivot), `singular` for a zero pivot, `outOfMemory`, or `solverFailure`.
+    /// On failure `isFactorized` is false.
     public func factorize(_ values: [Double]) throws(SparseError) {
         guard values.count == pattern.nonzeroCount else {
             throw .dimensionMismatch(expected: pattern.nonzeroCount, actual: values.count)

@@ -97,6 +97,35 @@ import Sparse
         #expect(throws: SparseError.self) { try cholesky.solve([Double](repeating: 1, count: 64)) }
     }
 
+    @Test func ldltSolvesASaddlePointSystem() throws {
+        let matrix = TestMatrices.saddlePoint(10)
+        let x = TestMatrices.referenceSolution(matrix.pattern.dimension)
+        let b = matrix.multiply(x)
+        let supernodal = try CholeskyFactorization(pattern: matrix.pattern)
+        #expect(throws: SparseError.self) { try supernodal.factorize(matrix.values) }
+        let ldlt = try CholeskyFactorization(pattern: matrix.pattern, method: .simplicialLDLT)
+        #expect(ldlt.method == .simplicialLDLT)
+        try ldlt.factorize(matrix.values)
+        let solution = try ldlt.solve(b)
+        #expect(TestMatrices.relativeResidual(matrix, solution, b) < 1e-13)
+        #expect(TestMatrices.relativeError(solution, x) < 1e-10)
+        // Refactorizing gives the same bytes.
+        try ldlt.factorize(matrix.values)
+        #expect(try ldlt.solve(b) == solution)
+    }
+
+    @Test func ldltReportsAZeroPivot() throws {
+        // [[0, 1], [1, 0]] is nonsingular but has no L D L^T without pivoting: the first pivot is 0.
+        let matrix = try SparseMatrix(dimension: 2, triplets: [(0, 0, 0), (1, 0, 1), (0, 1, 1), (1, 1, 0)])
+        let ldlt = try CholeskyFactorization(pattern: matrix.pattern, method: .simplicialLDLT)
+        let error = #expect(throws: SparseError.self) { try ldlt.factorize(matrix.values) }
+        guard case .notPositiveDefinite = error else {
+            Issue.record("expected notPositiveDefinite, got \(String(describing: error))")
+            return
+        }
+        #expect(!ldlt.isFactorized)
+    }
+
     @Test func negativeDiagonalReportsItsColumn() throws {
         // Diagonal matrix: the minor is where the first non-positive pivot sits in the ordering.
         let matrix = try SparseMatrix(dimension: 3, triplets: [(0, 0, 1), (1, 1, -2), (2, 2, 3)])

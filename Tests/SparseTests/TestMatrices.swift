@@ -45,6 +45,29 @@ enum TestMatrices {
         return matrix
     }
 
+    /// Saddle-point matrix [K B^T; B 0] (symmetric indefinite, zero block stored explicitly): K the 2D
+    /// Laplacian on an m x m grid, and one constraint per pair of grid rows, coupling its 2m unknowns
+    /// with weights 1, 0.5, 1, 0.5, ... as a pressure couples with the displacements around it.
+    static func saddlePoint(_ m: Int) -> SparseMatrix {
+        let n = m * m, constraints = m / 2
+        var triplets: [(row: Int, column: Int, value: Double)] = []
+        let k = laplacian2D(m)
+        for column in 0 ..< n {
+            for p in Int(k.pattern.columnStarts[column]) ..< Int(k.pattern.columnStarts[column + 1]) {
+                triplets.append((Int(k.pattern.rowIndices[p]), column, k.values[p]))
+            }
+        }
+        for c in 0 ..< constraints {
+            for u in (2 * c * m) ..< (2 * c * m + 2 * m) {
+                let weight = u % 2 == 0 ? 1.0 : 0.5
+                triplets.append((n + c, u, weight))
+                triplets.append((u, n + c, weight))
+            }
+            triplets.append((n + c, n + c, 0))
+        }
+        return try! SparseMatrix(dimension: n + constraints, triplets: triplets)
+    }
+
     /// A smooth, non-trivial reference solution.
     static func referenceSolution(_ n: Int) -> [Double] {
         (0 ..< n).map { 1 + sin(Double($0) * 0.37) + Double($0 % 7) * 0.125 }
