@@ -15,7 +15,7 @@ public struct NewtonIteration: Sendable, Codable, Equatable {
     public var displacementIncrement: Double?
     /// |dp| of the increment (kPa); nil once converged.
     public var pressureIncrement: Double?
-    /// Whether the increment was solved with the step's earlier LU factors (a chord step) instead of new ones.
+    /// Whether the increment was solved with the step's earlier factors (a chord step) instead of new ones.
     public var reusedFactorization = false
 }
 
@@ -34,7 +34,7 @@ public struct LoadStepReport: Sendable, Codable, Equatable {
 
     /// Number of linear solves in this step.
     public var linearSolves: Int { iterations.filter { $0.displacementIncrement != nil }.count }
-    /// Number of LU factorizations in this step (linear solves that did not reuse factors).
+    /// Number of factorizations in this step (linear solves that did not reuse factors).
     public var factorizations: Int { iterations.filter { $0.displacementIncrement != nil && !$0.reusedFactorization }.count }
 }
 
@@ -56,9 +56,9 @@ public struct SolveReport: Sendable, Codable, Equatable {
     public var reactions: [Double] = []
     /// max |K_ij - K_ji| / max |K_ij| of the last assembled matrix: round-off if the system is symmetric.
     public var tangentAsymmetry: Double = 0
-    /// Seconds spent assembling, factorizing (numeric LU, symbolic included on first use) and solving.
+    /// Seconds spent assembling residuals and tangents.
     public var assemblySeconds: Double = 0
-    /// Seconds in numeric (and first symbolic) factorizations.
+    /// Seconds in numeric factorizations (and a fallback's symbolic analysis).
     public var factorizationSeconds: Double = 0
     /// Seconds in triangular solves.
     public var solveSeconds: Double = 0

@@ -17,10 +17,10 @@ public struct SolverOptions: Sendable, Codable, Equatable {
     /// Measure the symmetry of the last tangent and report it (default false; costs a pass over the matrix).
     public var checksSymmetry: Bool = false
     /// Below this residual, relative to the first of its load step, an iteration reuses the step's last
-    /// LU factors instead of factorizing anew (a chord step: one triangular solve). Near the solution the
+    /// factors instead of factorizing anew (a chord step: triangular solves only). Near the solution the
     /// old tangent is off by O(|du|), so a chord step still cuts the residual by orders of magnitude;
     /// one that does not (less than 10x) makes the next iteration factorize again. 0 (default) is pure
-    /// Newton, whose quadratic convergence the report then shows; labeling uses 1e-4.
+    /// Newton, whose quadratic convergence the report then shows; labeling uses 1e-3.
     public var factorizationReuseThreshold: Double = 0
 
     /// The defaults.
@@ -214,7 +214,7 @@ public final class WallSolver {
             // The matrix is only needed by an iteration that factorizes: skip it when this one will
             // probably be a chord step (after a Newton step from rho, expect about rho^2).
             let predicted = last.chord ? last.relative : last.relative * last.relative
-            var assemblesMatrix = !(factorizedThisStep && predicted <= reuseBelow)
+            let assemblesMatrix = !(factorizedThisStep && predicted <= reuseBelow)
             let t0 = ContinuousClock.now
             do {
                 try assemble(state: state, load: load, residual: &residual, values: &values, matrix: assemblesMatrix)
@@ -254,7 +254,6 @@ public final class WallSolver {
                     if !assemblesMatrix {
                         let t = ContinuousClock.now
                         try assemble(state: state, load: load, residual: &residual, values: &values, matrix: true)
-                        assemblesMatrix = true
                         report.assemblySeconds += (ContinuousClock.now - t).seconds
                     }
                     let t1 = ContinuousClock.now

@@ -8,7 +8,7 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
     public var validation = MaskValidationOptions()
     /// Mask-to-mesh options (target edge length, minimum angle, smoothing).
     public var meshing = MaskMeshingOptions()
-    /// Material and Newton options; Newton reuses a step's LU factors once the residual is below
+    /// Material and Newton options; Newton reuses a step's factors once the residual is below
     /// 1e-3 of the step's first (`SolverOptions.factorizationReuseThreshold`; same converged answer,
     /// about 5.4 instead of 8 factorizations per mask).
     public var solver: SolverOptions = {

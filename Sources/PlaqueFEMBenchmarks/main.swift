@@ -2,6 +2,7 @@
 //
 //   swift run -c release plaquefem-bench [ring] [label] [accuracy] [--runs N] [--count N] [--threads T]
 //                                        [borders] [--reference-size MM] [--steps N] [--tolerance T]
+//                                        [--reuse-below R]
 //
 // ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
@@ -11,8 +12,9 @@
 // with the solution on the exact geometry (reference mesh size --reference-size, default 0.03 mm).
 // borders: meshes --count phantoms of seeds 1 and 2026 with and without the pixel fit of the borders
 // (area error, pixel centres on the wrong side of the smooth borders, how far the fit moves a lumen).
-// --steps (time steps to systole) and --tolerance (Newton residual tolerance) change the labeling
-// options of label and accuracy, to measure what a cheaper solve costs in accuracy.
+// --steps (time steps to systole), --tolerance (Newton residual tolerance) and --reuse-below (chord
+// steps below this relative residual, 0 = pure Newton) change the labeling options of label and
+// accuracy, to measure what a cheaper solve costs in accuracy.
 import CMalloc
 import FEM
 import Foundation
@@ -134,7 +136,7 @@ func labelBenchmark(count: Int, options: LabelingOptions) throws {
         try PNGFile.write(mask: phantom.mask.wall, to: path)
         paths.append(path)
     }
-    print("Labeling \(count) phantoms (seed 1, 64x64, 0.125 mm) from PNG files; \(options.stepsToSystole) steps to systole, tolerance \(options.solver.residualTolerance), LU reuse below \(options.solver.factorizationReuseThreshold)")
+    print("Labeling \(count) phantoms (seed 1, 64x64, 0.125 mm) from PNG files; \(options.stepsToSystole) steps to systole, tolerance \(options.solver.residualTolerance), factorization reuse below \(options.solver.factorizationReuseThreshold)")
     var readSeconds: [Double] = []
     var masks: [Mask] = []
     for path in paths {
@@ -162,7 +164,7 @@ func labelBenchmark(count: Int, options: LabelingOptions) throws {
                      1000 * (median(readSeconds) + median(t.map(\.total)))))
         let r = results.reports
         let setup = zip(t, r).map { $0.solve - $1.report.totalSeconds }
-        print(String(format: "  solve, median ms: setup %.1f  assembly %.1f  LU %.1f  triangular solves %.1f; median dofs %.0f, LU per mask %.0f (mean %.2f), linear solves (mean %.2f); LU fallbacks %d",
+        print(String(format: "  solve, median ms: setup %.1f  assembly %.1f  factorize %.1f  triangular solves %.1f; median dofs %.0f, factorizations per mask %.0f (mean %.2f), linear solves (mean %.2f); LU fallbacks %d",
                      1000 * median(setup), 1000 * median(r.map(\.report.assemblySeconds)),
                      1000 * median(r.map(\.report.factorizationSeconds)), 1000 * median(r.map(\.report.solveSeconds)),
                      median(r.map { Double($0.degreesOfFreedom) }), median(r.map { Double($0.report.steps.map(\.factorizations).reduce(0, +)) }),

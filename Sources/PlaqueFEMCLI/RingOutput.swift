@@ -41,7 +41,7 @@ enum RingOutput {
     }
 
     static func newtonTable(_ report: SolveReport) -> String {
-        var out = "  Newton convergence (norms relative to the first iteration of each step; \"reused LU\": a chord step):\n"
+        var out = "  Newton convergence (norms relative to the first iteration of each step; \"reused factors\": a chord step):\n"
         out += "  step  time s   p kPa     it  |R_u|/|R_u0|  |R_p|/|R_p0|  |du| mm      |dp| kPa\n"
         for (k, step) in report.steps.enumerated() {
             for it in step.iterations {
@@ -51,7 +51,7 @@ enum RingOutput {
                 var line = "  " + head + pad(String(it.iteration), 4) + pad(sci(it.relativeDisplacementResidual), 14)
                 line += pad(sci(it.relativePressureResidual), 14)
                 line += pad(it.displacementIncrement.map(sci) ?? "converged", 12) + pad(it.pressureIncrement.map(sci) ?? "", 12)
-                line += it.reusedFactorization ? "reused LU" : ""
+                line += it.reusedFactorization ? "reused factors" : ""
                 while line.last == " " { line.removeLast() }
                 out += line + "\n"
             }

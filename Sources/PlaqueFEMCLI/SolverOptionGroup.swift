@@ -14,7 +14,7 @@ struct SolverOptionGroup: ParsableArguments {
     @Option(help: "Newton iterations per load step before a cutback.")
     var maxIterations: Int = SolverOptions().maximumIterations
     @Option(help: ArgumentHelp(
-        "Reuse a load step's LU factors once the residual is below this fraction of the step's first (0 = pure Newton).",
+        "Reuse a load step's factors (chord steps) once the residual is below this fraction of the step's first (0 = pure Newton).",
         discussion: "Default: 1e-3 for label, 0 for solve and verify (their reports show Newton's quadratic convergence)."))
     var reuseFactorizationBelow: Double?
 

@@ -63,8 +63,8 @@ public final class CholeskyFactorization {
         case .simplicialLDLT:
             common.pointee.supernodal = CHOLMOD_SIMPLICIAL
             common.pointee.final_ll = 0
-            // AMD alone: the same ordering every time, and it keeps the pressure-like unknowns of
-            // saddle-point systems (dense rows) late, after a neighbour that makes their pivot nonzero.
+            // AMD alone: the same ordering every time. In the saddle-point tangents measured it put every
+            // pressure after one of its displacements, so no pivot was zero (not guaranteed in general).
             common.pointee.nmethods = 1
             common.pointee.method.0.ordering = CHOLMOD_AMD
             common.pointee.postorder = 1
