@@ -87,7 +87,10 @@ public final class LabelFileWriter {
         if stored.pixelSize != configuration.pixelSize {
             differences.append("pixel size \(stored.pixelSize) mm, not \(configuration.pixelSize) mm")
         }
-        if stored.options.canonicalJSON != configuration.options.canonicalJSON { differences.append("different labeling options") }
+        if stored.options.canonicalJSON != configuration.options.canonicalJSON {
+            let detail = stored.options.differences(from: configuration.options)
+            differences.append("different labeling options" + (detail.isEmpty ? "" : " (file vs now: " + detail.joined(separator: ", ") + ")"))
+        }
         if stored.latentDimension != configuration.latentDimension { differences.append("different latent dimension") }
         if stored.tracksRounds != configuration.tracksRounds { differences.append("rounds tracked differently") }
         if stored.inputCount != configuration.inputCount {
@@ -233,6 +236,32 @@ extension LabelingOptions {
         encoder.outputFormatting = [.sortedKeys]
         // Encoding plain Codable structs of numbers and strings cannot fail.
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// The options that differ from `other`, as "path: value in self vs value in other"
+    /// (e.g. "stepsToSystole: 1 vs 5"); at most `limit`, arrays compared whole.
+    public func differences(from other: LabelingOptions, limit: Int = 6) -> [String] {
+        func object(_ options: LabelingOptions) -> Any? {
+            try? JSONSerialization.jsonObject(with: Data(options.canonicalJSON.utf8))
+        }
+        func text(_ value: Any?) -> String {
+            guard let value else { return "absent" }
+            if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
+                let string = String(decoding: data, as: UTF8.self)
+                return string.count > 40 ? String(string.prefix(37)) + "..." : string
+            }
+            return "\(value)"
+        }
+        var found: [String] = []
+        func walk(_ a: Any?, _ b: Any?, _ path: String) {
+            if let a = a as? [String: Any], let b = b as? [String: Any] {
+                for key in Set(a.keys).union(b.keys).sorted() { walk(a[key], b[key], path.isEmpty ? key : path + "." + key) }
+            } else if text(a) != text(b) {
+                found.append("\(path): \(text(a)) vs \(text(b))")
+            }
+        }
+        walk(object(self), object(other), "")
+        return Array(found.prefix(limit))
     }
 
     /// Options from `canonicalJSON`; nil for text that is not such JSON.

@@ -88,6 +88,7 @@ func record(_ k: Int, pixels: Int = 16, latent: Int? = nil, tracksRounds: Bool =
         guard case .mismatch(_, let reason) = error else { Issue.record("wrong error \(error)"); return }
         #expect(reason.contains("pixel size"))
         #expect(reason.contains("labeling options"))
+        #expect(reason.contains("stepsToSystole: 1 vs 5"), "\(reason)")
     }
     var sharded = configuration
     sharded.shard = LabelFileConfiguration.Shard(index: 1, count: 2)
@@ -107,6 +108,16 @@ func record(_ k: Int, pixels: Int = 16, latent: Int? = nil, tracksRounds: Bool =
         #expect(reason.contains("format"))
     }
     #expect(throws: DatasetError.self) { try LabelFileReader.read(at: temporaryPath("missing")) }
+}
+
+@Test func optionDifferencesNameTheirPaths() {
+    var other = LabelingOptions()
+    other.solver.factorizationReuseThreshold = 0
+    other.meshing.minimumAngle = 30
+    #expect(LabelingOptions().differences(from: other).sorted()
+        == ["meshing.minimumAngle: 25 vs 30", "solver.factorizationReuseThreshold: 0.001 vs 0"])
+    #expect(LabelingOptions().differences(from: LabelingOptions()).isEmpty)
+    #expect(LabelingOptions().differences(from: other, limit: 1).count == 1)
 }
 
 @Test func shardsSplitInputsRoundRobin() {
