@@ -30,12 +30,13 @@ final class TangentSolver {
     private var ldlt: CholeskyFactorization?
     private var lu: LUFactorization?
     /// The matrix last factorized, and its infinity norm, for the backward error check.
-    private var factorizedValues: [Double] = []
+    private var factorized: SparseMatrix
     private var factorizedNorm = 0.0
     private var product: [Double] = []
 
     init(pattern: SparsityPattern, preferredMethod: Method? = nil) throws(SparseError) {
         self.pattern = pattern
+        factorized = SparseMatrix(pattern: pattern)
         method = preferredMethod ?? (pattern.dimension < Self.ldltThreshold ? .ldlt : .lu)
         if method == .ldlt { ldlt = try CholeskyFactorization(pattern: pattern, method: .simplicialLDLT) }
     }
@@ -52,20 +53,22 @@ final class TangentSolver {
         }
     }
 
-    /// METIS's smaller factors pay from about 12k equations (`plaquefem-bench ring`, medians of 3:
-    /// 13,108 dofs 435 vs 461 ms per solve); below that AMD's cheaper analysis wins (9,120 dofs:
-    /// 280 vs 319 ms).
+    /// LU systems from this size on are ordered by METIS, smaller ones by AMD: METIS's smaller factors
+    /// pay from about 12k equations (`plaquefem-bench ring`, medians of 3: 13,108 dofs 435 vs 461 ms
+    /// per solve); below that AMD's cheaper analysis wins (9,120 dofs: 280 vs 319 ms).
+    static let metisOrderingThreshold = 11_000
+
     static func luOrdering(_ pattern: SparsityPattern) -> LUFillReducingOrdering {
-        pattern.dimension < 11_000 ? .amd : .metis
+        pattern.dimension < metisOrderingThreshold ? .amd : .metis
     }
 
     /// Factorizes the tangent `values` (aligned with `pattern`).
     func factorize(_ values: [Double]) throws(SparseError) {
-        factorizedValues = values
+        factorized = try SparseMatrix(pattern: pattern, values: values)
         if method == .ldlt, let ldlt {
             do {
                 try ldlt.factorize(values)
-                factorizedNorm = infinityNorm(values)
+                factorizedNorm = factorized.infinityNorm
                 return
             } catch .notPositiveDefinite(let column) {
                 abandonLDLT("zero pivot at column \(column) of the AMD order")
@@ -81,7 +84,7 @@ final class TangentSolver {
             let error = backwardError(solution, rhs)
             guard !(error <= Self.backwardErrorLimit) else { return }
             abandonLDLT("backward error \(error) above \(Self.backwardErrorLimit)")
-            try luFactorization().factorize(factorizedValues)
+            try luFactorization().factorize(factorized.values)
         }
         try luFactorization().solve(rhs, into: &solution)
     }
@@ -101,34 +104,10 @@ final class TangentSolver {
         return made
     }
 
-    /// max_i sum_j |A_ij|.
-    private func infinityNorm(_ values: [Double]) -> Double {
-        var rowSums = [Double](repeating: 0, count: pattern.dimension)
-        for column in 0..<pattern.dimension {
-            for k in Int(pattern.columnStarts[column])..<Int(pattern.columnStarts[column + 1]) {
-                rowSums[Int(pattern.rowIndices[k])] += abs(values[k])
-            }
-        }
-        return rowSums.max() ?? 0
-    }
-
     /// |A x - b|_inf / (|A|_inf |x|_inf + |b|_inf) with the full (both triangles) factorized matrix; NaN stays NaN.
     private func backwardError(_ x: [Double], _ b: [Double]) -> Double {
+        factorized.multiply(x, into: &product)
         let n = pattern.dimension
-        if product.count != n { product = [Double](repeating: 0, count: n) }
-        product.withUnsafeMutableBufferPointer { y in
-            y.update(repeating: 0)
-            pattern.columnStarts.withUnsafeBufferPointer { starts in
-                pattern.rowIndices.withUnsafeBufferPointer { rows in
-                    factorizedValues.withUnsafeBufferPointer { a in
-                        for column in 0..<n {
-                            let xj = x[column]
-                            for k in Int(starts[column])..<Int(starts[column + 1]) { y[Int(rows[k])] += a[k] * xj }
-                        }
-                    }
-                }
-            }
-        }
         var residual = 0.0, xNorm = 0.0, bNorm = 0.0
         for i in 0..<n {
             let r = abs(product[i] - b[i])

@@ -164,12 +164,13 @@ func labelBenchmark(count: Int, options: LabelingOptions) throws {
                      1000 * (median(readSeconds) + median(t.map(\.total)))))
         let r = results.reports
         let setup = zip(t, r).map { $0.solve - $1.report.totalSeconds }
+        let factorizations = r.map { Double($0.report.steps.map(\.factorizations).reduce(0, +)) }
+        let linearSolves = r.map { Double($0.report.steps.map(\.linearSolves).reduce(0, +)) }
+        func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
         print(String(format: "  solve, median ms: setup %.1f  assembly %.1f  factorize %.1f  triangular solves %.1f; median dofs %.0f, factorizations per mask %.0f (mean %.2f), linear solves (mean %.2f); LU fallbacks %d",
                      1000 * median(setup), 1000 * median(r.map(\.report.assemblySeconds)),
                      1000 * median(r.map(\.report.factorizationSeconds)), 1000 * median(r.map(\.report.solveSeconds)),
-                     median(r.map { Double($0.degreesOfFreedom) }), median(r.map { Double($0.report.steps.map(\.factorizations).reduce(0, +)) }),
-                     Double(r.map { $0.report.steps.map(\.factorizations).reduce(0, +) }.reduce(0, +)) / Double(max(r.count, 1)),
-                     Double(r.map { $0.report.steps.map(\.linearSolves).reduce(0, +) }.reduce(0, +)) / Double(max(r.count, 1)),
+                     median(r.map { Double($0.degreesOfFreedom) }), median(factorizations), mean(factorizations), mean(linearSolves),
                      r.filter { $0.report.linearSolver.contains("abandoned") }.count))
     }
     print(String(format: "peak resident memory of this process: %.0f MB", peakResidentMegabytes()))

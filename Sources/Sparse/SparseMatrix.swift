@@ -83,6 +83,13 @@ public struct SparseMatrix: Sendable {
         }
     }
 
+    /// The infinity norm max_i sum_j |a(i,j)| (largest absolute row sum); 0 for the empty matrix.
+    public var infinityNorm: Double {
+        var rowSums = [Double](repeating: 0, count: dimension)
+        for p in 0 ..< values.count { rowSums[Int(pattern.rowIndices[p])] += abs(values[p]) }
+        return rowSums.max() ?? 0
+    }
+
     /// Sets every value to zero, keeping the pattern and the storage.
     public mutating func setZero() {
         values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }

@@ -35,6 +35,13 @@ import Sparse
         #expect(matrix[1, 1] == 2)
     }
 
+    @Test func infinityNormIsTheLargestAbsoluteRowSum() throws {
+        // Rows: |1| + |-2| = 3, |4| = 4, |-1.5| + |3| = 4.5.
+        let matrix = try SparseMatrix(dimension: 3, triplets: [(0, 0, 1), (0, 2, -2), (1, 1, 4), (2, 0, -1.5), (2, 2, 3)])
+        #expect(matrix.infinityNorm == 4.5)
+        #expect(SparseMatrix(pattern: try SparsityPattern(dimension: 0, entries: [])).infinityNorm == 0)
+    }
+
     @Test func setZeroKeepsPattern() {
         var matrix = TestMatrices.laplacian1D(5)
         let pattern = matrix.pattern
