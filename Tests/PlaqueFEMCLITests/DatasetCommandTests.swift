@@ -4,15 +4,30 @@ import Testing
 
 /// Resume after SIGKILL, sharding and merge, inspect and export, run on the built binary.
 @Suite(.serialized) struct DatasetCommandTests {
-    /// Starts `plaquefem` without waiting for it.
-    static func start(_ arguments: [String]) throws -> Process {
+    /// Starts `plaquefem` without waiting for it; its standard error goes to the file `errorPath`.
+    static func start(_ arguments: [String], errorPath: String) throws -> Process {
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         let process = Process()
         process.executableURL = CommandLineTests.executable
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         try process.run()
         return process
+    }
+
+    /// The largest `done` of the progress lines ("labeling [===>  ] done/total ...") in `errorPath`.
+    static func reportedProgress(_ errorPath: String) -> Int {
+        let text = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        var best = 0
+        for line in text.split(separator: "\n") where line.hasPrefix("labeling [") {
+            guard let close = line.firstIndex(of: "]") else { continue }
+            let fields = line[line.index(after: close)...].split(separator: " ")
+            if let fraction = fields.first, let done = fraction.split(separator: "/").first.flatMap({ Int($0) }) {
+                best = max(best, done)
+            }
+        }
+        return best
     }
 
     static func phantoms(_ count: Int, in directory: URL) throws -> String {
@@ -38,24 +53,33 @@ import Testing
         let referenceRows = Self.rows(try LabelFileReader.read(at: reference))
 
         let killed = directory.appendingPathComponent("killed.h5").path
+        let errorPath = directory.appendingPathComponent("stderr.txt").path
         var counts: [Int] = []
         var kills = 0
-        // Kill at different points: early (maybe before the first row), then after some rows.
-        for delay in [0.3, 1.5, 2.0] {
-            let process = try Self.start(["label", masks, "--output", killed, "--jobs", "1", "--commit-interval", "0"])
-            Thread.sleep(forTimeInterval: delay)
+        // Kill on observed progress, not after fixed delays (a busy machine once left no committed row
+        // by a delay's end): each run is killed once it has reported at least two more masks. With one
+        // job and a commit after every row, a reported mask is a committed row, so each kill leaves rows
+        // behind. The wait is bounded: a run that reports nothing for two minutes is killed anyway and
+        // the expectations below say so.
+        for rowsBeforeKill in [2, 2, 2] {
+            let process = try Self.start(["label", masks, "--output", killed, "--jobs", "1", "--commit-interval", "0"], errorPath: errorPath)
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning, Self.reportedProgress(errorPath) < rowsBeforeKill, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { kills += 1 }
+            #expect(Self.reportedProgress(errorPath) >= rowsBeforeKill, "the run reported no progress within 2 minutes")
             guard FileManager.default.fileExists(atPath: killed) else { continue }
             // Every file a kill leaves opens and holds whole rows, equal to the uninterrupted run's.
             let contents = try LabelFileReader.read(at: killed)
             counts.append(contents.count)
             #expect(Self.rows(contents) == Array(referenceRows.prefix(contents.count)))
         }
-        #expect(kills >= 2, "the runs finished before they were killed; the test needs more masks")
+        #expect(kills == 3, "a run finished before it was killed; the test needs more masks")
         #expect(counts == counts.sorted(), "resumed runs never lose committed rows: \(counts)")
-        #expect(counts.last ?? 0 > 0, "the kills should leave some committed rows: \(counts)")
+        #expect(counts.count == 3 && counts.last ?? 0 >= 6, "three kills after two rows each should leave at least 6 committed rows: \(counts)")
         let resumed = try CommandLineTests.run(["label", masks, "--output", killed, "--jobs", "2"])
         #expect(resumed.status == 0, "\(resumed.error)")
         #expect(resumed.error.contains("resuming"))

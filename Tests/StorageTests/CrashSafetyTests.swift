@@ -210,7 +210,8 @@ func sameBytes<Element: BitwiseCopyable>(_ first: [Element], _ second: [Element]
             process.standardOutput = progress
             try startProcess(process)
 
-            let deadline = Date().addingTimeInterval(30)
+            // Bounded, and generous for a machine busy with other work: the kill waits for observed flushes.
+            let deadline = Date().addingTimeInterval(120)
             var lines: [Substring] = []
             while process.isRunning, Date() < deadline {
                 let text = (try? String(contentsOfFile: progressPath, encoding: .utf8)) ?? ""
