@@ -198,7 +198,7 @@ public struct AccuracyStudy: Sendable {
         let borders: MaskMeshResult
         do {
             borders = try MaskMesher(labeling.meshing).mesh(
-                values: label.mask.wall.pixels.map { Double($0) }, rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
+                values: label.wall.pixels.map { Double($0) }, rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
         } catch {
             throw .labeling(.meshing(error))
         }
@@ -219,7 +219,7 @@ public struct AccuracyStudy: Sendable {
 
         var wallPixels: [Int] = []
         var points: [Point] = []
-        for index in 0..<grid.count where label.mask.wall.pixels[index] != 0 {
+        for index in 0..<grid.count where label.wall.pixels[index] != 0 {
             let (row, column) = grid.pixel(at: index)
             let centre = grid.center(row: row, column: column)
             wallPixels.append(index)

@@ -18,10 +18,41 @@ public struct LabelTimings: Sendable, Codable, Equatable {
     public var total: Double { validate + mesh + solve + rasterize }
 }
 
+/// Where a contour frame's stress map lies: `grid` with its top-left corner at (`originX`,
+/// `originY`) mm in the contours' coordinates (pixel (r, c) centred at origin + ((c + 0.5) s,
+/// (r + 0.5) s), y pointing the way the contours' y does).
+public struct FramePlacement: Sendable, Equatable, Codable {
+    /// x of the grid's top-left corner (mm).
+    public var originX: Double
+    /// y of the grid's top-left corner (mm).
+    public var originY: Double
+    /// Pixel count and size.
+    public var grid: PixelGrid
+
+    /// A placement.
+    public init(originX: Double, originY: Double, grid: PixelGrid) {
+        self.originX = originX
+        self.originY = originY
+        self.grid = grid
+    }
+
+    /// A square field of view of side `side` mm (`size` x `size` pixels) centred on the bounding box
+    /// of the frame's EEM.
+    public static func centred(on borders: WallBorders, side: Double, size: Int) -> FramePlacement? {
+        guard side > 0, side.isFinite, let grid = PixelGrid(rows: size, columns: size, pixelSize: side / Double(size)) else { return nil }
+        let (lo, hi) = borders.outerBounds
+        return FramePlacement(originX: 0.5 * (lo.x + hi.x) - 0.5 * side, originY: 0.5 * (lo.y + hi.y) - 0.5 * side, grid: grid)
+    }
+}
+
 /// A systolic stress map on the mask's pixel grid and how it was obtained.
 public struct StressLabel: Sendable {
-    /// The validated mask (specks removed and small holes filled, as reported there).
-    public var mask: ValidatedMask
+    /// The validated mask (specks removed and small holes filled, as reported there); nil for
+    /// contour input, which has no mask to validate.
+    public var mask: ValidatedMask?
+    /// The wall pixels of the map: the cleaned wall of a mask, or the wall of contours rasterised
+    /// at the pixel centres.
+    public var wall: Mask
     /// Stress per pixel, row-major (kPa): the chosen measure at the material point at each wall
     /// pixel centre in the image, 0 outside the wall.
     public var stress: [Float]
@@ -80,6 +111,53 @@ public struct FEMLabeler: Sendable {
             throw .meshing(error)
         }
         timings.mesh = lap()
+        let wallPixels = (0..<grid.count).filter { validated.classes[$0] == .wall }
+        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap)
+        label.mask = validated
+        label.wall = validated.wall
+        return label
+    }
+
+    /// Labels one frame given by its border contours: the wall is meshed from the contours
+    /// themselves (`ContourMesher`, sized by the wall's geometry) and the systolic stress sampled at
+    /// the pixel centres of `placement` that lie in the wall (the map's mask is the wall
+    /// rasterised there).
+    ///
+    /// Throws `.invalidContours(.invalidGrid)` when the EEM does not lie inside the grid,
+    /// `.meshing` and `.solve` as for masks.
+    public func label(_ borders: WallBorders, on placement: FramePlacement) throws(LabelingFailure) -> StressLabel {
+        var timings = LabelTimings()
+        var clock = ContinuousClock.now
+        func lap() -> Double {
+            let now = ContinuousClock.now
+            let (seconds, attoseconds) = (now - clock).components
+            clock = now
+            return Double(seconds) + Double(attoseconds) * 1e-18
+        }
+        let grid = placement.grid
+        let local = borders.translated(by: Point(-placement.originX, -placement.originY))
+        let (lo, hi) = local.outerBounds
+        guard lo.x >= 0, lo.y >= 0, hi.x <= grid.width, hi.y <= grid.height else {
+            throw .invalidContours(.invalidGrid(frame: borders.frame, reason: String(
+                format: "the EEM (x %.3f...%.3f, y %.3f...%.3f mm) does not fit the pixel grid (x %.3f...%.3f, y %.3f...%.3f mm)",
+                lo.x + placement.originX, hi.x + placement.originX, lo.y + placement.originY, hi.y + placement.originY,
+                placement.originX, placement.originX + grid.width, placement.originY, placement.originY + grid.height)))
+        }
+        let inWall = local.wallPixels(rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
+        timings.validate = lap()
+        let meshed: MaskMeshResult
+        do { meshed = try ContourMesher(options.contourMeshing).mesh(local) } catch { throw .meshing(error) }
+        timings.mesh = lap()
+        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: (0..<grid.count).filter { inWall[$0] },
+                                       timings: &timings, lap: lap)
+        label.wall = Mask(grid: grid, isMember: { inWall[$0 * grid.columns + $1] })
+        return label
+    }
+
+    /// Solves the wall of `mesh` to systole and samples the stress at the centres of `wallPixels`
+    /// (flat indices of `grid`); `mask` and `wall` of the result are left for the caller.
+    private func solveAndSample(mesh meshed: MaskMeshResult, grid: PixelGrid, wallPixels: [Int], timings: inout LabelTimings,
+                                lap: () -> Double) throws(LabelingFailure) -> StressLabel {
 
         let solver: WallSolver
         let solution: WallSolution
@@ -91,13 +169,10 @@ public struct FEMLabeler: Sendable {
         }
         timings.solve = lap()
 
-        var wallPixels: [Int] = []
-        var points: [Point] = []
-        for index in 0..<grid.count where validated.classes[index] == .wall {
+        let points = wallPixels.map { index in
             let (row, column) = grid.pixel(at: index)
             let center = grid.center(row: row, column: column)
-            wallPixels.append(index)
-            points.append(Point(center.x, center.y))
+            return Point(center.x, center.y)
         }
         var stress = [Float](repeating: 0, count: grid.count)
         var outside = 0
@@ -107,7 +182,7 @@ public struct FEMLabeler: Sendable {
         }
         timings.rasterize = lap()
         return StressLabel(
-            mask: validated, stress: stress, measure: options.measure, peak: stress.max() ?? 0, pixelsOutsideMesh: outside,
+            mask: nil, wall: Mask(grid: grid, isMember: { _, _ in false }), stress: stress, measure: options.measure, peak: stress.max() ?? 0, pixelsOutsideMesh: outside,
             triangles: meshed.mesh.triangles.count, degreesOfFreedom: solver.degreesOfFreedom, quality: meshed.quality,
             report: solution.report, timings: timings)
     }

@@ -8,6 +8,8 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
     public var validation = MaskValidationOptions()
     /// Mask-to-mesh options (target edge length, minimum angle, smoothing).
     public var meshing = MaskMeshingOptions()
+    /// Contour-to-mesh options (geometric element size, minimum angle), for contour input.
+    public var contourMeshing = ContourMeshingOptions()
     /// Material and Newton options; Newton reuses a step's factors once the residual is below
     /// 1e-3 of the step's first (`SolverOptions.factorizationReuseThreshold`; same converged answer,
     /// about 5.4 instead of 8 factorizations per mask).
@@ -25,6 +27,23 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
 
     /// The defaults.
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case validation, meshing, contourMeshing, solver, waveform, stepsToSystole, measure
+    }
+
+    /// Decodes options; `contourMeshing`, absent from files written before contour input existed,
+    /// reads as its defaults (it plays no part in labeling masks).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        validation = try c.decode(MaskValidationOptions.self, forKey: .validation)
+        meshing = try c.decode(MaskMeshingOptions.self, forKey: .meshing)
+        contourMeshing = try c.decodeIfPresent(ContourMeshingOptions.self, forKey: .contourMeshing) ?? ContourMeshingOptions()
+        solver = try c.decode(SolverOptions.self, forKey: .solver)
+        waveform = try c.decode(PressureWaveform.self, forKey: .waveform)
+        stepsToSystole = try c.decode(Int.self, forKey: .stepsToSystole)
+        measure = try c.decode(StressMeasure.self, forKey: .measure)
+    }
 }
 
 /// Why a mask got no stress map; `code` goes to the `/status` dataset (0 means labeled).
@@ -35,13 +54,17 @@ public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
     case meshing(MeshError)
     /// The finite-element solve failed (Newton did not converge after cutbacks, ...).
     case solve(FEMError)
+    /// The frame's border contours cannot describe a wall (or do not fit the pixel grid).
+    case invalidContours(ContourError)
 
-    /// Status code: 100 + the mask error's code, 200 for meshing, 300 for the solve.
+    /// Status code: 100 + the mask error's code, 200 for meshing, 300 for the solve, 400 + the
+    /// contour error's code.
     public var code: Int32 {
         switch self {
         case .invalidMask(let error): Int32(100 + error.code)
         case .meshing: 200
         case .solve: 300
+        case .invalidContours(let error): Int32(400 + error.code)
         }
     }
 
@@ -50,6 +73,7 @@ public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
         case .invalidMask(let error): "invalid mask: \(error)"
         case .meshing(let error): "meshing failed: \(error)"
         case .solve(let error): "solve failed: \(error)"
+        case .invalidContours(let error): "invalid contours: \(error)"
         }
     }
 }

@@ -22,7 +22,7 @@ struct DelaunayRefinement {
     func refine(_ mesh: inout ConstrainedDelaunay) throws(MeshError) {
         let sine = sin(minimumAngle * Double.pi / 180)
         let sineSquared = sine * sine
-        let uniformRadius = sizeField.lumenLength == sizeField.outerLength ? circumradiusFactor * sizeField.lumenLength : nil
+        let uniformRadius = sizeField.isUniform ? circumradiusFactor * sizeField.lumenLength : nil
 
         var segmentQueue: [Int32] = []
         var segmentHead = 0

@@ -110,77 +110,17 @@ public struct MaskMesher: Sendable {
             }
         }
 
-        // 3. Splines and resampling.
+        // 3-4. Splines, border sampling, triangulation and refinement (shared with contour input).
         let outerCurve = try ClosedCurve(through: outerPoints)
         let lumenCurve = try ClosedCurve(through: lumenPoints)
         let h = options.edgeLength(pixelSize: pixelSize) / pixelSize
-        let outerH = h * options.outerEdgeLengthFactor
-        func parameters(_ curve: ClosedCurve, _ length: Double) -> [Double] {
-            let n = max(12, Int((curve.length / length).rounded()))
-            return (0..<n).map { Double($0) * curve.period / Double(n) }
-        }
-        for curve in [outerCurve, lumenCurve] where !(curve.length.isFinite && curve.length > 0) {
-            throw .borderSelfIntersects("a smoothed border degenerated (length \(curve.length) pixels)")
-        }
-        let outerParameters = parameters(outerCurve, outerH), lumenParameters = parameters(lumenCurve, h)
-        let outerPolygon = outerParameters.map { outerCurve.point(at: $0) }
-        let lumenPolygon = lumenParameters.map { lumenCurve.point(at: $0) }
-        guard (outerPolygon + lumenPolygon).allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
-            throw .borderSelfIntersects("a smoothed border has non-finite points")
-        }
-        if PolygonGeometry.selfIntersection(outerPolygon) != nil { throw .borderSelfIntersects("the outer border crosses itself") }
-        if PolygonGeometry.selfIntersection(lumenPolygon) != nil { throw .borderSelfIntersects("the lumen border crosses itself") }
-        if PolygonGeometry.intersection(outerPolygon, lumenPolygon) != nil {
-            throw .borderSelfIntersects("the lumen and outer borders cross (wall too thin)")
-        }
-        guard PolygonGeometry.signedArea(outerPolygon) > 0, PolygonGeometry.signedArea(lumenPolygon) < 0,
-              PolygonGeometry.contains(outerPolygon, lumenPolygon[0]) else {
-            throw .borderSelfIntersects("smoothing changed the orientation or nesting of the borders")
-        }
-
-        // 4. Triangulation and refinement.
-        var triangulation = try ConstrainedDelaunay(
-            loops: [(outerCurve, outerParameters), (lumenCurve, lumenParameters)],
-            maximumVertices: options.maximumTriangleCount)
-        try DelaunayRefinement(
-            minimumAngle: options.minimumAngle,
-            sizeField: outerH == h ? MeshSizeField(uniform: h)
-                : MeshSizeField(lumen: lumenPolygon, lumenLength: h, outer: outerPolygon, outerLength: outerH),
-            circumradiusFactor: 0.75,
-            maximumTriangleCount: options.maximumTriangleCount
-        ).refine(&triangulation)
-        let output = triangulation.output()
-
-        let s = pixelSize
-        let points = output.points.map { s * $0 }
-        let curves = [outerCurve, lumenCurve]
-        let ordered = output.segments.sorted { ($0.curve, $0.ta) < ($1.curve, $1.ta) }
-        let segments = ordered.map { segment in
-            TriangleMesh.BoundarySegment(
-                start: segment.a, end: segment.b, tag: segment.curve == 0 ? .outer : .lumen,
-                midpoint: s * curves[Int(segment.curve)].point(at: segment.midParameter))
-        }
-        let mesh = try TriangleMesh(points: points, triangles: output.triangles, boundarySegments: segments)
-        var onBorder = [Bool](repeating: false, count: points.count)
-        for segment in segments {
-            onBorder[Int(segment.start)] = true
-            onBorder[Int(segment.end)] = true
-        }
-        if let bad = output.triangles.firstIndex(where: { onBorder[Int($0.x)] && onBorder[Int($0.y)] && onBorder[Int($0.z)] }) {
-            throw .triangulationFailed("triangle \(bad) kept three border vertices (no interior vertex for Taylor-Hood elements)")
-        }
-        let quality = MeshQuality(mesh: mesh)
-        guard quality.minimumAngle >= options.minimumAngle - 1e-9 else {
-            throw .angleBoundNotReached(minimumAngle: quality.minimumAngle, bound: options.minimumAngle)
-        }
-
-        let outerMM = try ClosedCurve(through: outerCurve.knots.map { s * $0 })
-        let lumenMM = try ClosedCurve(through: lumenCurve.knots.map { s * $0 })
-        return MaskMeshResult(
-            mesh: mesh, outerCurve: outerMM, lumenCurve: lumenMM,
-            outerBorder: outerMM.samples(count: 4 * outerMM.knots.count),
-            lumenBorder: lumenMM.samples(count: 4 * lumenMM.knots.count),
-            pixelWallArea: Double(wallPixels) * s * s, meshArea: mesh.area, quality: quality)
+        // Above the pixel floor the wall's geometry sizes the mesh, so a fine image of a vessel gives
+        // about the mesh its contours give (a pixel-sized mesh at 512 x 512 is 16x the 128 x 128 one).
+        let geometry = options.targetEdgeLength == nil ? options.geometricSizing : nil
+        return try WallMesher.triangulate(
+            outer: outerCurve, lumen: lumenCurve,
+            sizing: WallSizing(lumenLength: h, outerFactor: options.outerEdgeLengthFactor, geometry: geometry), minimumAngle: options.minimumAngle,
+            maximumTriangleCount: options.maximumTriangleCount, scale: pixelSize, referenceWallArea: Double(wallPixels) * pixelSize * pixelSize)
     }
 
     /// The vessel (wall and lumen: everything not 4-connected to the image's surroundings through

@@ -33,6 +33,12 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
     /// each border; needs the low-pass on). Default true: on a 64 x 64 eccentric plaque the map's
     /// error against the exact geometry drops from 8.6 % to 2.3 % (relative L2). Soft masks skip it.
     public var fitsBordersToPixels = true
+    /// Element size from the wall's geometry above the pixel floor (`GeometricSizingOptions`):
+    /// h(p) = max(pixel-graded h(p), geometric h(p)). Where the geometry asks for elements below one
+    /// pixel (64 x 64 masks) nothing changes; at scanner resolution the mesh follows the wall, not
+    /// the pixels, so a 512 x 512 mask gives about the mesh its contours give. nil: pixel sizing only.
+    /// Ignored when `targetEdgeLength` is set.
+    public var geometricSizing: GeometricSizingOptions? = GeometricSizingOptions()
 
     /// Creates options; the defaults suit 64 x 64 masks of 0.125 mm pixels.
     public init(targetEdgeLength: Double? = nil, outerEdgeLengthFactor: Double = 2, minimumAngle: Double = 25, blurSigma: Double = 1, smoothingIterations: Int = 20, maximumTriangleCount: Int = 40_000) {
@@ -67,11 +73,11 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
 extension MaskMeshingOptions {
     private enum CodingKeys: String, CodingKey {
         case targetEdgeLength, outerEdgeLengthFactor, minimumAngle, blurSigma, smoothingIterations, maximumTriangleCount
-        case minimumBorderWavelength, fitsBordersToPixels
+        case minimumBorderWavelength, fitsBordersToPixels, geometricSizing
     }
 
-    /// Decodes options; `fitsBordersToPixels`, absent from files labeled before the border fit
-    /// existed, reads as false (what those files were labeled with).
+    /// Decodes options; `fitsBordersToPixels` and `geometricSizing`, absent from files labeled before
+    /// they existed, read as false and nil (what those files were labeled with).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -82,5 +88,7 @@ extension MaskMeshingOptions {
             maximumTriangleCount: try c.decode(Int.self, forKey: .maximumTriangleCount))
         minimumBorderWavelength = try c.decode(Double.self, forKey: .minimumBorderWavelength)
         fitsBordersToPixels = try c.decodeIfPresent(Bool.self, forKey: .fitsBordersToPixels) ?? false
+        // Files labeled before geometric sizing existed were sized by the pixel alone.
+        geometricSizing = try c.decodeIfPresent(GeometricSizingOptions.self, forKey: .geometricSizing)
     }
 }

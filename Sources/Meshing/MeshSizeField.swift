@@ -2,9 +2,16 @@
 /// h(p) = h_lumen + (h_outer - h_lumen) d_l / (d_l + d_o), with d_l, d_o the distances from p to
 /// the lumen and outer border polygons. Tabulated on a grid of about one border spacing and
 /// interpolated bilinearly, so a query costs O(1).
+///
+/// With a `GeometricSizing` attached, the size is max(graded(p), geometric(p)): the graded field is
+/// then a floor (the pixel for masks: a mask says nothing finer), the geometry decides above it.
 struct MeshSizeField {
     let lumenLength: Double
     let outerLength: Double
+    /// Size from the wall's own geometry, if any.
+    var geometry: GeometricSizing?
+    /// Whether the size is the same everywhere (no grading, no geometry).
+    var isUniform: Bool { lumenLength == outerLength && geometry == nil }
     private var origin = Point.zero
     private var spacing = 1.0
     private var columns = 0
@@ -49,6 +56,12 @@ struct MeshSizeField {
 
     /// Target edge length at `p`.
     func length(at p: Point) -> Double {
+        let graded = gradedLength(at: p)
+        guard let geometry else { return graded }
+        return max(graded, geometry.length(at: p))
+    }
+
+    private func gradedLength(at p: Point) -> Double {
         guard !table.isEmpty else { return lumenLength }
         let u = min(max((p.x - origin.x) / spacing, 0), Double(columns - 1) - 1e-9)
         let v = min(max((p.y - origin.y) / spacing, 0), Double(rows - 1) - 1e-9)

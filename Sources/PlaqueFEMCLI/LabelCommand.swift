@@ -170,7 +170,7 @@ final class LabelingRun: @unchecked Sendable {
                 let label = try labeler.label(mask)
                 if let pictures {
                     let path = (pictures as NSString).appendingPathComponent(pictureName(index) + ".png")
-                    if let picture = try? StressMapPicture(stress: label.stress, grid: grid, wall: label.mask.wall) {
+                    if let picture = try? StressMapPicture(stress: label.stress, grid: grid, wall: label.wall) {
                         try? picture.writePNG(besideMask: mask, to: path)
                     }
                 }

@@ -1,0 +1,169 @@
+import Foundation
+
+/// How large the elements of a wall mesh are (lengths in the unit of the border curves).
+struct WallSizing {
+    /// Edge length at the lumen border; with `geometry`, a floor under the geometric size.
+    var lumenLength: Double
+    /// Edge length at the outer border over the one at the lumen (>= 1), graded linearly between.
+    var outerFactor: Double
+    /// Size from the wall's geometry above the floor, if any.
+    var geometry: GeometricSizingOptions?
+    /// The outer-border factor of the geometric size (default: `outerFactor`).
+    var geometryOuterFactor: Double? = nil
+}
+
+/// Element size from the wall's geometry (see `GeometricSizing` for the formula).
+public struct GeometricSizingOptions: Sendable, Equatable, Codable {
+    /// Segments along a circular lumen (its perimeter over the lumen edge length); tighter bends get
+    /// proportionally shorter edges.
+    public var circumferentialElements: Double
+    /// Elements across the local wall thickness, at least.
+    public var elementsAcrossWall: Double
+
+    /// Sizing options; the defaults are the ones measured in docs/labeling.md (real IVUS frames).
+    public init(circumferentialElements: Double = 96, elementsAcrossWall: Double = 3) {
+        self.circumferentialElements = circumferentialElements
+        self.elementsAcrossWall = elementsAcrossWall
+    }
+
+    /// The same sizing with every length divided by `factor` (a refinement study: factor 2 has
+    /// about 4x the triangles).
+    public func refined(by factor: Double) -> GeometricSizingOptions {
+        GeometricSizingOptions(circumferentialElements: factor * circumferentialElements, elementsAcrossWall: factor * elementsAcrossWall)
+    }
+
+    /// Throws `MeshError.invalidGeometry` naming a value out of range.
+    public func validate() throws(MeshError) {
+        guard circumferentialElements >= 12, circumferentialElements <= 10_000 else {
+            throw .invalidGeometry("circumferential elements must be in [12, 10000], got \(circumferentialElements)")
+        }
+        guard elementsAcrossWall >= 1, elementsAcrossWall <= 100 else {
+            throw .invalidGeometry("elements across the wall must be in [1, 100], got \(elementsAcrossWall)")
+        }
+    }
+}
+
+/// The curve-to-mesh half of wall meshing, shared by mask input (`MaskMesher`, borders
+/// reconstructed from pixels) and contour input (`ContourMesher`, borders as exported):
+/// border sampling, constrained Delaunay triangulation, Ruppert refinement to the minimum angle
+/// and the size field, the Taylor-Hood interior-vertex rule and the quality check.
+enum WallMesher {
+    /// Meshes the wall between `outer` (counter-clockwise) and `lumen` (clockwise); curve
+    /// coordinates are multiplied by `scale` to give mm. `referenceWallArea` (mm^2) is what the
+    /// result's area error is measured against.
+    static func triangulate(outer outerCurve: ClosedCurve, lumen lumenCurve: ClosedCurve, sizing: WallSizing, minimumAngle: Double,
+                            maximumTriangleCount: Int, scale s: Double, referenceWallArea: Double) throws(MeshError) -> MaskMeshResult {
+        for curve in [outerCurve, lumenCurve] where !(curve.length.isFinite && curve.length > 0) {
+            throw .borderSelfIntersects("a smoothed border degenerated (length \(curve.length))")
+        }
+        let h = sizing.lumenLength, outerH = h * sizing.outerFactor
+        func uniformParameters(_ curve: ClosedCurve, _ length: Double) -> [Double] {
+            let n = max(12, Int((curve.length / length).rounded()))
+            return (0..<n).map { Double($0) * curve.period / Double(n) }
+        }
+        let outerParameters: [Double], lumenParameters: [Double]
+        var sizeField: MeshSizeField
+        let geometryFactor = sizing.geometryOuterFactor ?? sizing.outerFactor
+        // The geometric size is at most f P_l / n (its graded part); when that is not above the floor
+        // at the lumen, the floor decides everywhere and the mesh stays the pixel-sized one, bit for bit.
+        if let geometry = sizing.geometry, geometryFactor * lumenCurve.period / geometry.circumferentialElements > h {
+            try geometry.validate()
+            sizeField = outerH == h ? MeshSizeField(uniform: h)
+                : MeshSizeField(lumen: lumenCurve.samples(count: max(12, Int((lumenCurve.period / h).rounded()))), lumenLength: h,
+                                outer: outerCurve.samples(count: max(12, Int((outerCurve.period / outerH).rounded()))), outerLength: outerH)
+            sizeField.geometry = GeometricSizing(
+                lumenCurve: lumenCurve, outerCurve: outerCurve, circumferentialElements: geometry.circumferentialElements,
+                outerFactor: geometryFactor, elementsAcrossWall: geometry.elementsAcrossWall)
+            outerParameters = try sizedParameters(outerCurve, sizeField, maximumCount: maximumTriangleCount)
+            lumenParameters = try sizedParameters(lumenCurve, sizeField, maximumCount: maximumTriangleCount)
+        } else {
+            outerParameters = uniformParameters(outerCurve, outerH)
+            lumenParameters = uniformParameters(lumenCurve, h)
+            sizeField = outerH == h ? MeshSizeField(uniform: h)
+                : MeshSizeField(lumen: lumenParameters.map { lumenCurve.point(at: $0) }, lumenLength: h,
+                                outer: outerParameters.map { outerCurve.point(at: $0) }, outerLength: outerH)
+        }
+        let outerPolygon = outerParameters.map { outerCurve.point(at: $0) }
+        let lumenPolygon = lumenParameters.map { lumenCurve.point(at: $0) }
+        guard (outerPolygon + lumenPolygon).allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
+            throw .borderSelfIntersects("a smoothed border has non-finite points")
+        }
+        if PolygonGeometry.selfIntersection(outerPolygon) != nil { throw .borderSelfIntersects("the outer border crosses itself") }
+        if PolygonGeometry.selfIntersection(lumenPolygon) != nil { throw .borderSelfIntersects("the lumen border crosses itself") }
+        if PolygonGeometry.intersection(outerPolygon, lumenPolygon) != nil {
+            throw .borderSelfIntersects("the lumen and outer borders cross (wall too thin)")
+        }
+        guard PolygonGeometry.signedArea(outerPolygon) > 0, PolygonGeometry.signedArea(lumenPolygon) < 0,
+              PolygonGeometry.contains(outerPolygon, lumenPolygon[0]) else {
+            throw .borderSelfIntersects("smoothing changed the orientation or nesting of the borders")
+        }
+
+        var triangulation = try ConstrainedDelaunay(
+            loops: [(outerCurve, outerParameters), (lumenCurve, lumenParameters)], maximumVertices: maximumTriangleCount)
+        try DelaunayRefinement(
+            minimumAngle: minimumAngle, sizeField: sizeField, circumradiusFactor: 0.75, maximumTriangleCount: maximumTriangleCount
+        ).refine(&triangulation)
+        let output = triangulation.output()
+
+        let points = output.points.map { s * $0 }
+        let curves = [outerCurve, lumenCurve]
+        let ordered = output.segments.sorted { ($0.curve, $0.ta) < ($1.curve, $1.ta) }
+        let segments = ordered.map { segment in
+            TriangleMesh.BoundarySegment(
+                start: segment.a, end: segment.b, tag: segment.curve == 0 ? .outer : .lumen,
+                midpoint: s * curves[Int(segment.curve)].point(at: segment.midParameter))
+        }
+        let mesh = try TriangleMesh(points: points, triangles: output.triangles, boundarySegments: segments)
+        var onBorder = [Bool](repeating: false, count: points.count)
+        for segment in segments {
+            onBorder[Int(segment.start)] = true
+            onBorder[Int(segment.end)] = true
+        }
+        if let bad = output.triangles.firstIndex(where: { onBorder[Int($0.x)] && onBorder[Int($0.y)] && onBorder[Int($0.z)] }) {
+            throw .triangulationFailed("triangle \(bad) kept three border vertices (no interior vertex for Taylor-Hood elements)")
+        }
+        let quality = MeshQuality(mesh: mesh)
+        guard quality.minimumAngle >= minimumAngle - 1e-9 else {
+            throw .angleBoundNotReached(minimumAngle: quality.minimumAngle, bound: minimumAngle)
+        }
+
+        let outerMM = s == 1 ? outerCurve : try ClosedCurve(through: outerCurve.knots.map { s * $0 })
+        let lumenMM = s == 1 ? lumenCurve : try ClosedCurve(through: lumenCurve.knots.map { s * $0 })
+        return MaskMeshResult(
+            mesh: mesh, outerCurve: outerMM, lumenCurve: lumenMM,
+            outerBorder: outerMM.samples(count: 4 * outerMM.knots.count),
+            lumenBorder: lumenMM.samples(count: 4 * lumenMM.knots.count),
+            pixelWallArea: referenceWallArea, meshArea: mesh.area, quality: quality)
+    }
+
+    /// Parameters along `curve` whose spacing follows the size field: the number of segments is
+    /// the integral of ds / h(s) rounded (at least 12), and the points are placed at equal steps of
+    /// that integral, so each segment is about h long where it lies.
+    static func sizedParameters(_ curve: ClosedCurve, _ field: MeshSizeField, maximumCount: Int) throws(MeshError) -> [Double] {
+        let steps = max(256, 8 * curve.knots.count)
+        let dt = curve.period / Double(steps)
+        var cumulative = [Double](repeating: 0, count: steps + 1)
+        for i in 0..<steps {
+            let t = (Double(i) + 0.5) * dt
+            let length = field.length(at: curve.point(at: t))
+            cumulative[i + 1] = cumulative[i] + curve.derivative(at: t).length * dt / max(length, 1e-12)
+        }
+        let total = cumulative[steps]
+        guard total.isFinite else { throw .triangulationFailed("the size field is not finite along a border") }
+        let n = max(12, Int(total.rounded()))
+        guard n <= maximumCount else {
+            throw .triangulationFailed("a border needs \(n) segments, more than the limit of \(maximumCount) triangles")
+        }
+        var parameters: [Double] = []
+        parameters.reserveCapacity(n)
+        var i = 0
+        for k in 0..<n {
+            let target = total * Double(k) / Double(n)
+            while i < steps - 1, cumulative[i + 1] < target { i += 1 }
+            let span = cumulative[i + 1] - cumulative[i]
+            let fraction = span > 0 ? (target - cumulative[i]) / span : 0
+            parameters.append((Double(i) + fraction) * dt)
+        }
+        return parameters
+    }
+}
