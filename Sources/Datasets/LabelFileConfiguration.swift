@@ -15,6 +15,8 @@ public struct LabelFileConfiguration: Sendable, Equatable {
     public var latentDimension: Int?
     /// Whether `/round` and `/origin` are stored (progressive training).
     public var tracksRounds: Bool
+    /// Whether `/grid_origin_mm` (each row's grid position, contour input) is stored.
+    public var storesGridOrigins = false
     /// Number of inputs of the whole job before sharding (nil when unknown, e.g. generated samples).
     public var inputCount: Int?
     /// This file's shard: 1-based index and count (`label --shard K/N`); nil when not sharded.

@@ -28,7 +28,8 @@ public enum LabelFileMerger {
             if c.rows != reference.rows || c.columns != reference.columns { differences.append("mask size") }
             if c.pixelSize != reference.pixelSize { differences.append("pixel size") }
             if c.options.canonicalJSON != reference.options.canonicalJSON { differences.append("labeling options") }
-            if c.latentDimension != reference.latentDimension || c.tracksRounds != reference.tracksRounds {
+            if c.latentDimension != reference.latentDimension || c.tracksRounds != reference.tracksRounds
+                || c.storesGridOrigins != reference.storesGridOrigins {
                 differences.append("optional columns")
             }
             if c.inputCount != reference.inputCount { differences.append("number of inputs of the job") }

@@ -25,6 +25,8 @@ public struct LabelFileContents: Sendable {
     public var rounds: [Int32]?
     /// Pool or synthesized, when the file has them.
     public var origins: [SampleOrigin]?
+    /// Grid corners (x, y) mm, count x 2, when the file has them (contour input).
+    public var gridOrigins: [Double]?
     /// The `quantity` attribute of `/stress` (max-principal or von-mises).
     public var quantity: String
 
@@ -38,7 +40,8 @@ public struct LabelFileContents: Sendable {
         return LabelRecord(
             mask: Array(masks[k * n..<(k + 1) * n]), stress: Array(stress[k * n..<(k + 1) * n]), status: status[k],
             reason: reasons[k], source: sources[k], inputIndex: inputIndices[k],
-            latent: latent.map { Array($0[k * d..<(k + 1) * d]) }, round: rounds?[k], origin: origins?[k])
+            latent: latent.map { Array($0[k * d..<(k + 1) * d]) }, round: rounds?[k], origin: origins?[k],
+            gridOrigin: gridOrigins.map { Array($0[2 * k..<2 * k + 2]) })
     }
 }
 
@@ -74,7 +77,7 @@ public enum LabelFileReader {
         if try file.attributes.contains("committed_rows") {
             counts.append(Int(try file.attributes.scalar("committed_rows", as: Int64.self)))
         }
-        for name in ["input_index", "latent", "round"] where try file.contains(name) {
+        for name in ["input_index", "latent", "round", "grid_origin_mm"] where try file.contains(name) {
             counts.append(try file.openDataset(name).rowCount)
         }
         if try file.contains("origin") { counts.append(try file.openStringDataset("origin").count) }
@@ -99,6 +102,7 @@ public enum LabelFileReader {
             rows: shape[1], columns: shape[2], pixelSize: try meta.scalar("pixel_size_mm", as: Double.self), options: options)
         if try file.contains("latent") { configuration.latentDimension = try file.openDataset("latent").shape.last }
         configuration.tracksRounds = try file.contains("round")
+        configuration.storesGridOrigins = try file.contains("grid_origin_mm")
         if try meta.contains("input_count") { configuration.inputCount = Int(try meta.scalar("input_count", as: Int64.self)) }
         if try meta.contains("shard_index") {
             configuration.shard = LabelFileConfiguration.Shard(
@@ -130,6 +134,7 @@ public enum LabelFileReader {
             status: try values("status", Int32.self), reasons: try strings("failure_reason"), sources: try strings("source"),
             inputIndices: inputIndices, latent: configuration.latentDimension == nil ? nil : try values("latent", Float.self),
             rounds: configuration.tracksRounds ? try values("round", Int32.self) : nil, origins: origins,
+            gridOrigins: configuration.storesGridOrigins ? try values("grid_origin_mm", Double.self) : nil,
             quantity: try file.openDataset("stress").attributes.string("quantity"))
     }
 }

@@ -37,6 +37,7 @@ public final class LabelFileWriter {
     private let latent: HDF5Dataset?
     private let round: HDF5Dataset?
     private let origin: HDF5StringDataset?
+    private let gridOrigin: HDF5Dataset?
 
     private init(path: String, configuration: LabelFileConfiguration, file: HDF5File, count: Int) throws(StorageError) {
         self.path = path
@@ -52,6 +53,7 @@ public final class LabelFileWriter {
         latent = configuration.latentDimension == nil ? nil : try file.openDataset("latent")
         round = configuration.tracksRounds ? try file.openDataset("round") : nil
         origin = configuration.tracksRounds ? try file.openStringDataset("origin") : nil
+        gridOrigin = configuration.storesGridOrigins ? try file.openDataset("grid_origin_mm") : nil
     }
 
     /// Creates a new, empty label file.
@@ -93,6 +95,7 @@ public final class LabelFileWriter {
         }
         if stored.latentDimension != configuration.latentDimension { differences.append("different latent dimension") }
         if stored.tracksRounds != configuration.tracksRounds { differences.append("rounds tracked differently") }
+        if stored.storesGridOrigins != configuration.storesGridOrigins { differences.append("contour and mask input") }
         if stored.inputCount != configuration.inputCount {
             differences.append("\(stored.inputCount.map(String.init) ?? "unknown") inputs, not \(configuration.inputCount.map(String.init) ?? "unknown")")
         }
@@ -118,7 +121,8 @@ public final class LabelFileWriter {
         let pixels = configuration.rows * configuration.columns
         guard record.mask.count == pixels, record.stress.count == pixels,
               (record.latent?.count) == configuration.latentDimension,
-              (record.round != nil && record.origin != nil) == configuration.tracksRounds
+              (record.round != nil && record.origin != nil) == configuration.tracksRounds,
+              (record.gridOrigin?.count == 2) == configuration.storesGridOrigins
         else {
             throw .mismatch(path: path, reason: "row \(count) does not fit the file's layout (sizes or optional columns)")
         }
@@ -132,6 +136,7 @@ public final class LabelFileWriter {
             if let latent, let values = record.latent { try latent.append(rows: values, count: 1) }
             if let round, let value = record.round { try round.append(rows: [value], count: 1) }
             if let origin, let value = record.origin { try origin.append([value.rawValue]) }
+            if let gridOrigin, let values = record.gridOrigin { try gridOrigin.append(rows: values, count: 1) }
         } catch {
             throw .storage(error)
         }
@@ -161,7 +166,7 @@ public final class LabelFileWriter {
     }
 
     private func truncate(to rows: Int) throws(StorageError) {
-        for dataset in [masks, stress, status, inputIndex] + [latent, round].compactMap({ $0 }) where try dataset.rowCount != rows {
+        for dataset in [masks, stress, status, inputIndex] + [latent, round, gridOrigin].compactMap({ $0 }) where try dataset.rowCount != rows {
             try dataset.setRowCount(rows)
         }
         for strings in [reasons, sources] + [origin].compactMap({ $0 }) where try strings.count != rows {
@@ -192,6 +197,14 @@ public final class LabelFileWriter {
             try round.attributes.set("description", to: "progressive-training round that added the sample (1 = first)")
             let origin = try file.createStringDataset("origin")
             try origin.attributes.set("description", to: "pool (a real sample) or synthesized (decoded from a latent point)")
+        }
+
+        if c.storesGridOrigins {
+            let origins = try file.createDataset("grid_origin_mm", elementType: Double.self, shape: [0, 2], maximumRows: .unlimited,
+                                                 chunkRows: 256)
+            try origins.attributes.set("description", to:
+                "(x, y) mm of each row's grid corner in the contours' coordinates: pixel (r, c) is centred at "
+                + "(x + (c + 0.5) s, y + (r + 0.5) s), s = /meta pixel_size_mm")
         }
 
         try file.attributes.set("format", to: formatName)

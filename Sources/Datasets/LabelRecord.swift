@@ -27,10 +27,13 @@ public struct LabelRecord: Sendable, Equatable {
     public var round: Int32?
     /// Pool or synthesized (files with `/origin` only).
     public var origin: SampleOrigin?
+    /// The (x, y) position in mm of the top-left corner of the row's pixel grid in the input's
+    /// coordinates (contour input: files with `/grid_origin_mm` only).
+    public var gridOrigin: [Double]?
 
     /// A row.
     public init(mask: [UInt8], stress: [Float], status: Int32, reason: String, source: String, inputIndex: Int64,
-                latent: [Float]? = nil, round: Int32? = nil, origin: SampleOrigin? = nil) {
+                latent: [Float]? = nil, round: Int32? = nil, origin: SampleOrigin? = nil, gridOrigin: [Double]? = nil) {
         self.mask = mask
         self.stress = stress
         self.status = status
@@ -40,5 +43,6 @@ public struct LabelRecord: Sendable, Equatable {
         self.latent = latent
         self.round = round
         self.origin = origin
+        self.gridOrigin = gridOrigin
     }
 }

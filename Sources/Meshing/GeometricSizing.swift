@@ -60,79 +60,55 @@ final class GeometricSizing: Sendable {
     }
 }
 
-/// Nearest-sample queries over a fixed point set through a uniform bucket grid.
+/// Nearest-sample queries over a fixed point set: a static 2-d tree (points reordered so that
+/// every subtree is a contiguous range split at its median, alternating x and y), searched by
+/// branch and bound. A query visits O(log n) nodes for points near the samples and stays cheap far
+/// from them (a bucket grid pays for every empty cell between a lumen centre and its border).
 struct NearestSampleIndex: Sendable {
-    private let points: [Point]
+    private let xs: [Double]
+    private let ys: [Double]
     private let sizes: [Double]
-    private let origin: Point
-    private let cell: Double
-    private let columns: Int
-    private let rows: Int
-    /// Bucket b holds sample indices `order[start[b]..<start[b + 1]]`.
-    private let start: [Int]
-    private let order: [Int32]
 
     init(points: [Point], sizes: [Double]) {
-        self.points = points
-        self.sizes = sizes
-        var lo = points[0], hi = points[0]
-        for p in points {
-            lo = Point(min(lo.x, p.x), min(lo.y, p.y))
-            hi = Point(max(hi.x, p.x), max(hi.y, p.y))
+        var order = Array(0..<points.count)
+        func build(_ lo: Int, _ hi: Int, _ depth: Int) {
+            guard hi - lo > 1 else { return }
+            let mid = (lo + hi) / 2
+            // Sorting the range is O(n log^2 n) overall: fine for the few thousand border samples.
+            if depth % 2 == 0 {
+                order[lo..<hi].sort { (points[$0].x, $0) < (points[$1].x, $1) }
+            } else {
+                order[lo..<hi].sort { (points[$0].y, $0) < (points[$1].y, $1) }
+            }
+            build(lo, mid, depth + 1)
+            build(mid + 1, hi, depth + 1)
         }
-        let extent = max(hi.x - lo.x, hi.y - lo.y, 1e-12)
-        // About one sample per bucket along a border that spans the box.
-        cell = max(extent / 256, extent / Double(max(1, points.count)) * 2)
-        origin = lo
-        columns = Int((hi.x - lo.x) / cell) + 1
-        rows = Int((hi.y - lo.y) / cell) + 1
-        var counts = [Int](repeating: 0, count: rows * columns + 1)
-        let (bucketRows, bucketColumns, size) = (rows, columns, cell)
-        let buckets = points.map { p in
-            min(bucketRows - 1, Int((p.y - lo.y) / size)) * bucketColumns + min(bucketColumns - 1, Int((p.x - lo.x) / size))
-        }
-        for b in buckets { counts[b + 1] += 1 }
-        for b in 0..<(rows * columns) { counts[b + 1] += counts[b] }
-        var fill = counts
-        var order = [Int32](repeating: 0, count: points.count)
-        for (i, b) in buckets.enumerated() {
-            order[fill[b]] = Int32(i)
-            fill[b] += 1
-        }
-        start = counts
-        self.order = order
+        build(0, points.count, 0)
+        xs = order.map { points[$0].x }
+        ys = order.map { points[$0].y }
+        self.sizes = order.map { sizes[$0] }
     }
 
     /// Distance from `p` to the nearest sample, and that sample's size.
     func nearest(to p: Point) -> (distance: Double, size: Double) {
-        let u = (p.x - origin.x) / cell, v = (p.y - origin.y) / cell
-        let c0 = min(max(Int(u.rounded(.down)), 0), columns - 1), r0 = min(max(Int(v.rounded(.down)), 0), rows - 1)
-        // Distance from p to the box of buckets searched so far bounds every unsearched sample.
         var best = Double.infinity, bestIndex = 0
-        var ring = 0
-        let maxRing = max(rows, columns)
-        while ring <= maxRing {
-            let r1 = r0 - ring, r2 = r0 + ring, cA = c0 - ring, cB = c0 + ring
-            for r in max(r1, 0)...min(r2, rows - 1) {
-                let onEdgeRow = r == r1 || r == r2
-                var c = max(cA, 0)
-                while c <= min(cB, columns - 1) {
-                    let b = r * columns + c
-                    for k in start[b]..<start[b + 1] {
-                        let i = Int(order[k])
-                        let dx = points[i].x - p.x, dy = points[i].y - p.y
-                        let d = dx * dx + dy * dy
-                        if d < best { best = d; bestIndex = i }
-                    }
-                    // Inner rows only need their two edge columns.
-                    c = onEdgeRow || c == cB ? c + 1 : max(c + 1, cB)
-                }
+        func search(_ lo: Int, _ hi: Int, _ depth: Int) {
+            guard lo < hi else { return }
+            let mid = (lo + hi) / 2
+            let dx = xs[mid] - p.x, dy = ys[mid] - p.y
+            let d = dx * dx + dy * dy
+            if d < best { best = d; bestIndex = mid }
+            let split = depth % 2 == 0 ? -dx : -dy
+            // Near side first; the far side only if the splitting line is closer than the best.
+            if split < 0 {
+                search(lo, mid, depth + 1)
+                if split * split < best { search(mid + 1, hi, depth + 1) }
+            } else {
+                search(mid + 1, hi, depth + 1)
+                if split * split < best { search(lo, mid, depth + 1) }
             }
-            // Every sample outside the searched box is at least this far from p.
-            let gap = min(u - Double(cA), Double(cB + 1) - u, v - Double(r1), Double(r2 + 1) - v) * cell
-            if best.isFinite, best <= gap * gap { break }
-            ring += 1
         }
+        search(0, xs.count, 0)
         return (best.squareRoot(), sizes[bestIndex])
     }
 }

@@ -117,10 +117,14 @@ public struct WallBorders: Sendable, Equatable {
 
     private static func checked(_ points: [Point], frame: Int, border: String) throws(ContourError) -> [Point] {
         guard points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else { throw .notFinite(frame: frame, border: border) }
+        // Exports often close a contour with a last point a rounding error away from the first; a
+        // knot interval that short makes the spline through the points blow up. Points closer than
+        // 1e-3 of the mean spacing to the previous kept point are dropped.
+        let tolerance = 1e-3 * PolygonGeometry.perimeter(points) / Double(max(1, points.count))
         var distinct: [Point] = []
         distinct.reserveCapacity(points.count)
-        for p in points where p != distinct.last { distinct.append(p) }
-        while distinct.count > 1, distinct[distinct.count - 1] == distinct[0] { distinct.removeLast() }
+        for p in points where distinct.last.map({ p.distance(to: $0) > tolerance }) ?? true { distinct.append(p) }
+        while distinct.count > 1, distinct[distinct.count - 1].distance(to: distinct[0]) <= tolerance { distinct.removeLast() }
         guard distinct.count >= BorderContour.minimumPointCount else {
             throw .tooFewPoints(frame: frame, border: border, count: distinct.count)
         }

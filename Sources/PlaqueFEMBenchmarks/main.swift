@@ -3,6 +3,7 @@
 //   swift run -c release plaquefem-bench [ring] [label] [accuracy] [--runs N] [--count N] [--threads T]
 //                                        [borders] [--reference-size MM] [--steps N] [--tolerance T]
 //                                        [--reuse-below R]
+//                                        [pullback] [--data DIR] [--sizes 64,128,256,512] [--refinement]
 //
 // ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
@@ -12,6 +13,10 @@
 // with the solution on the exact geometry (reference mesh size --reference-size, default 0.03 mm).
 // borders: meshes --count phantoms of seeds 1 and 2026 with and without the pixel fit of the borders
 // (area error, pixel centres on the wrong side of the smooth borders, how far the fit moves a lumen).
+// pullback: the diastolic frames of a real IVUS pullback (--data DIR, default $PLAQUEFEM_IVUS_PULLBACK or
+// ../shared/data/ivus-pullback) labeled from their contours on 64x64 and 512x512 grids and from masks
+// rasterised from them at --sizes; per-frame medians by stage, dofs, failures, peak RSS; --refinement adds
+// the default contour mesh against one with 4x the triangles.
 // --steps (time steps to systole), --tolerance (Newton residual tolerance) and --reuse-below (chord
 // steps below this relative residual, 0 = pure Newton) change the labeling options of label and
 // accuracy, to measure what a cheaper solve costs in accuracy.
@@ -30,6 +35,9 @@ struct Arguments {
     var count = 200
     var referenceSize = 0.03
     var labeling = LabelingOptions()
+    var data = ProcessInfo.processInfo.environment["PLAQUEFEM_IVUS_PULLBACK"] ?? "../shared/data/ivus-pullback"
+    var sizes = [64, 128, 256, 512]
+    var refinement = false
 
     init(_ arguments: [String]) {
         var k = 0
@@ -41,6 +49,11 @@ struct Arguments {
             case "--reference-size": k += 1; referenceSize = Double(arguments[k]) ?? referenceSize
             case "--steps": k += 1; labeling.stepsToSystole = max(1, Int(arguments[k]) ?? labeling.stepsToSystole)
             case "--reuse-below": k += 1; labeling.solver.factorizationReuseThreshold = Double(arguments[k]) ?? labeling.solver.factorizationReuseThreshold
+            case "--data": k += 1; data = arguments[k]
+            case "--sizes": k += 1; sizes = arguments[k].split(separator: ",").compactMap { Int($0) }
+            case "--refinement": refinement = true
+            case "--circumferential": k += 1; labeling.contourMeshing.sizing.circumferentialElements = Double(arguments[k]) ?? 96
+            case "--across": k += 1; labeling.contourMeshing.sizing.elementsAcrossWall = Double(arguments[k]) ?? 3
             case "--tolerance": k += 1; labeling.solver.residualTolerance = Double(arguments[k]) ?? labeling.solver.residualTolerance
             default: suites.append(arguments[k])
             }
@@ -264,8 +277,14 @@ for suite in arguments.suites {
     case "label": try labelBenchmark(count: arguments.count, options: arguments.labeling)
     case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize, options: arguments.labeling)
     case "borders": try bordersBenchmark(count: arguments.count)
+    case "pullback":
+        guard FileManager.default.fileExists(atPath: arguments.data) else {
+            FileHandle.standardError.write("pullback: no data at \(arguments.data) (set --data or PLAQUEFEM_IVUS_PULLBACK)\n".data(using: .utf8)!)
+            exit(2)
+        }
+        try PullbackBenchmark(directory: arguments.data, options: arguments.labeling).run(sizes: arguments.sizes, refinementCheck: arguments.refinement)
     default:
-        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders\n".data(using: .utf8)!)
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders, pullback\n".data(using: .utf8)!)
         exit(2)
     }
 }

@@ -3,6 +3,7 @@ import FEM
 import Foundation
 import Datasets
 import Labeling
+import Meshing
 import Raster
 
 extension StressMeasure: ExpressibleByArgument {}
@@ -11,7 +12,7 @@ extension StressMeasure: ExpressibleByArgument {}
 struct LabelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "label",
-        abstract: "Label vessel-wall masks with their systolic stress maps (finite elements).",
+        abstract: "Label vessel-wall masks or border contours with their systolic stress maps (finite elements).",
         discussion: """
             INPUT is any mix of PNG files (nonzero = wall) and .npy files (2D, or 3D stacks), or HDF5 \
             files with an (N, H, W) dataset (--dataset, default 'masks'). Each mask is validated, its \
@@ -19,15 +20,39 @@ struct LabelCommand: ParsableCommand {
             under the pulsatile lumen pressure up to systole, and the stress sampled at the wall pixel \
             centres. A mask that fails gets status != 0 and its reason; the batch carries on.
             Example: plaquefem phantoms --count 20 --seed 1 --output masks.h5 && plaquefem label masks.h5 --output labels.h5 --png pictures
+
+            Contour input (instead of masks): --lumen and --eem name files of rows 'frame, x, y[, z]' \
+            (tab, comma, semicolon or space separated; x, y in mm, or in pixels with \
+            --contour-pixel-spacing), one closed polyline per frame, as IVUS analysis software exports \
+            them. Each frame's wall is meshed from the contours themselves, and the map is written on a \
+            --grid-size square grid: by default centred on the frame's EEM, with one field of view for \
+            the whole file (the largest EEM extent plus --margin on each side, or --field-of-view); or \
+            at one fixed --grid-origin with --pixel-size. /masks holds the wall rasterised at the pixel \
+            centres, /grid_origin_mm each row's grid corner, /source the frame number and files.
+            Example: plaquefem label --lumen diastolic_contours.csv --eem eem_diastolic_contours.csv --output pullback.h5 --png pictures
             """
     )
 
-    @Argument(help: "Mask files (.png, .npy, .h5).")
-    var inputs: [String]
+    @Argument(help: "Mask files (.png, .npy, .h5); none with --lumen/--eem.")
+    var inputs: [String] = []
     @Option(help: "Output HDF5 file. If it exists and was written by the same inputs and options, labeling resumes after its last committed row.")
     var output: String
-    @Option(help: "Pixel size (mm).")
-    var pixelSize: Double = PixelGrid.defaultPixelSize
+    @Option(help: "Pixel size (mm) of mask input (default 0.125), or of the fixed grid of --grid-origin.")
+    var pixelSize: Double?
+    @Option(help: "Contour input: lumen borders, rows 'frame, x, y[, z]'.")
+    var lumen: String?
+    @Option(help: "Contour input: EEM (outer wall) borders, same layout as --lumen.")
+    var eem: String?
+    @Option(help: "Contour input: pixels per side of each stress map.")
+    var gridSize: Int = 64
+    @Option(help: "Contour input: margin on each side of the default field of view, as a fraction of the largest EEM extent.")
+    var margin: Double = 0.1
+    @Option(help: "Contour input: side (mm) of the square field of view, centred on each frame's EEM.")
+    var fieldOfView: Double?
+    @Option(help: "Contour input: one fixed top-left grid corner 'X,Y' (mm) for every frame (needs --pixel-size).")
+    var gridOrigin: String?
+    @Option(help: "Contour input: the contours are in pixels of this size (mm) instead of mm.")
+    var contourPixelSpacing: Double?
     @Option(help: "Parallel labeling jobs (default: one per core).")
     var jobs: Int = min(64, ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Stress measure: max-principal or von-mises.")
@@ -47,7 +72,25 @@ struct LabelCommand: ParsableCommand {
     @OptionGroup var solver: SolverOptionGroup
 
     func validate() throws {
-        guard pixelSize > 0, pixelSize.isFinite else { throw ValidationError("--pixel-size must be positive") }
+        if let pixelSize { guard pixelSize > 0, pixelSize.isFinite else { throw ValidationError("--pixel-size must be positive") } }
+        let contours = lumen != nil || eem != nil
+        if contours {
+            guard lumen != nil, eem != nil else { throw ValidationError("contour input needs both --lumen and --eem") }
+            guard inputs.isEmpty else { throw ValidationError("give mask files or --lumen/--eem, not both") }
+            guard (8...4096).contains(gridSize) else { throw ValidationError("--grid-size must be in 8...4096") }
+            guard margin >= 0, margin <= 10 else { throw ValidationError("--margin must be in [0, 10]") }
+            if let fieldOfView, !(fieldOfView > 0 && fieldOfView.isFinite) { throw ValidationError("--field-of-view must be positive") }
+            if let spacing = contourPixelSpacing, !(spacing > 0 && spacing.isFinite) {
+                throw ValidationError("--contour-pixel-spacing must be positive")
+            }
+            if let gridOrigin {
+                guard Self.point(gridOrigin) != nil else { throw ValidationError("--grid-origin must be 'X,Y' in mm, e.g. 1.5,-2") }
+                guard pixelSize != nil else { throw ValidationError("--grid-origin needs --pixel-size") }
+                guard fieldOfView == nil else { throw ValidationError("give --grid-origin or --field-of-view, not both") }
+            }
+        } else {
+            guard !inputs.isEmpty else { throw ValidationError("give mask files, or contour files with --lumen and --eem") }
+        }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
         guard (1...100).contains(steps) else { throw ValidationError("--steps must be in 1...100") }
         guard commitInterval >= 0, commitInterval.isFinite else { throw ValidationError("--commit-interval must be >= 0") }
@@ -56,19 +99,39 @@ struct LabelCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let items = MaskInput.read(inputs, pixelSize: pixelSize, hdf5Dataset: dataset)
-        guard let first = items.compactMap({ try? $0.mask.get() }).first else {
-            throw ValidationError("no readable mask in the input: " + items.map { "\($0.source): \($0.mask)" }.prefix(3).joined(separator: "; "))
+    static func point(_ text: String) -> Point? {
+        let parts = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, parts.allSatisfy(\.isFinite) else { return nil }
+        return Point(parts[0], parts[1])
+    }
+
+    /// The job's rows and their shared grid, from mask files or from contour files.
+    func readInputs() throws -> (items: [LabelJobItem], grid: PixelGrid) {
+        if let lumen, let eem {
+            let rule = ContourGridRule(size: gridSize, fieldOfView: fieldOfView, margin: margin,
+                                       origin: gridOrigin.flatMap(Self.point), pixelSize: pixelSize)
+            let read = try ContourInput.read(lumenPath: lumen, outerPath: eem, unitsInPixels: contourPixelSpacing, rule: rule)
+            return (zip(read.items, read.sources).map { LabelJobItem(source: $1, input: .frame($0)) }, read.grid)
         }
+        let masks = MaskInput.read(inputs, pixelSize: pixelSize ?? PixelGrid.defaultPixelSize, hdf5Dataset: dataset)
+        guard let first = masks.compactMap({ try? $0.mask.get() }).first else {
+            throw ValidationError("no readable mask in the input: " + masks.map { "\($0.source): \($0.mask)" }.prefix(3).joined(separator: "; "))
+        }
+        return (masks.map { LabelJobItem(source: $0.source, input: .mask($0.mask)) }, first.grid)
+    }
+
+    func run() throws {
+        let (items, grid) = try readInputs()
+        let contourInput = lumen != nil
         var options = LabelingOptions()
         options.solver = solver.solverOptions(startingFrom: options.solver)
         options.measure = stress
         options.stepsToSystole = steps
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
         let shard = shard.flatMap(LabelFileConfiguration.Shard.init)
-        let configuration = LabelFileConfiguration(rows: first.grid.rows, columns: first.grid.columns, pixelSize: pixelSize,
+        var configuration = LabelFileConfiguration(rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize,
                                                    options: options, inputCount: items.count, shard: shard)
+        configuration.storesGridOrigins = contourInput
         let selected = items.indices.filter { shard?.contains($0) ?? true }
         let writer: LabelFileWriter
         var done = 0
@@ -83,13 +146,17 @@ struct LabelCommand: ParsableCommand {
                 throw error
             }
             writer = resumed.writer
-            try Self.checkResumedRows(resumed.existing, items: items, selected: selected, path: output)
+            try Self.checkResumedRows(resumed.existing, items: items, grid: grid, selected: selected, path: output)
             done = resumed.existing.count
-            stderr("resuming \(output): \(done) of \(selected.count) masks already labeled")
+            stderr("resuming \(output): \(done) of \(selected.count) \(contourInput ? "frames" : "masks") already labeled")
         } else {
             writer = try LabelFileWriter.create(at: output, configuration: configuration, provenance: .current, overwrite: overwrite)
         }
-        let run = LabelingRun(items: items, indices: Array(selected.dropFirst(done)), grid: first.grid,
+        if contourInput {
+            stderr(String(format: "contour input: %d frames on %dx%d grids of %.4f mm pixels (field of view %.2f mm)",
+                          items.count, grid.rows, grid.columns, grid.pixelSize, grid.width))
+        }
+        let run = LabelingRun(items: items, indices: Array(selected.dropFirst(done)), grid: grid,
                               labeler: FEMLabeler(options: options), writer: writer, pictures: png, commitInterval: commitInterval)
         let start = ContinuousClock.now
         run.execute(jobs: jobs)
@@ -100,7 +167,7 @@ struct LabelCommand: ParsableCommand {
     }
 
     /// Refuses to resume a file whose rows came from other inputs (same options, other masks).
-    static func checkResumedRows(_ existing: LabelFileContents, items: [MaskInputItem], selected: [Int], path: String) throws {
+    static func checkResumedRows(_ existing: LabelFileContents, items: [LabelJobItem], grid: PixelGrid, selected: [Int], path: String) throws {
         guard existing.count <= selected.count else {
             throw DatasetError.mismatch(path: path, reason: "it has \(existing.count) rows, the input only \(selected.count) masks")
         }
@@ -108,7 +175,11 @@ struct LabelCommand: ParsableCommand {
             let index = selected[row]
             let item = items[index]
             let record = existing.record(row)
-            let pixels = (try? item.mask.get())?.pixels ?? [UInt8](repeating: 0, count: existing.pixelsPerMask)
+            let pixels: [UInt8]
+            switch item.input {
+            case .mask(let mask): pixels = (try? mask.get())?.pixels ?? [UInt8](repeating: 0, count: existing.pixelsPerMask)
+            case .frame(let frame): pixels = frame.wallPixels(grid: grid)
+            }
             guard record.inputIndex == Int64(index), record.source == item.source, record.mask == pixels else {
                 throw DatasetError.mismatch(path: path, reason: "row \(row) holds \(record.source), the input's mask \(index) is \(item.source) or differs")
             }
@@ -119,7 +190,7 @@ struct LabelCommand: ParsableCommand {
 /// The shared state of a labeling batch: workers label masks in parallel; finished rows are
 /// written in input order as soon as every earlier row is done.
 final class LabelingRun: @unchecked Sendable {
-    private let items: [MaskInputItem]
+    private let items: [LabelJobItem]
     /// Input indices to label, in output order.
     private let indices: [Int]
     private let grid: PixelGrid
@@ -129,7 +200,7 @@ final class LabelingRun: @unchecked Sendable {
     private let commitInterval: Duration
     private let lock = NSLock()
     private var written = 0
-    private var pending: [Int: (mask: [UInt8], stress: [Float], code: Int32, reason: String)] = [:]
+    private var pending: [Int: Row] = [:]
     private var done = 0
     private var failures: [String: Int] = [:]
     private var timings: [LabelTimings] = []
@@ -138,7 +209,7 @@ final class LabelingRun: @unchecked Sendable {
     private var lastCommit = ContinuousClock.now
     private(set) var writeError: Error?
 
-    init(items: [MaskInputItem], indices: [Int], grid: PixelGrid, labeler: FEMLabeler, writer: LabelFileWriter, pictures: String?,
+    init(items: [LabelJobItem], indices: [Int], grid: PixelGrid, labeler: FEMLabeler, writer: LabelFileWriter, pictures: String?,
          commitInterval: Double) {
         self.items = items
         self.indices = indices
@@ -156,40 +227,75 @@ final class LabelingRun: @unchecked Sendable {
         }
     }
 
-    private func labelItem(_ index: Int) -> (mask: [UInt8], stress: [Float], code: Int32, reason: String, label: StressLabel?) {
+    /// One finished row before it is written.
+    private struct Row {
+        var mask: [UInt8]
+        var stress: [Float]
+        var code: Int32
+        var reason: String
+        var gridOrigin: [Double]?
+        var label: StressLabel?
+    }
+
+    private func labelItem(_ index: Int) -> Row {
         let zeros = [Float](repeating: 0, count: grid.count)
-        switch items[index].mask {
-        case .failure(let failure):
-            return ([UInt8](repeating: 0, count: grid.count), zeros, failure.code, failure.description, nil)
-        case .success(let mask):
+        let noMask = [UInt8](repeating: 0, count: grid.count)
+        switch items[index].input {
+        case .mask(.failure(let failure)):
+            return Row(mask: noMask, stress: zeros, code: failure.code, reason: failure.description)
+        case .mask(.success(let mask)):
             guard mask.grid.rows == grid.rows, mask.grid.columns == grid.columns else {
-                return ([UInt8](repeating: 0, count: grid.count), zeros, InputFailure.wrongSize,
-                        "mask is \(mask.grid.rows)x\(mask.grid.columns), the batch is \(grid.rows)x\(grid.columns)", nil)
+                return Row(mask: noMask, stress: zeros, code: InputFailure.wrongSize,
+                           reason: "mask is \(mask.grid.rows)x\(mask.grid.columns), the batch is \(grid.rows)x\(grid.columns)")
             }
             do {
                 let label = try labeler.label(mask)
-                if let pictures {
-                    let path = (pictures as NSString).appendingPathComponent(pictureName(index) + ".png")
-                    if let picture = try? StressMapPicture(stress: label.stress, grid: grid, wall: label.wall) {
-                        try? picture.writePNG(besideMask: mask, to: path)
-                    }
-                }
-                return (mask.pixels, label.stress, 0, "", label)
+                writePicture(label, mask: mask, index: index)
+                return Row(mask: mask.pixels, stress: label.stress, code: 0, reason: "", label: label)
             } catch {
-                return (mask.pixels, zeros, error.code, error.description, nil)
+                return Row(mask: mask.pixels, stress: zeros, code: error.code, reason: error.description)
+            }
+        case .frame(let frame):
+            // No usable borders: no grid either; NaN says so in /grid_origin_mm.
+            let origin = frame.placement.map { [$0.originX, $0.originY] } ?? [.nan, .nan]
+            guard case .success(let borders) = frame.borders, let placement = frame.placement else {
+                let failure: LabelingFailure
+                switch frame.borders {
+                case .failure(let error): failure = .invalidContours(error)
+                case .success: failure = .invalidContours(.invalidGrid(frame: frame.frame, reason: "no field of view"))
+                }
+                return Row(mask: noMask, stress: zeros, code: failure.code, reason: failure.description, gridOrigin: origin)
+            }
+            do {
+                let label = try labeler.label(borders, on: placement)
+                writePicture(label, mask: label.wall, index: index)
+                return Row(mask: label.wall.pixels, stress: label.stress, code: 0, reason: "", gridOrigin: origin, label: label)
+            } catch {
+                return Row(mask: frame.wallPixels(grid: grid), stress: zeros, code: error.code, reason: error.description, gridOrigin: origin)
             }
         }
     }
 
+    private func writePicture(_ label: StressLabel, mask: Mask, index: Int) {
+        guard let pictures else { return }
+        let path = (pictures as NSString).appendingPathComponent(pictureName(index) + ".png")
+        if let picture = try? StressMapPicture(stress: label.stress, grid: grid, wall: label.wall) {
+            try? picture.writePNG(besideMask: mask, to: path)
+        }
+    }
+
     private func pictureName(_ index: Int) -> String {
+        if case .frame(let frame) = items[index].input { return String(format: "%05d-frame-%d-stress", index, frame.frame) }
         let stem = (items[index].source as NSString).deletingPathExtension
             .replacingOccurrences(of: "[", with: "-").replacingOccurrences(of: "]", with: "")
         return String(format: "%05d-", index) + stem + "-stress"
     }
 
-    private func finish(_ position: Int, _ result: (mask: [UInt8], stress: [Float], code: Int32, reason: String, label: StressLabel?)) {
+    private func finish(_ position: Int, _ result: Row) {
         lock.withLock {
-            pending[position] = (result.mask, result.stress, result.code, result.reason)
+            var stored = result
+            stored.label = nil
+            pending[position] = stored
             done += 1
             if let label = result.label {
                 timings.append(label.timings)
@@ -203,7 +309,7 @@ final class LabelingRun: @unchecked Sendable {
                 do {
                     let index = indices[written]
                     try writer.append(LabelRecord(mask: row.mask, stress: row.stress, status: row.code, reason: row.reason,
-                                                  source: items[index].source, inputIndex: Int64(index)))
+                                                  source: items[index].source, inputIndex: Int64(index), gridOrigin: row.gridOrigin))
                     written += 1
                     // Committed rows survive a kill; committing every 2 s bounds the loss without a flush per row.
                     if ContinuousClock.now - lastCommit >= commitInterval {
