@@ -45,4 +45,12 @@ public struct LabelRecord: Sendable, Equatable {
         self.origin = origin
         self.gridOrigin = gridOrigin
     }
+
+    /// Equal rows; grid origins compare by bit pattern, so the NaN origin of a frame without
+    /// borders equals itself (a merge keeps identical duplicates once).
+    public static func == (a: LabelRecord, b: LabelRecord) -> Bool {
+        a.mask == b.mask && a.stress == b.stress && a.status == b.status && a.reason == b.reason && a.source == b.source
+            && a.inputIndex == b.inputIndex && a.latent == b.latent && a.round == b.round && a.origin == b.origin
+            && a.gridOrigin?.map(\.bitPattern) == b.gridOrigin?.map(\.bitPattern)
+    }
 }
