@@ -83,10 +83,14 @@ public struct MaskMesher: Sendable {
             sigma *= 0.5
         }
         let smoother = ContourSmoothing(iterations: options.smoothingIterations)
-        let lowPass = FourierSmoothing(minimumWavelength: options.minimumBorderWavelength)
         func smooth(_ contour: [Point]) -> [Point] {
             let relaxed = smoother.smooth(contour)
-            return options.minimumBorderWavelength > 0 ? lowPass.smooth(relaxed) : relaxed
+            guard options.minimumBorderWavelength > 0 else { return relaxed }
+            // At most `maximumBorderModes` shape modes: on a fine mask the pixel staircase beats at
+            // wavelengths many pixels long, which a pixel-scale low-pass keeps (no effect on 64 x 64
+            // masks, whose borders are shorter than 32 x 8 px).
+            let wavelength = max(options.minimumBorderWavelength, PolygonGeometry.perimeter(relaxed) / Double(options.maximumBorderModes))
+            return FourierSmoothing(minimumWavelength: wavelength).smooth(relaxed)
         }
         // Each border separately keeps the area its pixel contour encloses: blurring and smoothing
         // pull a border towards its centre of curvature (the small lumen most), and one common

@@ -31,8 +31,18 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
     /// reproduces the mask with the least curvature variation (`PixelBorderFit`: a normal offset
     /// with shortest wavelength 0.75 x `minimumBorderWavelength`, fitted to the pixel centres near
     /// each border; needs the low-pass on). Default true: on a 64 x 64 eccentric plaque the map's
-    /// error against the exact geometry drops from 8.6 % to 2.3 % (relative L2). Soft masks skip it.
+    /// error against the exact geometry drops from 8.6 % to 2.3 % (relative L2). Soft masks skip it,
+    /// and so do borders longer than 48 fit wavelengths (about 290 px: masks of 256 px and more across
+    /// a vessel), whose staircase is far below their shape's scale and whose fit would cost seconds.
     public var fitsBordersToPixels = true
+    /// Most shape modes (wavelengths of the border length / k, k = 1 ... this) the low-pass keeps
+    /// along a border, whatever the pixel size. Binds only on borders longer than 24 x 8 = 192 px
+    /// (fine masks: 256 px and more across a vessel; never the phantoms, whose borders are at most
+    /// about 150 px), where it removes the long beats of the pixel staircase that the pixel fit no
+    /// longer removes there. On the 32 frames of the real pullback at 512 x 512 (docs/labeling.md),
+    /// 24 modes put the mask-based maps within 0.8 % (median relative L2) and 1.0 % (median peak) of
+    /// the contour-based ones; 32 modes 1.0 % and 1.5 %, 48 modes 1.3 % and 3.4 %.
+    public var maximumBorderModes = 24
     /// Element size from the wall's geometry above the pixel floor (`GeometricSizingOptions`):
     /// h(p) = max(pixel-graded h(p), geometric h(p)). Where the geometry asks for elements below one
     /// pixel (64 x 64 masks) nothing changes; at scanner resolution the mesh follows the wall, not
@@ -66,6 +76,8 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
         }
         guard blurSigma >= 0, blurSigma <= 4 else { throw .invalidMask("blur sigma must be in [0, 4] pixels, got \(blurSigma)") }
         guard smoothingIterations >= 0 else { throw .invalidMask("smoothing iterations must be >= 0, got \(smoothingIterations)") }
+        guard maximumBorderModes >= 4 else { throw .invalidMask("maximum border modes must be >= 4, got \(maximumBorderModes)") }
+        try geometricSizing?.validate()
         guard maximumTriangleCount > 0 else { throw .invalidMask("maximum triangle count must be positive, got \(maximumTriangleCount)") }
     }
 }
@@ -73,11 +85,11 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
 extension MaskMeshingOptions {
     private enum CodingKeys: String, CodingKey {
         case targetEdgeLength, outerEdgeLengthFactor, minimumAngle, blurSigma, smoothingIterations, maximumTriangleCount
-        case minimumBorderWavelength, fitsBordersToPixels, geometricSizing
+        case minimumBorderWavelength, fitsBordersToPixels, geometricSizing, maximumBorderModes
     }
 
-    /// Decodes options; `fitsBordersToPixels` and `geometricSizing`, absent from files labeled before
-    /// they existed, read as false and nil (what those files were labeled with).
+    /// Decodes options; `fitsBordersToPixels`, `geometricSizing` and `maximumBorderModes`, absent from
+    /// files labeled before they existed, read as false, nil and no cap (what those files were labeled with).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -90,5 +102,6 @@ extension MaskMeshingOptions {
         fitsBordersToPixels = try c.decodeIfPresent(Bool.self, forKey: .fitsBordersToPixels) ?? false
         // Files labeled before geometric sizing existed were sized by the pixel alone.
         geometricSizing = try c.decodeIfPresent(GeometricSizingOptions.self, forKey: .geometricSizing)
+        maximumBorderModes = try c.decodeIfPresent(Int.self, forKey: .maximumBorderModes) ?? 1_000_000
     }
 }

@@ -38,6 +38,13 @@ struct PixelBorderFit: Sendable {
     var iterations = 30
     /// A fit that moves the border farther than this anywhere is rejected (pixels).
     var maximumOffset = 1.5
+    /// No fit (nil) for a border that needs more Fourier modes K than this. A fit costs
+    /// O(samples x K^2) per iteration: a 512 x 512 mask of a vessel (lumen about 650 px around,
+    /// K about 100) took 8-11 s. Such a border is long against the pixel: its staircase (half a
+    /// pixel) is far below what its shape needs, and the blurred, smoothed estimate already follows
+    /// it to a fraction of a pixel. Never binds on 64 x 64 masks (a border inside the image is at
+    /// most about 195 px long, K <= 32 at the default 6 px wavelength).
+    var maximumModes = 48
 
     /// The objective E(c) of one fit for fixed pixel data; c are the Fourier coefficients of d.
     struct Objective: Sendable {
@@ -171,7 +178,7 @@ struct PixelBorderFit: Sendable {
         let curve = FourierSmoothing.resample(border, count: n)
         guard curve.count == n else { return nil }
         let length = PolygonGeometry.perimeter(curve)
-        guard length > 0, length.isFinite else { return nil }
+        guard length > 0, length.isFinite, Int(length / minimumWavelength) <= maximumModes else { return nil }
         let orientation: Double = PolygonGeometry.signedArea(curve) >= 0 ? 1 : -1
         let normals = ContourSmoothing.outwardNormals(curve)
         let step = length / Double(n)

@@ -20,8 +20,10 @@ public struct GeometricSizingOptions: Sendable, Equatable, Codable {
     /// Elements across the local wall thickness, at least.
     public var elementsAcrossWall: Double
 
-    /// Sizing options; the defaults are the ones measured in docs/labeling.md (real IVUS frames).
-    public init(circumferentialElements: Double = 96, elementsAcrossWall: Double = 3) {
+    /// Sizing options. Defaults measured on the 32 frames of a real pullback (docs/labeling.md):
+    /// against meshes with every length halved, maps within 0.8 % (relative L2 over the wall) and
+    /// peaks within 1.5 %; n = 48 left one frame's peak 4.6 % off, n = 96 and k = 3 cost 2.5x the time.
+    public init(circumferentialElements: Double = 64, elementsAcrossWall: Double = 2) {
         self.circumferentialElements = circumferentialElements
         self.elementsAcrossWall = elementsAcrossWall
     }

@@ -53,7 +53,8 @@ struct Arguments {
             case "--sizes": k += 1; sizes = arguments[k].split(separator: ",").compactMap { Int($0) }
             case "--refinement": refinement = true
             case "--circumferential": k += 1; labeling.contourMeshing.sizing.circumferentialElements = Double(arguments[k]) ?? 96
-            case "--across": k += 1; labeling.contourMeshing.sizing.elementsAcrossWall = Double(arguments[k]) ?? 3
+            case "--across": k += 1; labeling.contourMeshing.sizing.elementsAcrossWall = Double(arguments[k]) ?? 2
+            case "--border-modes": k += 1; labeling.meshing.maximumBorderModes = Int(arguments[k]) ?? 32
             case "--tolerance": k += 1; labeling.solver.residualTolerance = Double(arguments[k]) ?? labeling.solver.residualTolerance
             default: suites.append(arguments[k])
             }
