@@ -14,6 +14,9 @@ final class PointLocator {
     private let columns: Int
     private let rows: Int
     private var buckets: [[Int32]]
+    /// Each element's padded bounding box (min x, min y, max x, max y): a point outside it is not
+    /// in the element, which saves the Newton inversion for most of a bucket's elements.
+    private var boxes: [SIMD4<Double>]
     /// Border segments as (element, local edge k: nodes k, k+1 mod 3 with mid-side node 3 + k).
     private let borderEdges: [(element: Int, edge: Int)]
 
@@ -30,6 +33,7 @@ final class PointLocator {
         columns = max(1, Int(((hi.x - lo.x) / cellSize).rounded(.up)) + 1)
         rows = max(1, Int(((hi.y - lo.y) / cellSize).rounded(.up)) + 1)
         buckets = [[Int32]](repeating: [], count: columns * rows)
+        boxes = [SIMD4<Double>](repeating: SIMD4(0, 0, -1, -1), count: d.elementCount)
         for e in 0..<d.elementCount {
             var bl = Point(Double.infinity, Double.infinity), bh = Point(-Double.infinity, -Double.infinity)
             for a in 0..<6 {
@@ -39,6 +43,7 @@ final class PointLocator {
             }
             // A curved edge can bulge past its three nodes; widen the box by a quarter of its size.
             let pad = 0.25 * max(bh.x - bl.x, bh.y - bl.y)
+            boxes[e] = SIMD4(bl.x - pad, bl.y - pad, bh.x + pad, bh.y + pad)
             let c0 = max(0, Int((bl.x - pad - lo.x) / cellSize)), c1 = min(columns - 1, Int((bh.x + pad - lo.x) / cellSize))
             let r0 = max(0, Int((bl.y - pad - lo.y) / cellSize)), r1 = min(rows - 1, Int((bh.y + pad - lo.y) / cellSize))
             if c0 > c1 || r0 > r1 { continue }
@@ -97,6 +102,8 @@ final class PointLocator {
         guard c >= 0, c < columns, r >= 0, r < rows else { return nil }
         let tolerance = 1e-10
         for e in buckets[r * columns + c] {
+            let box = boxes[Int(e)]
+            if x.x < box.x || x.y < box.y || x.x > box.z || x.y > box.w { continue }
             if let (xi, eta) = invert(element: Int(e), at: x), xi >= -tolerance, eta >= -tolerance, xi + eta <= 1 + tolerance {
                 return (Int(e), xi, eta)
             }
