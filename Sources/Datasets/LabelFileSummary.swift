@@ -39,6 +39,8 @@ public struct LabelFileSummary: Sendable, Codable, Equatable {
     /// Samples per progressive-training round and per origin, when tracked.
     public var samplesPerRound: [String: Int]?
     public var samplesPerOrigin: [String: Int]?
+    /// Whether the rows come from border contours (each with its own grid corner in `/grid_origin_mm`).
+    public var contourInput = false
     /// Every labeling option, as sorted JSON.
     public var optionsJSON: String
 }
@@ -83,5 +85,6 @@ extension LabelFileSummary {
             peakStressMaximum: peaks.last, inputCount: c.inputCount, shard: c.shard?.description,
             latentDimension: c.latentDimension, samplesPerRound: counts(contents.rounds) { String($0) },
             samplesPerOrigin: counts(contents.origins) { $0.rawValue }, optionsJSON: c.options.canonicalJSON)
+        contourInput = c.storesGridOrigins
     }
 }

@@ -62,6 +62,7 @@ struct InspectCommand: ParsableCommand {
             lines.append("  job: \(inputs) inputs" + (s.shard.map { ", this file is shard \($0)" } ?? ""))
         }
         if let d = s.latentDimension { lines.append("  latent codes: dimension \(d)") }
+        if s.contourInput { lines.append("  contour input: one grid per frame, corners in /grid_origin_mm") }
         if let rounds = s.samplesPerRound {
             lines.append("  samples per round: " + rounds.sorted { Int($0.key)! < Int($1.key)! }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
         }

@@ -81,6 +81,14 @@ import Testing
         #expect(fixed.status == 0, "\(fixed.error)")
         let contents = try LabelFileReader.read(at: output)
         #expect(contents.configuration.pixelSize == 0.2 && contents.gridOrigins?.prefix(2) == [0.5, 0.5])
+        // Contours in pixels of 0.5 mm: the same vessels at half the size in mm.
+        let pixels = directory.appendingPathComponent("pixels.h5").path
+        let scaled = try CommandLineTests.run(["label", "--lumen", lumen, "--eem", eem, "--output", pixels, "--grid-size", "40",
+                                               "--contour-pixel-spacing", "0.5"])
+        #expect(scaled.status == 0 && scaled.output.contains("labeled 3 of 5"), "\(scaled.output) \(scaled.error)")
+        #expect(abs(try LabelFileReader.read(at: pixels).configuration.pixelSize - 0.5 * 4.4 * 1.2 / 40) < 1e-3)
+        let text = try CommandLineTests.run(["inspect", output])
+        #expect(text.output.contains("contour input"), "\(text.output)")
 
         for (arguments, message) in [
             (["--lumen", lumen], "needs both --lumen and --eem"),
