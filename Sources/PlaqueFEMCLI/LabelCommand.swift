@@ -140,6 +140,7 @@ struct LabelCommand: ParsableCommand {
             do {
                 resumed = try LabelFileWriter.resume(at: output, configuration: configuration, provenance: .current)
             } catch {
+                try Self.refuseIfInUse(error, output)
                 guard case .mismatch = error else {
                     throw ValidationError("\(output) exists and cannot be resumed (\(error)); use --overwrite to replace it")
                 }
@@ -150,7 +151,12 @@ struct LabelCommand: ParsableCommand {
             done = resumed.existing.count
             stderr("resuming \(output): \(done) of \(selected.count) \(contourInput ? "frames" : "masks") already labeled")
         } else {
-            writer = try LabelFileWriter.create(at: output, configuration: configuration, provenance: .current, overwrite: overwrite)
+            do {
+                writer = try LabelFileWriter.create(at: output, configuration: configuration, provenance: .current, overwrite: overwrite)
+            } catch {
+                try Self.refuseIfInUse(error, output)
+                throw error
+            }
         }
         if contourInput {
             stderr(String(format: "contour input: %d frames on %dx%d grids of %.4f mm pixels (field of view %.2f mm)",
@@ -164,6 +170,15 @@ struct LabelCommand: ParsableCommand {
         let (seconds, atto) = (ContinuousClock.now - start).components
         print(run.summary(seconds: Double(seconds) + Double(atto) * 1e-18, output: output, skipped: done))
         if let error = run.writeError { throw error }
+    }
+
+    /// A clear refusal when `output` is open in another process (two jobs writing one file would
+    /// corrupt it; HDF5's file lock tells).
+    static func refuseIfInUse(_ error: DatasetError, _ output: String) throws {
+        if case .storage(let storage) = error, storage.reason == .inUse {
+            throw ValidationError("\(output) is in use by another process (another label job writing it?); "
+                + "wait for that job to finish, or write to another --output. Nothing was changed.")
+        }
     }
 
     /// Refuses to resume a file whose rows came from other inputs (same options, other masks).

@@ -78,12 +78,19 @@ public final class HDF5File: @unchecked Sendable {
     /// - Parameters:
     ///   - path: The file path; the directory must exist.
     ///   - mode: `.truncate` replaces an existing file, `.exclusive` refuses to.
-    /// - Throws: `StorageError` with reason `.fileExists` (exclusive mode) or `.libraryFailure`.
+    /// - Throws: `StorageError` with reason `.fileExists` (exclusive mode), `.inUse` (truncate mode,
+    ///   the existing file is open in another process) or `.libraryFailure`.
     public static func create(at path: String, mode: CreationMode = .truncate) throws(StorageError) -> HDF5File {
         let location = ObjectLocation(filePath: path, objectPath: "/")
         return try HDF5Library.run { () throws(StorageError) -> HDF5File in
             if mode == .exclusive, access(path, F_OK) == 0 {
                 throw location.error(.fileExists, "create file")
+            }
+            // HDF5 opens with O_TRUNC before it takes its file lock: truncating a file that another
+            // process is writing would cut that file to nothing and then fail on the lock. Probe the
+            // lock first (a small window remains between the probe and the create).
+            if mode == .truncate, isLockedByAnotherProcess(path) {
+                throw location.error(.inUse, "replace file")
             }
             let accessList = try makeAccessPropertyList(writable: true, location: location)
             defer { _ = H5Pclose(accessList) }
@@ -93,6 +100,22 @@ public final class HDF5File: @unchecked Sendable {
             closeOnExec(identifier, accessList)
             return HDF5File(path: path, identifier: identifier, isWritable: true)
         }
+    }
+
+    /// Whether another process holds a lock on the file at `path` (HDF5 takes a `flock` on every
+    /// file it opens: shared for reading, exclusive for writing). False when the file does not exist.
+    static func isLockedByAnotherProcess(_ path: String) -> Bool {
+        #if canImport(Glibc)
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        defer { if descriptor >= 0 { _ = Glibc.close(descriptor) } }
+        #else
+        let descriptor = Darwin.open(path, O_RDONLY | O_CLOEXEC)
+        defer { if descriptor >= 0 { _ = Darwin.close(descriptor) } }
+        #endif
+        guard descriptor >= 0 else { return false }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
+        _ = flock(descriptor, LOCK_UN)
+        return false
     }
 
     /// Opens an existing HDF5 file.
@@ -120,6 +143,10 @@ public final class HDF5File: @unchecked Sendable {
             defer { _ = H5Pclose(accessList) }
             let flags = writable ? chdf5_acc_rdwr() : chdf5_acc_rdonly()
             let identifier = H5Fopen(path, flags, accessList)
+            if identifier < 0, isLockedByAnotherProcess(path) {
+                _ = location.libraryError("open file")  // clears the library's error stack
+                throw location.error(.inUse, "open file")
+            }
             try location.check(identifier, "open file")
             closeOnExec(identifier, accessList)
             return HDF5File(path: path, identifier: identifier, isWritable: writable)

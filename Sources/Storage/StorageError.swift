@@ -30,6 +30,9 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         case readOnly
         /// The HDF5 library reported a failure (corrupt or truncated file, I/O error, ...).
         case libraryFailure
+        /// Another process has the file open (HDF5's file lock is held): writing or replacing it
+        /// now would corrupt that process's file.
+        case inUse
     }
 
     /// What went wrong.
@@ -89,6 +92,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         case .closed: return "object is closed"
         case .readOnly: return "file is open read-only"
         case .libraryFailure: return "HDF5 library failure"
+        case .inUse: return "the file is in use by another process (its HDF5 file lock is held)"
         }
     }
 }

@@ -91,6 +91,28 @@ import Testing
         #expect(try LabelFileReader.read(at: killed).count == count)
     }
 
+    @Test func aSecondJobOnTheSameOutputIsRefusedAndCorruptsNothing() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let masks = try Self.phantoms(12, in: directory)
+        let output = directory.appendingPathComponent("labels.h5").path
+        let errorPath = directory.appendingPathComponent("stderr.txt").path
+        let first = try Self.start(["label", masks, "--output", output, "--jobs", "1"], errorPath: errorPath)
+        // Once the first job has labeled a mask, it holds the file open for writing.
+        let deadline = Date().addingTimeInterval(120)
+        while first.isRunning, Self.reportedProgress(errorPath) < 2, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(first.isRunning, "the first job ended before the second one started; the test needs more masks")
+        // Before HDF5 file locks were probed, --overwrite truncated the first job's file to nothing.
+        for extra in [["--overwrite"], []] {
+            let second = try CommandLineTests.run(["label", masks, "--output", output, "--jobs", "1"] + extra)
+            #expect(second.status != 0 && second.error.contains("in use by another process"), "\(extra): \(second.error)")
+        }
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        let contents = try LabelFileReader.read(at: output)
+        #expect(contents.count == 12 && contents.status.allSatisfy { $0 == 0 })
+    }
+
     @Test func resumeRefusesOtherOptionsAndOtherInputs() throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
