@@ -2,6 +2,39 @@ import Foundation
 import Meshing
 import Sparse
 
+/// A fault the solver injects into its own Newton iterations, for tests of failure handling: the
+/// tangent of a factorizing iteration replaced by zeros (singular) or given a NaN, or a NaN put
+/// into a Newton increment. Iterations are counted over the whole solve, from 0, including those
+/// of steps that are later cut back.
+public struct InjectedFault: Sendable, Codable, Equatable {
+    /// What goes wrong.
+    public enum Kind: String, Sendable, Codable {
+        /// Every tangent value 0 (a singular system).
+        case singularTangent
+        /// The first tangent value NaN.
+        case nonFiniteTangent
+        /// The first entry of the Newton increment NaN (a solution gone bad).
+        case nonFiniteIncrement
+    }
+
+    /// What goes wrong.
+    public var kind: Kind
+    /// The first solve-wide Newton iteration affected.
+    public var firstIteration: Int
+    /// How many iterations in a row are affected (Int.max: all from `firstIteration` on).
+    public var count: Int
+
+    /// A fault of `kind` at iterations firstIteration ..< firstIteration + count.
+    public init(_ kind: Kind, firstIteration: Int = 0, count: Int = Int.max) {
+        self.kind = kind
+        self.firstIteration = firstIteration
+        self.count = count
+    }
+
+    /// Whether solve-wide iteration `iteration` is affected.
+    func affects(_ iteration: Int) -> Bool { iteration >= firstIteration && iteration - firstIteration < count }
+}
+
 /// Options of the finite-element solve. Codable so that they can be stored next to results.
 public struct SolverOptions: Sendable, Codable, Equatable {
     /// Wall material (default: vessel wall, c1 = 36.8 kPa, D1 = 14.4 kPa, D2 = 2).
@@ -22,6 +55,9 @@ public struct SolverOptions: Sendable, Codable, Equatable {
     /// one that does not (less than 10x) makes the next iteration factorize again. 0 (default) is pure
     /// Newton, whose quadratic convergence the report then shows; labeling uses 1e-3.
     public var factorizationReuseThreshold: Double = 0
+    /// A fault injected on purpose, to test how failures are handled (nil, the default, in normal
+    /// use; absent from stored options then).
+    public var injectedFault: InjectedFault?
 
     /// The defaults.
     public init() {}
@@ -136,6 +172,7 @@ public final class WallSolver {
         let start = ContinuousClock.now
         let d = discretization
         var report = SolveReport()
+        var solveIteration = 0
         report.degreesOfFreedom = d.dofCount
         report.equations = d.equationCount
         report.matrixNonzeros = d.pattern.nonzeroCount
@@ -165,7 +202,8 @@ public final class WallSolver {
                 for k in state.pressure.indices { state.pressure[k] += s * (current.pressure[k] - previous.state.pressure[k]) }
             }
             var step = LoadStepReport(time: target.time, pressureKPa: target.pressureKPa, converged: false, iterations: [])
-            newton(state: &state, load: target.pressureKPa, step: &step, report: &report, residual: &residual, values: &values)
+            newton(state: &state, load: target.pressureKPa, step: &step, report: &report, residual: &residual, values: &values,
+                   solveIteration: &solveIteration)
             report.steps.append(step)
             if step.converged {
                 previous = (current, currentLoad)
@@ -197,7 +235,7 @@ public final class WallSolver {
     /// Newton's method for one load step; on return `step.converged` tells whether `state` is in equilibrium.
     private func newton(
         state: inout MixedState, load: Double, step: inout LoadStepReport, report: inout SolveReport,
-        residual: inout [Double], values: inout [Double]
+        residual: inout [Double], values: inout [Double], solveIteration: inout Int
     ) {
         let d = discretization
         let forceScale = max(load, 1) * d.lumenLength
@@ -249,6 +287,8 @@ public final class WallSolver {
             }
             let relative = max(ru / first.u, rp / first.p)
             let chord = factorizedThisStep && relative <= reuseBelow && (!last.chord || ru <= 0.1 * last.residual)
+            let fault = options.injectedFault.flatMap { $0.affects(solveIteration) ? $0.kind : nil }
+            solveIteration += 1
             do {
                 if !chord {
                     if !assemblesMatrix {
@@ -257,6 +297,8 @@ public final class WallSolver {
                         report.assemblySeconds += (ContinuousClock.now - t).seconds
                     }
                     let t1 = ContinuousClock.now
+                    if fault == .singularTangent { for k in values.indices { values[k] = 0 } }
+                    if fault == .nonFiniteTangent, !values.isEmpty { values[0] = .nan }
                     try factorization.factorize(values)
                     report.factorizationSeconds += (ContinuousClock.now - t1).seconds
                     factorizedThisStep = true
@@ -264,6 +306,7 @@ public final class WallSolver {
                 let t2 = ContinuousClock.now
                 try factorization.solve(rhs, into: &increment)
                 report.solveSeconds += (ContinuousClock.now - t2).seconds
+                if fault == .nonFiniteIncrement, !increment.isEmpty { increment[0] = .nan }
             } catch let error as FEMError {
                 step.failure = "\(error)"
                 return
