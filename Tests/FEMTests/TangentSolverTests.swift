@@ -75,8 +75,43 @@ import Sparse
         #expect(worst < 1e-9 * a.max()!, "\(worst) kPa apart")
     }
 
-    @Test func largeSystemsUseLU() throws {
+    @Test func largeSystemsUseMUMPS() throws {
         let pattern = try SparsityPattern(dimension: TangentSolver.ldltThreshold, entries: (0..<TangentSolver.ldltThreshold).map { ($0, $0) })
-        #expect(try TangentSolver(pattern: pattern).method == .lu)
+        let solver = try TangentSolver(pattern: pattern)
+        #expect(solver.method == .multifrontal)
+        #expect(solver.description.contains("MUMPS"))
+    }
+
+    @Test func mumpsSolvesAZeroFirstPivot() throws {
+        // Threshold pivoting: what stops CHOLMOD's L D L^T is no problem for MUMPS.
+        let (pattern, values) = try Self.matrix(skew: 0, zeroFirstPivot: true)
+        let solver = try TangentSolver(pattern: pattern, preferredMethod: .multifrontal)
+        let b = [1.0, 2, 3]
+        let x = try solve(solver, values, b)
+        #expect(residual(pattern, values, x, b) < 1e-14)
+        #expect(solver.method == .multifrontal && solver.fallbackReason == nil)
+    }
+
+    @Test func mumpsWithAnUnsymmetricMatrixFallsBackToLU() throws {
+        let (pattern, values) = try Self.matrix(skew: 0.3)
+        let solver = try TangentSolver(pattern: pattern, preferredMethod: .multifrontal)
+        let b = [1.0, 2, 3]
+        let x = try solve(solver, values, b)
+        #expect(residual(pattern, values, x, b) < 1e-14)
+        #expect(solver.method == .lu)
+        #expect(solver.fallbackReason?.contains("backward error") == true)
+    }
+
+    @Test func mumpsAndLUGiveTheSameWallSolution() throws {
+        let mesh = try AnnulusMeshGenerator(lumenCenter: Point(0.5, 0), lumenRadius: 0.8, outerCenter: .zero, outerRadius: 1.8)
+            .mesh(meshSize: 0.15)
+        let schedule = try LoadSchedule.toSystole(.physiological, steps: 1)
+        let mumps = try WallSolver(mesh: mesh, options: SolverOptions(), linearSolver: .multifrontal).solve(schedule)
+        let lu = try WallSolver(mesh: mesh, options: SolverOptions(), linearSolver: .lu).solve(schedule)
+        #expect(mumps.report.linearSolver.contains("MUMPS") && !mumps.report.linearSolver.contains("abandoned"))
+        #expect(mumps.report.iterationsPerStep == lu.report.iterationsPerStep)
+        let a = mumps.systole.nodalStress.map(\.maximumPrincipal), b = lu.systole.nodalStress.map(\.maximumPrincipal)
+        let worst = zip(a, b).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-9 * a.max()!, "\(worst) kPa apart")
     }
 }
