@@ -6,9 +6,10 @@ import Sparse
 /// (zero pressure block). Below `ldltThreshold` equations it is factorized as L D L^T without
 /// pivoting (CHOLMOD, simplicial, AMD ordering): half the flops of LU and, for the 2-5k unknowns of a
 /// 64x64 mask, about 3.5x faster than UMFPACK (2.0 vs 7.1 ms per factorization, measured on a
-/// phantom's tangent). Larger systems are factorized as L D L^T with threshold pivoting by MUMPS
-/// (multifrontal, BLAS-3 fronts, PORD ordering): 3 to 4 times faster than UMFPACK LU with METIS from
-/// about 6k equations on (ring tangents, docs/benchmarks.md). Every solution is checked by its normwise
+/// phantom's tangent). Larger systems whose CHOLMOD factorization would be expensive are factorized as
+/// L D L^T with threshold pivoting by MUMPS (multifrontal, BLAS-3 fronts, PORD ordering): 3 to 4 times
+/// faster than UMFPACK LU with METIS from about 6k equations on (ring tangents, docs/benchmarks.md).
+/// Which of the two pays depends on the mesh, not only its size (`prefersMultifrontal`). Every solution is checked by its normwise
 /// backward error |A x - b|_inf / (|A|_inf |x|_inf + |b|_inf) against the full matrix (which also
 /// catches a tangent that is not symmetric); a failed factorization (CHOLMOD: zero pivot; MUMPS: any
 /// error) or a backward error above `backwardErrorLimit` switches this solver to UMFPACK LU
@@ -24,10 +25,25 @@ final class TangentSolver {
         case lu
     }
 
-    /// Systems with fewer equations start with CHOLMOD's L D L^T, larger ones with MUMPS. Per
-    /// factorization of ring tangents (one thread): 1,637 equations CHOLMOD 1.5 ms, MUMPS 6.0 ms;
-    /// 5,849 equations CHOLMOD 32 ms, MUMPS 9.7 ms (and MUMPS's analysis costs 12 vs 2.5 ms).
+    /// Systems with fewer equations use CHOLMOD's L D L^T (ring tangent of 1,637 equations, one thread:
+    /// CHOLMOD 1.5 ms per factorization, MUMPS 6.0 ms, and MUMPS's analysis costs 12 vs 0.7 ms).
     static let ldltThreshold = 4_000
+    /// Systems from this size on use MUMPS without a CHOLMOD analysis first.
+    static let multifrontalThreshold = 20_000
+    /// In between, MUMPS is used when CHOLMOD's AMD analysis predicts more floating-point operations
+    /// per factorization than this. CHOLMOD's simplicial L D L^T runs at about 2 GFLOP/s here, MUMPS
+    /// costs 5-16 ms per factorization and 2-3 factorizations for its analysis at these sizes; measured
+    /// break-even (one thread, factorizations per solve 7-8.5): IVUS contour meshes of 7,186 equations
+    /// (22 M flops: CHOLMOD 11.4 ms, MUMPS 8.2 ms) are even, 8,242 equations (11 M flops: 8.5 vs 8.5 ms)
+    /// favour CHOLMOD through MUMPS's analysis, the ring's 5,849 equations (26 M flops: 12.2 vs 5.4 ms)
+    /// and the contour meshes of 8,773 equations (48 M: 22.5 vs 13.3 ms) favour MUMPS.
+    static let multifrontalFlopThreshold = 20e6
+
+    /// Whether a system of `dimension` equations whose CHOLMOD analysis (AMD) predicts
+    /// `predictedFlops` per factorization should be factorized by MUMPS instead.
+    static func prefersMultifrontal(dimension: Int, predictedFlops: Double) -> Bool {
+        dimension >= multifrontalThreshold || (dimension >= ldltThreshold && predictedFlops > multifrontalFlopThreshold)
+    }
     /// Largest accepted backward error of an L D L^T solution; a stable solve gives about 1e-15.
     static let backwardErrorLimit = 1e-11
 
@@ -46,12 +62,19 @@ final class TangentSolver {
     init(pattern: SparsityPattern, preferredMethod: Method? = nil) throws(SparseError) {
         self.pattern = pattern
         factorized = SparseMatrix(pattern: pattern)
-        method = preferredMethod ?? (pattern.dimension < Self.ldltThreshold ? .ldlt : .multifrontal)
-        switch method {
-        case .ldlt: ldlt = try CholeskyFactorization(pattern: pattern, method: .simplicialLDLT)
-        case .multifrontal: multifrontal = try SymmetricIndefiniteFactorization(pattern: pattern)
-        case .lu: break
+        let n = pattern.dimension
+        var method = preferredMethod ?? (n < Self.ldltThreshold ? .ldlt : n >= Self.multifrontalThreshold ? .multifrontal : nil)
+        if method == nil || method == .ldlt {
+            let cholesky = try CholeskyFactorization(pattern: pattern, method: .simplicialLDLT)
+            if method == nil, Self.prefersMultifrontal(dimension: n, predictedFlops: cholesky.factorFlopCount) {
+                method = .multifrontal
+            } else {
+                method = .ldlt
+                ldlt = cholesky
+            }
         }
+        if method == .multifrontal { multifrontal = try SymmetricIndefiniteFactorization(pattern: pattern) }
+        self.method = method!
     }
 
     /// What the report says about the solver.

@@ -15,8 +15,9 @@ import Foundation
 /// equations factor in about 50 ms (UMFPACK LU with METIS: 190 ms; CHOLMOD simplicial L D L^T: 150 ms).
 ///
 /// Not thread-safe for one instance. Distinct instances may be used from different threads: calls
-/// into MUMPS are serialized by a process-wide lock, because the thread safety of the Fortran library
-/// as built by the distribution is not established.
+/// into MUMPS are serialized by a process-wide lock, because MUMPS's C interface (mumps_c.c) hands
+/// the scaling, the permutations and the null-pivot list back through file-level static variables
+/// (`DMUMPS_COLSCA_STATIC`, `mumps_get_sym_perm`, ...), shared by all instances of the process.
 public final class SymmetricIndefiniteFactorization {
     /// The pattern the analysis was computed for; values passed to `factorize(_:)` align with it.
     public let pattern: SparsityPattern
@@ -206,7 +207,7 @@ public final class SymmetricIndefiniteFactorization {
         solution.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: rightHandSide, count: n) }
     }
 
-    /// Serializes calls into MUMPS across instances (see the type's documentation).
+    /// Serializes calls into MUMPS across instances: its C interface passes results through statics.
     private static let lock = NSLock()
 
     private static func call(_ instance: UnsafeMutablePointer<DMUMPS_STRUC_C>) {

@@ -76,10 +76,33 @@ import Sparse
     }
 
     @Test func largeSystemsUseMUMPS() throws {
-        let pattern = try SparsityPattern(dimension: TangentSolver.ldltThreshold, entries: (0..<TangentSolver.ldltThreshold).map { ($0, $0) })
+        let n = TangentSolver.multifrontalThreshold
+        let pattern = try SparsityPattern(dimension: n, entries: (0..<n).map { ($0, $0) })
         let solver = try TangentSolver(pattern: pattern)
         #expect(solver.method == .multifrontal)
         #expect(solver.description.contains("MUMPS"))
+    }
+
+    @Test func mediumSystemsChooseByPredictedFlops() throws {
+        // A diagonal matrix above the L D L^T size threshold costs nothing to factorize: CHOLMOD stays.
+        let n = TangentSolver.ldltThreshold
+        let pattern = try SparsityPattern(dimension: n, entries: (0..<n).map { ($0, $0) })
+        #expect(try TangentSolver(pattern: pattern).method == .ldlt)
+        #expect(!TangentSolver.prefersMultifrontal(dimension: 3_999, predictedFlops: 1e9))
+        #expect(!TangentSolver.prefersMultifrontal(dimension: 8_000, predictedFlops: 1e7))
+        #expect(TangentSolver.prefersMultifrontal(dimension: 8_000, predictedFlops: 5e7))
+        #expect(TangentSolver.prefersMultifrontal(dimension: 20_000, predictedFlops: 0))
+    }
+
+    @Test func theRingTangentGoesToMUMPSFromAbout6kDofs() throws {
+        // The structured ring fills much under AMD (26 M flops at 5,849 equations): MUMPS.
+        let mesh = try AnnulusMeshGenerator.ring(innerRadius: 1, outerRadius: 2).mesh(meshSize: 0.125)
+        let solver = try WallSolver(mesh: mesh, options: SolverOptions(), linearSolver: nil)
+        #expect(solver.degreesOfFreedom == 5_852)
+        #expect(solver.factorization.method == .multifrontal)
+        let coarse = try WallSolver(mesh: try AnnulusMeshGenerator.ring(innerRadius: 1, outerRadius: 2).mesh(meshSize: 0.25),
+                                    options: SolverOptions(), linearSolver: nil)
+        #expect(coarse.factorization.method == .ldlt)
     }
 
     @Test func mumpsSolvesAZeroFirstPivot() throws {
