@@ -122,7 +122,9 @@ public final class SymmetricIndefiniteFactorization {
         instance.pointee.nnz = Int64(m)
         instance.pointee.irn = rowNumbers
         instance.pointee.jcn = columnNumbers
-        instance.pointee.a = entryValues
+        // No values at the analysis (they are not known yet): MUMPS must not base scaling or pivot
+        // choices on placeholders. `factorize(_:)` points `a` at the values.
+        instance.pointee.a = nil
         instance.pointee.rhs = rightHandSide
 
         guard n > 0 else { return }
@@ -162,6 +164,7 @@ public final class SymmetricIndefiniteFactorization {
         values.withUnsafeBufferPointer { values in
             for e in 0..<entryCount { entryValues[e] = values[sourceIndex[e]] }
         }
+        instance.pointee.a = entryValues
         var attempts = 0
         while true {
             instance.pointee.job = 2
