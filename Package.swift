@@ -26,13 +26,14 @@ let package = Package(
     targets: [
         // Thin C shims over Debian's system libraries: module maps and one-line accessors only.
         .systemLibrary(name: "CSuiteSparse", path: "Sources/CSuiteSparse"),
+        .systemLibrary(name: "CMUMPS", path: "Sources/CMUMPS"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "CHDF5", path: "Sources/CHDF5", linkerSettings: [.linkedLibrary("hdf5_serial")]),
 
-        .target(name: "Sparse", dependencies: ["CSuiteSparse", "COpenBLAS"]),
+        .target(name: "Sparse", dependencies: ["CSuiteSparse", "CMUMPS", "COpenBLAS"]),
         .target(name: "Meshing"),
         .target(name: "FEM", dependencies: ["Sparse", "Meshing"]),
         .target(name: "Neural", dependencies: ["COpenBLAS"]),

@@ -132,9 +132,11 @@ public struct WallSolution: Sendable {
 ///
 /// Taylor-Hood P2/P1 mixed elements; Newton's method per load step with a consistent tangent
 /// (follower term included), linear extrapolation as predictor and automatic halving of a step
-/// that fails. The tangent is symmetric indefinite: each Newton system is factorized as L D L^T
-/// (CHOLMOD) with a backward-error check and UMFPACK LU as the fallback, or by UMFPACK directly for
-/// large systems (`TangentSolver`); symbolic analysis once per mesh.
+/// that fails. The tangent is symmetric indefinite: each Newton system is factorized as L D L^T,
+/// by CHOLMOD without pivoting for small or cheap systems and by MUMPS with threshold pivoting for
+/// large ones,
+/// each solution checked by its backward error, with UMFPACK LU as the fallback (`TangentSolver`);
+/// symbolic analysis once per mesh.
 /// Not thread-safe: use one solver per thread.
 public final class WallSolver {
     /// The mesh in the reference (image) configuration.

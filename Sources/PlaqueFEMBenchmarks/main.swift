@@ -5,7 +5,7 @@
 //                                        [--reuse-below R]
 //                                        [pullback] [--data DIR] [--sizes 64,128,256,512] [--refinement]
 //
-// ring: full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
+// ring: [--mesh-sizes 0.1,0.05] [--ring-reuse-below R] full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
 // label: labels --count phantoms (default 200; 1200 for the paper's set size) read from PNG files,
 // per-stage medians, throughput with 1 and 2 jobs, peak resident memory.
@@ -38,6 +38,8 @@ struct Arguments {
     var data = ProcessInfo.processInfo.environment["PLAQUEFEM_IVUS_PULLBACK"] ?? "../shared/data/ivus-pullback"
     var sizes = [64, 128, 256, 512]
     var refinement = false
+    var meshSizes = [0.5, 0.25, 0.125, 0.1, 0.08334, 0.0625]
+    var ringSolver = SolverOptions()
 
     init(_ arguments: [String]) {
         var k = 0
@@ -52,6 +54,8 @@ struct Arguments {
             case "--data": k += 1; data = arguments[k]
             case "--sizes": k += 1; sizes = arguments[k].split(separator: ",").compactMap { Int($0) }
             case "--refinement": refinement = true
+            case "--mesh-sizes": k += 1; meshSizes = arguments[k].split(separator: ",").compactMap { Double($0) }
+            case "--ring-reuse-below": k += 1; ringSolver.factorizationReuseThreshold = Double(arguments[k]) ?? 0
             case "--circumferential": k += 1; labeling.contourMeshing.sizing.circumferentialElements = Double(arguments[k]) ?? 96
             case "--across": k += 1; labeling.contourMeshing.sizing.elementsAcrossWall = Double(arguments[k]) ?? 2
             case "--border-modes": k += 1; labeling.meshing.maximumBorderModes = Int(arguments[k]) ?? 32
@@ -74,34 +78,52 @@ func seconds(_ d: Duration) -> Double {
     return Double(s) + Double(atto) * 1e-18
 }
 
-func ringBenchmark(runs: Int) throws {
+/// CPU time of the calling thread (s): less disturbed than wall time when other processes share the cores.
+func threadCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
+}
+
+func ringBenchmark(runs: Int, meshSizes: [Double], options: SolverOptions) throws {
     print("Ring R_i = 1 mm, R_o = 2 mm: mesh + setup + Newton along the default waveform to systole (120 mmHg,")
     print("initial ramp then 2 time steps) + nodal stress recovery; \(runs) runs per size, medians. Errors as in `verify ring`:")
     print("inner = hoop stress averaged over the lumen nodes, node = worst lumen node, L2 = over the wall.")
-    print("mesh size mm  dofs    inner err  node err   L2 err     Newton    setup ms  solve ms  factor ms  assembly ms  total ms  min..max ms")
+    print("Newton: linear solves per step; fact = factorizations per solve (chord steps below \(options.factorizationReuseThreshold), 0 = pure Newton);")
+    print("slope = log(total time ratio) / log(dofs ratio) against the previous size; cpu = CPU time of the solving thread (median).")
+    print("mesh size mm  dofs    inner err  node err   L2 err     Newton    fact  setup ms  solve ms  factor ms  assembly ms  total ms  min..max ms  cpu ms  slope  solver")
+    var previous: (dofs: Int, total: Double)?
     let schedule = try LoadSchedule.toSystole(.physiological, steps: 2)
-    for h in [0.5, 0.25, 0.125, 0.1, 0.08334, 0.0625] {
-        let check = try RingVerification(meshSize: h).run()
+    for h in meshSizes {
+        let check = try RingVerification(meshSize: h, options: options).run()
         var setup: [Double] = [], solve: [Double] = [], factor: [Double] = [], assembly: [Double] = [], total: [Double] = []
+        var factorizations = 0, solverName = "", cpu: [Double] = []
         for _ in 0..<runs {
+            let c0 = threadCPUSeconds()
             let t0 = ContinuousClock.now
             let mesh = try AnnulusMeshGenerator.ring(innerRadius: 1, outerRadius: 2).mesh(meshSize: h)
-            let solver = try WallSolver(mesh: mesh)
+            let solver = try WallSolver(mesh: mesh, options: options)
             let t1 = ContinuousClock.now
             let solution = try solver.solve(schedule)
             let t2 = ContinuousClock.now
+            cpu.append(threadCPUSeconds() - c0)
             setup.append(seconds(t1 - t0))
             solve.append(seconds(t2 - t1))
             total.append(seconds(t2 - t0))
             factor.append(solution.report.factorizationSeconds)
             assembly.append(solution.report.assemblySeconds)
+            factorizations = solution.report.steps.map(\.factorizations).reduce(0, +)
+            solverName = String(solution.report.linearSolver.prefix(while: { $0 != "(" }))
         }
         let iterations = check.report.iterationsPerStep.map(String.init).joined(separator: "+")
-        print(String(format: "%-13.4f %-7d %-10.2e %-10.2e %-10.2e %-9@ %-9.1f %-9.1f %-10.1f %-12.1f %-9.1f %.1f..%.1f",
+        let slope = previous.map { log(median(total) / $0.total) / log(Double(check.degreesOfFreedom) / Double($0.dofs)) }
+        previous = (check.degreesOfFreedom, median(total))
+        print(String(format: "%-13.4f %-7d %-10.2e %-10.2e %-10.2e %-9@ %-5d %-9.1f %-9.1f %-10.1f %-12.1f %-9.1f %-12@ %-7.1f %-6@ %@",
                      h, check.degreesOfFreedom, check.hoopStressRelativeError, check.hoopStressMaximumNodeError,
-                     check.hoopStressL2RelativeError, iterations as NSString,
+                     check.hoopStressL2RelativeError, iterations as NSString, factorizations,
                      1000 * median(setup), 1000 * median(solve), 1000 * median(factor), 1000 * median(assembly),
-                     1000 * median(total), 1000 * total.min()!, 1000 * total.max()!))
+                     1000 * median(total), String(format: "%.1f..%.1f", 1000 * total.min()!, 1000 * total.max()!) as NSString, 1000 * median(cpu),
+                     (slope.map { String(format: "%.2f", $0) } ?? "-") as NSString, solverName as NSString))
     }
 }
 
@@ -274,7 +296,7 @@ _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
 _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
 for suite in arguments.suites {
     switch suite {
-    case "ring": try ringBenchmark(runs: arguments.runs)
+    case "ring": try ringBenchmark(runs: arguments.runs, meshSizes: arguments.meshSizes, options: arguments.ringSolver)
     case "label": try labelBenchmark(count: arguments.count, options: arguments.labeling)
     case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize, options: arguments.labeling)
     case "borders": try bordersBenchmark(count: arguments.count)

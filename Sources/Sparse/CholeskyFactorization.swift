@@ -45,6 +45,10 @@ public final class CholeskyFactorization {
     /// Nonzeros of L predicted by the analysis (fill-in included); a measure of factorization cost.
     public let factorNonzeroCount: Int
 
+    /// Floating-point operations of one numeric factorization as predicted by the analysis
+    /// (CHOLMOD's `fl`, counted for L L^T; L D L^T takes about the same).
+    public let factorFlopCount: Double
+
     /// Analyzes the pattern: fill-reducing ordering and symbolic factorization (`cholmod_analyze`).
     ///
     /// Throws `outOfMemory` or `solverFailure` if CHOLMOD cannot analyze the pattern.
@@ -87,6 +91,7 @@ public final class CholeskyFactorization {
         }
         // Nothing below may throw: deinit owns the C memory from here on.
         self.factorNonzeroCount = factor == nil ? 0 : Int(common.pointee.lnz)
+        self.factorFlopCount = factor == nil ? 0 : common.pointee.fl
         self.pattern = pattern
         self.method = method
         self.common = common

@@ -19,6 +19,7 @@ import Sparse
         let matrix = TestMatrices.laplacian2D(9)
         let exact = TestMatrices.referenceSolution(81)
         let cholesky = try CholeskyFactorization(pattern: matrix.pattern)
+        #expect(cholesky.factorFlopCount > 0 && cholesky.factorNonzeroCount > 0)
         try cholesky.factorize(matrix.values)
         let x = try cholesky.solve(matrix.multiply(exact))
         #expect(TestMatrices.relativeError(x, exact) < 1e-12)

@@ -70,7 +70,11 @@ enum TestMatrices {
 
     /// A smooth, non-trivial reference solution.
     static func referenceSolution(_ n: Int) -> [Double] {
-        (0 ..< n).map { 1 + sin(Double($0) * 0.37) + Double($0 % 7) * 0.125 }
+        (0 ..< n).map { (k: Int) -> Double in
+            let wave: Double = sin(Double(k) * 0.37)
+            let step: Double = Double(k % 7) * 0.125
+            return 1 + wave + step
+        }
     }
 
     /// ‖x − y‖∞ / ‖y‖∞.
