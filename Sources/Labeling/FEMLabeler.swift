@@ -3,6 +3,19 @@ import Foundation
 import Meshing
 import Raster
 
+/// Seconds between successive `lap()` calls.
+struct Stopwatch {
+    private var clock = ContinuousClock.now
+
+    /// Seconds since the last lap (or since the stopwatch was made).
+    mutating func lap() -> Double {
+        let now = ContinuousClock.now
+        let (seconds, attoseconds) = (now - clock).components
+        clock = now
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}
+
 /// Seconds spent in each stage of labeling one mask.
 public struct LabelTimings: Sendable, Codable, Equatable {
     /// Mask validation.
@@ -16,6 +29,21 @@ public struct LabelTimings: Sendable, Codable, Equatable {
 
     /// Sum of the stages.
     public var total: Double { validate + mesh + solve + rasterize }
+}
+
+extension StressLabel {
+    /// How far this map is from `reference` on the same grid: the relative L2 difference over the
+    /// pixels that are wall in both, ||s - s_ref||_2 / ||s_ref||_2, and the relative difference of the
+    /// peaks, |peak / peak_ref - 1|.
+    public func difference(from reference: StressLabel) -> (relativeL2: Double, relativePeak: Double) {
+        var difference = 0.0, norm = 0.0
+        for k in stress.indices where k < reference.stress.count && wall.pixels[k] != 0 && reference.wall.pixels[k] != 0 {
+            let d = Double(stress[k]) - Double(reference.stress[k])
+            difference += d * d
+            norm += Double(reference.stress[k]) * Double(reference.stress[k])
+        }
+        return ((difference / max(norm, .leastNormalMagnitude)).squareRoot(), abs(Double(peak) / Double(reference.peak) - 1))
+    }
 }
 
 /// Where a contour frame's stress map lies: `grid` with its top-left corner at (`originX`,
@@ -91,13 +119,8 @@ public struct FEMLabeler: Sendable {
     /// Labels one mask.
     public func label(_ mask: Mask) throws(LabelingFailure) -> StressLabel {
         var timings = LabelTimings()
-        var clock = ContinuousClock.now
-        func lap() -> Double {
-            let now = ContinuousClock.now
-            let (seconds, attoseconds) = (now - clock).components
-            clock = now
-            return Double(seconds) + Double(attoseconds) * 1e-18
-        }
+        var stopwatch = Stopwatch()
+        func lap() -> Double { stopwatch.lap() }
         let validated: ValidatedMask
         do { validated = try mask.validated(options: options.validation) } catch { throw .invalidMask(error) }
         timings.validate = lap()
@@ -127,13 +150,8 @@ public struct FEMLabeler: Sendable {
     /// `.meshing` and `.solve` as for masks.
     public func label(_ borders: WallBorders, on placement: FramePlacement) throws(LabelingFailure) -> StressLabel {
         var timings = LabelTimings()
-        var clock = ContinuousClock.now
-        func lap() -> Double {
-            let now = ContinuousClock.now
-            let (seconds, attoseconds) = (now - clock).components
-            clock = now
-            return Double(seconds) + Double(attoseconds) * 1e-18
-        }
+        var stopwatch = Stopwatch()
+        func lap() -> Double { stopwatch.lap() }
         let grid = placement.grid
         let local = borders.translated(by: Point(-placement.originX, -placement.originY))
         let (lo, hi) = local.outerBounds

@@ -84,17 +84,6 @@ struct PullbackBenchmark {
         }
     }
 
-    /// Relative L2 difference over the pixels where both maps are wall, and relative peak difference.
-    static func difference(_ a: StressLabel, _ reference: StressLabel) -> (l2: Double, peak: Double) {
-        var difference = 0.0, norm = 0.0
-        for k in a.stress.indices where a.wall.pixels[k] != 0 && reference.wall.pixels[k] != 0 {
-            let d = Double(a.stress[k]) - Double(reference.stress[k])
-            difference += d * d
-            norm += Double(reference.stress[k]) * Double(reference.stress[k])
-        }
-        return ((difference / max(norm, 1e-300)).squareRoot(), abs(Double(a.peak) / Double(reference.peak) - 1))
-    }
-
     func run(sizes: [Int], refinementCheck: Bool) throws {
         let all = try frames()
         let frames = all.compactMap { try? $0.borders.get() }
@@ -112,10 +101,10 @@ struct PullbackBenchmark {
             let rows = labelMasks(frames, size: size, labeler: labeler)
             printSummary("mask \(size)x\(size)", rows)
             if let contours = contourLabels[size] {
-                let d = zip(rows, contours).compactMap { a, b in a.label.flatMap { x in b.label.map { Self.difference(x, $0) } } }
+                let d = zip(rows, contours).compactMap { a, b in a.label.flatMap { x in b.label.map { x.difference(from: $0) } } }
                 if !d.isEmpty {
                     print(String(format: "    mask vs contour map, same grid: rel L2 median %.2f %% (max %.2f %%), peak median %.2f %% (max %.2f %%)",
-                                 100 * median(d.map(\.l2)), 100 * d.map(\.l2).max()!, 100 * median(d.map(\.peak)), 100 * d.map(\.peak).max()!))
+                                 100 * median(d.map(\.relativeL2)), 100 * d.map(\.relativeL2).max()!, 100 * median(d.map(\.relativePeak)), 100 * d.map(\.relativePeak).max()!))
                 }
             }
         }
@@ -127,10 +116,10 @@ struct PullbackBenchmark {
         for size in [64, 512] where sizes.contains(size) {
             let rows = labelContours(frames, size: size, labeler: fine)
             printSummary("contours x2, \(size)", rows)
-            let d = zip(contourLabels[size]!, rows).compactMap { a, b in a.label.flatMap { x in b.label.map { Self.difference(x, $0) } } }
+            let d = zip(contourLabels[size]!, rows).compactMap { a, b in a.label.flatMap { x in b.label.map { x.difference(from: $0) } } }
             if !d.isEmpty {
                 print(String(format: "    default vs 4x-area mesh: rel L2 median %.2f %% (max %.2f %%), peak median %.2f %% (max %.2f %%)",
-                             100 * median(d.map(\.l2)), 100 * d.map(\.l2).max()!, 100 * median(d.map(\.peak)), 100 * d.map(\.peak).max()!))
+                             100 * median(d.map(\.relativeL2)), 100 * d.map(\.relativeL2).max()!, 100 * median(d.map(\.relativePeak)), 100 * d.map(\.relativePeak).max()!))
             }
         }
     }

@@ -50,9 +50,8 @@ enum ContourInput {
         guard !pairs.isEmpty else { throw ValidationError("\(lumenPath) and \(outerPath) hold no contour rows") }
         let side: Double
         let pixelSize: Double
-        if let origin = rule.origin {
+        if rule.origin != nil {
             guard let size = rule.pixelSize else { throw ValidationError("--grid-origin needs --pixel-size") }
-            _ = origin
             pixelSize = size
             side = size * Double(rule.size)
         } else if let fieldOfView = rule.fieldOfView {

@@ -74,16 +74,6 @@ import Testing
         return candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("diastolic_contours.csv")) }
     }
 
-    static func difference(_ a: StressLabel, _ reference: StressLabel) -> (l2: Double, peak: Double) {
-        var difference = 0.0, norm = 0.0
-        for k in a.stress.indices where a.wall.pixels[k] != 0 && reference.wall.pixels[k] != 0 {
-            let d = Double(a.stress[k]) - Double(reference.stress[k])
-            difference += d * d
-            norm += Double(reference.stress[k]) * Double(reference.stress[k])
-        }
-        return ((difference / norm).squareRoot(), abs(Double(a.peak) / Double(reference.peak) - 1))
-    }
-
     @Test func pullbackFramesConvergeUnderMeshRefinement() throws {
         guard let folder = Self.pullback else {
             print("skipped: the IVUS pullback is not at ../shared/data/ivus-pullback (set PLAQUEFEM_IVUS_PULLBACK)")
@@ -101,8 +91,8 @@ import Testing
             let label = try FEMLabeler().label(borders, on: placement)
             let fine = try FEMLabeler(options: refined).label(borders, on: placement)
             #expect(fine.triangles > 3 * label.triangles)
-            let d = Self.difference(label, fine)
-            #expect(d.l2 < 0.02 && d.peak < 0.02, "frame \(borders.frame): default vs 4x-area mesh \(d)")
+            let d = label.difference(from: fine)
+            #expect(d.relativeL2 < 0.02 && d.relativePeak < 0.02, "frame \(borders.frame): default vs 4x-area mesh \(d)")
         }
     }
 }
