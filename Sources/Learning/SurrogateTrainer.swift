@@ -75,6 +75,9 @@ public struct SurrogateEvaluation: Sendable, Equatable {
     public var meanSquaredError: Double
     /// sqrt(meanSquaredError), kPa.
     public var rootMeanSquaredError: Double { meanSquaredError.squareRoot() }
+    /// Per-map wall relative L2 and peak-stress errors (kPa predictions against the reference,
+    /// over the wall pixels of each mask), with median and 90th percentile.
+    public var mapErrors: StressMapErrors
 }
 
 /// Trains the paper's surrogate CNN (mask -> stress map) with Adam, progressively.
@@ -220,7 +223,7 @@ public final class SurrogateTrainer {
     }
 
     /// The evaluation-mode MSE of the predictions against reference maps (kPa), in normalized
-    /// units squared and in kPa^2.
+    /// units squared and in kPa^2, and the per-map wall errors (`StressMapErrors`).
     /// - Throws: `LearningError` for mismatched inputs or an untrained surrogate.
     public func meanSquaredError(masks: ImageBatch, stress: ImageBatch) throws(LearningError) -> SurrogateEvaluation {
         try checkPair(masks: masks, stress: stress)
@@ -233,9 +236,12 @@ public final class SurrogateTrainer {
             sum += difference * difference
         }
         let normalizedError = sum / Double(max(stress.values.count, 1))
+        let predictedStress = ImageBatch(unchecked: predicted.count, height: predicted.height, width: predicted.width,
+                                         values: normalization.denormalize(predicted.values))
         return SurrogateEvaluation(
             count: masks.count, normalizedMeanSquaredError: normalizedError,
-            meanSquaredError: normalizedError * normalization.scale * normalization.scale)
+            meanSquaredError: normalizedError * normalization.scale * normalization.scale,
+            mapErrors: try StressMapErrors(predicted: predictedStress, reference: stress, masks: masks))
     }
 
     private func checkPair(masks: ImageBatch, stress: ImageBatch) throws(LearningError) {

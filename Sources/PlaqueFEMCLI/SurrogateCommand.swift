@@ -99,6 +99,7 @@ struct SurrogateCommand: ParsableCommand {
                 let evaluation = try trainer.meanSquaredError(masks: validation.masks, stress: validation.stress)
                 summary += String(format: ", validation MSE %.4e (RMSE %.2f kPa on %d held-out masks)",
                                   evaluation.normalizedMeanSquaredError, evaluation.rootMeanSquaredError, validation.masks.count)
+                summary += ", " + evaluation.mapErrors.summary
             }
             print(summary + String(format: "; stress scale %.2f kPa; wrote %@", scale, output))
         }

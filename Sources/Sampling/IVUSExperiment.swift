@@ -190,10 +190,12 @@ public struct IVUSExperiment: Sendable {
                 var sampling = options.sampling
                 sampling.seed = seed
                 let run = try ProgressiveSampler(domain: domain, learner: learner, options: sampling).run(strategy: strategy) { round, time in
+                    let wall = learner.lastEvaluation.map { ", " + $0.mapErrors.summary } ?? ""
                     progress("\(strategy.rawValue) " + String(
-                        format: "repeat %d round %d: %d labels, test MSE %.1f kPa^2, %d failed decodes "
-                            + "(labeling %.0f s, training %.0f s, gradients %.1f s)", repeatIndex + 1, round.round,
-                        round.labelCount, round.metric, round.failures, time.labeling, time.training, time.latentGradients))
+                        format: "repeat %d round %d: %d labels, test MSE %.1f kPa^2", repeatIndex + 1, round.round,
+                        round.labelCount, round.metric) + wall + String(format: ", %d failed decodes "
+                            + "(labeling %.0f s, training %.0f s, gradients %.1f s)",
+                        round.failures, time.labeling, time.training, time.latentGradients))
                 }
                 curves.curves.append(.init(strategy: strategy, repeatIndex: repeatIndex, rounds: run.curve))
                 timings.add(run.timings)

@@ -69,6 +69,12 @@ extension IVUSExperimentResult {
         let s = options.sampling
         var out = "# \(title)\n\nProduced by `\(command)`.\n\n"
         out += "![curves](curves.svg)\n\n" + curves.markdownTable() + "\n"
+        let details = curves.finalDetailsMarkdownTable()
+        if !details.isEmpty {
+            out += "Wall errors after the last round, mean over repeats of the median / 90th percentile over the test maps "
+            out += "(relative L2 error over wall pixels; relative error of the peak wall stress; see docs/neural-models.md):\n\n"
+            out += details + "\n"
+        }
         out += "## Setup\n\n"
         out += "- Pool: \(options.poolSize) synthetic phantoms (seed \(options.phantomSeed)); test set: \(testMasks.count) "
         out += "further phantoms labeled once by the FEM tool (\(testFailures) failed and were left out).\n"
