@@ -1,4 +1,4 @@
-// Benchmarks for the Neural module: VAE and surrogate training steps, surrogate inference and
+// Benchmarks for the Neural module: VAE, surrogate and U-Net training steps, inference and
 // the latent-gradient step (decoder + surrogate, gradient with respect to z), at 1 and 2 BLAS
 // threads. Prints medians over several timed runs after warm-up.
 //
@@ -76,6 +76,64 @@ if arguments.count > 2 && arguments[2] == "layers" {
     exit(0)
 }
 
+/// With "unet" as second argument: only the U-Net training step (batch 32, 1 thread), the
+/// number to compare with docs/pytorch/bench_unet.py.
+if arguments.count > 2 && arguments[2] == "unet" {
+    setBLASThreadCount(1)
+    let unet = SurrogateModel<Float>(architecture: .unet, seed: 3)
+    let optimizer = Adam(parameters: unet.parameters())
+    let input = masks(batch: 32, generator: &generator)
+    let target = Tensor<Float>.randomUniform(shape: [32, 1, 64, 64], generator: &generator)
+    let time = try! medianMilliseconds(runs: runs) {
+        optimizer.zeroGradients()
+        let loss = try meanSquaredError(prediction: unet.forward(input), target: target)
+        _ = try unet.backward(loss.gradient)
+        optimizer.step()
+    }
+    print(String(format: "U-Net training step, batch 32, 1 thread: median %.1f ms, %.0f samples/s", time, 32 / time * 1000))
+    if arguments.count > 3 && arguments[3] == "layers" {
+        let network = try! UNetSurrogate<Float>(seed: 3)
+        var times: [String: Double] = [:]
+        for _ in 0..<runs {
+            for block in network.down + network.decode {
+                _ = block  // per-layer timing below
+            }
+            var value = input
+            var skips: [Tensor<Float>] = []
+            func timed(_ name: String, _ body: () throws -> Tensor<Float>) -> Tensor<Float> {
+                let start = now()
+                let result = try! body()
+                times[name, default: 0] += (now() - start) * 1000 / Double(runs)
+                return result
+            }
+            for level in 0..<3 {
+                for (index, layer) in network.down[level].layers.enumerated() {
+                    value = timed("down.\(level).\(index) \(type(of: layer))") { try layer.forward(value) }
+                }
+                skips.append(value)
+                value = Tensor(zeros: [32, value.shape[1], value.shape[2] / 2, value.shape[3] / 2])
+            }
+            for (index, layer) in network.down[3].layers.enumerated() {
+                value = timed("down.3.\(index) \(type(of: layer))") { try layer.forward(value) }
+            }
+            for level in (0..<3).reversed() {
+                value = timed("up.\(level)") { try network.up[level].forward(value) }
+                value = try! ChannelConcatenation.concatenate(value, skips[level])
+                for (index, layer) in network.decode[level].layers.enumerated() {
+                    value = timed("decode.\(level).\(index) \(type(of: layer))") { try layer.forward(value) }
+                }
+            }
+            for level in 0..<3 {
+                for (index, layer) in network.decode[level].layers.enumerated().reversed() {
+                    value = timed("decode.\(level).\(index) backward") { try layer.backward(Tensor(repeating: 0.01, shape: layer is Conv2d<Float> ? [32, (layer as! Conv2d<Float>).outputChannels, 64 >> level, 64 >> level] : [32, network.widths[level], 64 >> level, 64 >> level])) }
+                }
+            }
+        }
+        for key in times.keys.sorted() { print(key, String(format: "%.1f ms", times[key]!)) }
+    }
+    exit(0)
+}
+
 struct Row {
     var threads: Int
     var name: String
@@ -114,6 +172,27 @@ for threads in [1, 2] {
             surrogateOptimizer.step()
         }
         rows.append(Row(threads: threads, name: "surrogate training step", batch: batch, milliseconds: time, goal: batch == 32 ? 56 : nil))
+    }
+
+    // The U-Net surrogate (`--network unet`): wall-aware output, as trained by default.
+    let unet = SurrogateModel<Float>(architecture: .unet, seed: 3)
+    let unetOptimizer = Adam(parameters: unet.parameters())
+    do {
+        let batch = 32
+        let input = masks(batch: batch, generator: &generator)
+        let target = Tensor<Float>.randomUniform(shape: [batch, 1, 64, 64], generator: &generator)
+        unet.mode = .training
+        let time = try! medianMilliseconds(runs: runs) {
+            unetOptimizer.zeroGradients()
+            let output = try unet.forward(input)
+            let loss = try meanSquaredError(prediction: output, target: target)
+            _ = try unet.backward(loss.gradient)
+            unetOptimizer.step()
+        }
+        rows.append(Row(threads: threads, name: "U-Net training step", batch: batch, milliseconds: time, goal: nil))
+        unet.mode = .evaluation
+        let inference = try! medianMilliseconds(runs: runs) { _ = try unet.forward(input) }
+        rows.append(Row(threads: threads, name: "U-Net inference", batch: batch, milliseconds: inference, goal: nil))
     }
 
     surrogate.mode = .evaluation

@@ -1,6 +1,7 @@
 import Foundation
 import Labeling
 import Learning
+import Neural
 import Raster
 
 /// The options of `plaquefem experiment ivus`; stored as JSON with the results.
@@ -28,6 +29,11 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
     public var sampling = SamplingOptions()
     /// Surrogate training options (learning rate, batch size, normalization headroom).
     public var surrogate = SurrogateTrainingOptions()
+    /// The surrogate network. Default `.paper` (the paper's network).
+    public var network: SurrogateArchitecture = .paper
+    /// Multiply the surrogate's output by the mask; nil takes the network's default (off for
+    /// the paper's network, on for the U-Net).
+    public var maskedOutput: Bool?
     /// Parallel FEM labeling jobs. Default: one per core.
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
 
@@ -184,7 +190,10 @@ public struct IVUSExperiment: Sendable {
         for repeatIndex in 0..<options.repeats {
             for strategy in options.strategies {
                 let seed = options.seed &+ UInt64(repeatIndex)
-                let trainer = try learning { try SurrogateTrainer(seed: seed, options: options.surrogate) }
+                let trainer = try learning {
+                    try SurrogateTrainer(seed: seed, architecture: options.network, masksOutput: options.maskedOutput,
+                                         options: options.surrogate)
+                }
                 let learner = SurrogateLearner(trainer: trainer, autoencoder: autoencoder, testMasks: testMaskBatch,
                                                testStress: testStressBatch)
                 var sampling = options.sampling
