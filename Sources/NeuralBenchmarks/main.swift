@@ -77,7 +77,7 @@ if arguments.count > 2 && arguments[2] == "layers" {
 }
 
 /// With "unet" as second argument: only the U-Net training step (batch 32, 1 thread), the
-/// number to compare with docs/pytorch/bench_unet.py.
+/// number reported in docs/neural-models.md.
 if arguments.count > 2 && arguments[2] == "unet" {
     setBLASThreadCount(1)
     let unet = SurrogateModel<Float>(architecture: .unet, seed: 3)
@@ -91,46 +91,6 @@ if arguments.count > 2 && arguments[2] == "unet" {
         optimizer.step()
     }
     print(String(format: "U-Net training step, batch 32, 1 thread: median %.1f ms, %.0f samples/s", time, 32 / time * 1000))
-    if arguments.count > 3 && arguments[3] == "layers" {
-        let network = try! UNetSurrogate<Float>(seed: 3)
-        var times: [String: Double] = [:]
-        for _ in 0..<runs {
-            for block in network.down + network.decode {
-                _ = block  // per-layer timing below
-            }
-            var value = input
-            var skips: [Tensor<Float>] = []
-            func timed(_ name: String, _ body: () throws -> Tensor<Float>) -> Tensor<Float> {
-                let start = now()
-                let result = try! body()
-                times[name, default: 0] += (now() - start) * 1000 / Double(runs)
-                return result
-            }
-            for level in 0..<3 {
-                for (index, layer) in network.down[level].layers.enumerated() {
-                    value = timed("down.\(level).\(index) \(type(of: layer))") { try layer.forward(value) }
-                }
-                skips.append(value)
-                value = Tensor(zeros: [32, value.shape[1], value.shape[2] / 2, value.shape[3] / 2])
-            }
-            for (index, layer) in network.down[3].layers.enumerated() {
-                value = timed("down.3.\(index) \(type(of: layer))") { try layer.forward(value) }
-            }
-            for level in (0..<3).reversed() {
-                value = timed("up.\(level)") { try network.up[level].forward(value) }
-                value = try! ChannelConcatenation.concatenate(value, skips[level])
-                for (index, layer) in network.decode[level].layers.enumerated() {
-                    value = timed("decode.\(level).\(index) \(type(of: layer))") { try layer.forward(value) }
-                }
-            }
-            for level in 0..<3 {
-                for (index, layer) in network.decode[level].layers.enumerated().reversed() {
-                    value = timed("decode.\(level).\(index) backward") { try layer.backward(Tensor(repeating: 0.01, shape: layer is Conv2d<Float> ? [32, (layer as! Conv2d<Float>).outputChannels, 64 >> level, 64 >> level] : [32, network.widths[level], 64 >> level, 64 >> level])) }
-                }
-            }
-        }
-        for key in times.keys.sorted() { print(key, String(format: "%.1f ms", times[key]!)) }
-    }
     exit(0)
 }
 

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Labeling
+import Neural
 import Raster
 
 extension IVUSExperimentResult {
@@ -84,6 +85,9 @@ extension IVUSExperimentResult {
         out += "- \(options.repeats) repeats x \(curves.strategies.map(\.rawValue).joined(separator: ", ")); \(s.rounds) rounds: "
         out += "\(s.initialCount) labels in round 1, then \(s.increment) per round; \(s.epochsPerRound) surrogate epochs per round "
         out += "(continuing); \(s.anchorsPerRound) anchors per round; step alpha = \(s.step.stepSize), prior radius \(s.step.priorRadius).\n"
+        let masked = options.maskedOutput ?? options.network.masksOutputByDefault
+        out += "- Surrogate: \(options.network == .paper ? "the paper's network" : "the U-Net") (`--network \(options.network.rawValue)`), "
+        out += "output \(masked ? "multiplied by the mask" : "not masked").\n"
         let rejected = runs.filter { $0.strategy == .interpolation }.map(\.rejected.count).reduce(0, +)
         out += "- SI decodes that failed validation or labeling (replaced by new proposals): \(rejected) in all runs.\n\n"
         out += "## Where the time went\n\n" + timingLines.map { "- " + $0 }.joined(separator: "\n") + "\n\n"
