@@ -15,17 +15,30 @@ public struct SurrogateTrainingOptions: Codable, Sendable, Equatable {
     /// Factor between the largest stress of the first training set and the normalization
     /// scale (see `StressNormalization`); >= 1. Default 1.2.
     public var normalizationHeadroom: Double
+    /// Length E of a cosine learning-rate decay in epochs, or nil for a constant rate (the
+    /// default, as in the paper). Epoch e (1-based, counted over the trainer's life) uses
+    /// lr_e = learningRate x (1 + cos(pi (e - 1) / E)) / 2 (from learningRate down to nearly 0
+    /// at epoch E); epochs after E keep the rate of epoch E. Positive when set.
+    public var cosineDecayEpochs: Int?
 
     /// Creates options; every argument has the documented default.
     public init(
         learningRate: Double = 1e-3, batchSize: Int = 32, evaluationBatchSize: Int = 128, weightDecay: Double = 0,
-        normalizationHeadroom: Double = StressNormalization.defaultHeadroom
+        normalizationHeadroom: Double = StressNormalization.defaultHeadroom, cosineDecayEpochs: Int? = nil
     ) {
         self.learningRate = learningRate
         self.batchSize = batchSize
         self.evaluationBatchSize = evaluationBatchSize
         self.weightDecay = weightDecay
         self.normalizationHeadroom = normalizationHeadroom
+        self.cosineDecayEpochs = cosineDecayEpochs
+    }
+
+    /// The learning rate of epoch `epoch` (1-based): `learningRate`, or the cosine decay.
+    public func learningRate(atEpoch epoch: Int) -> Double {
+        guard let length = cosineDecayEpochs else { return learningRate }
+        let progress = Double(min(max(epoch, 1), length) - 1) / Double(length)
+        return learningRate * (1 + cos(Double.pi * progress)) / 2
     }
 
     /// Throws `LearningError.invalidOption` naming the first option outside its range.
@@ -39,6 +52,7 @@ public struct SurrogateTrainingOptions: Codable, Sendable, Equatable {
         guard normalizationHeadroom.isFinite, normalizationHeadroom >= 1 else {
             throw .invalidOption(name: "normalization headroom", reason: "must be at least 1, got \(normalizationHeadroom)")
         }
+        if let cosineDecayEpochs { try requirePositive(cosineDecayEpochs, "cosine decay epochs") }
     }
 }
 
@@ -75,16 +89,21 @@ public struct SurrogateEvaluation: Sendable, Equatable {
     public var meanSquaredError: Double
     /// sqrt(meanSquaredError), kPa.
     public var rootMeanSquaredError: Double { meanSquaredError.squareRoot() }
+    /// Per-map wall relative L2 and peak-stress errors (kPa predictions against the reference,
+    /// over the wall pixels of each mask), with median and 90th percentile.
+    public var mapErrors: StressMapErrors
 }
 
-/// Trains the paper's surrogate CNN (mask -> stress map) with Adam, progressively.
+/// Trains a surrogate CNN (mask -> stress map) with Adam, progressively: the paper's network
+/// or the U-Net (`SurrogateArchitecture`), optionally wall-aware (output x mask).
 ///
 /// Owns the network, the optimizer (its moment estimates persist between `train` calls) and
 /// the stress normalization. Masks are 64 x 64 `ImageBatch`es of 0/1 values; stresses are in
-/// kPa. Loss: MSE between the sigmoid output and stress / scale.
+/// kPa. Loss: MSE between the network output (sigmoid, times the mask when `masksOutput`) and
+/// stress / scale.
 public final class SurrogateTrainer {
     /// The network; use it (in evaluation mode) for gradients with respect to its input.
-    public let network: SurrogateNetwork<Float>
+    public let network: SurrogateModel<Float>
     /// The options the trainer was created with.
     public let options: SurrogateTrainingOptions
     /// The stress normalization; nil until the first `train` call fits it (or it is given).
@@ -94,24 +113,33 @@ public final class SurrogateTrainer {
     private let optimizer: Adam<Float>
 
     /// Image side length of the surrogate's masks and maps (64).
-    public static var imageSize: Int { SurrogateNetwork<Float>.imageSize }
+    public static var imageSize: Int { SurrogateModel<Float>.imageSize }
+
+    /// The architecture of the network.
+    public var architecture: SurrogateArchitecture { network.architecture }
 
     /// Creates a trainer with a seeded network (same seed, same weights) and fresh Adam state.
     /// - Parameters:
     ///   - seed: Seed of the weight initialisation.
+    ///   - architecture: The network (default: the paper's).
+    ///   - masksOutput: Multiply the output by the mask; nil takes the architecture's default
+    ///     (off for `.paper`, on for `.unet`).
     ///   - options: Training options.
     ///   - normalization: A fixed normalization; nil fits one to the first training set.
     /// - Throws: `LearningError.invalidOption` for options out of range.
-    public init(seed: UInt64, options: SurrogateTrainingOptions = SurrogateTrainingOptions(), normalization: StressNormalization? = nil) throws(LearningError) {
+    public init(
+        seed: UInt64, architecture: SurrogateArchitecture = .paper, masksOutput: Bool? = nil,
+        options: SurrogateTrainingOptions = SurrogateTrainingOptions(), normalization: StressNormalization? = nil
+    ) throws(LearningError) {
         try options.validate()
-        self.network = SurrogateNetwork<Float>(seed: seed)
+        self.network = SurrogateModel<Float>(architecture: architecture, masksOutput: masksOutput, seed: seed)
         self.options = options
         self.normalization = normalization
         self.epochsCompleted = 0
         self.optimizer = Self.makeOptimizer(network, options)
     }
 
-    private init(network: SurrogateNetwork<Float>, options: SurrogateTrainingOptions, normalization: StressNormalization, epochsCompleted: Int) {
+    private init(network: SurrogateModel<Float>, options: SurrogateTrainingOptions, normalization: StressNormalization, epochsCompleted: Int) {
         self.network = network
         self.options = options
         self.normalization = normalization
@@ -119,7 +147,7 @@ public final class SurrogateTrainer {
         self.optimizer = Self.makeOptimizer(network, options)
     }
 
-    private static func makeOptimizer(_ network: SurrogateNetwork<Float>, _ options: SurrogateTrainingOptions) -> Adam<Float> {
+    private static func makeOptimizer(_ network: SurrogateModel<Float>, _ options: SurrogateTrainingOptions) -> Adam<Float> {
         Adam(parameters: network.parameters(), learningRate: options.learningRate, weightDecay: options.weightDecay)
     }
 
@@ -161,6 +189,7 @@ public final class SurrogateTrainer {
         for _ in 0..<epochs {
             let epoch = epochsCompleted + 1
             let order = shuffledIndices(count: masks.count, seed: shuffleSeed, epoch: epoch)
+            optimizer.learningRate = options.learningRate(atEpoch: epoch)
             network.mode = .training
             var lossSum = 0.0
             var sampleCount = 0
@@ -220,7 +249,7 @@ public final class SurrogateTrainer {
     }
 
     /// The evaluation-mode MSE of the predictions against reference maps (kPa), in normalized
-    /// units squared and in kPa^2.
+    /// units squared and in kPa^2, and the per-map wall errors (`StressMapErrors`).
     /// - Throws: `LearningError` for mismatched inputs or an untrained surrogate.
     public func meanSquaredError(masks: ImageBatch, stress: ImageBatch) throws(LearningError) -> SurrogateEvaluation {
         try checkPair(masks: masks, stress: stress)
@@ -233,9 +262,12 @@ public final class SurrogateTrainer {
             sum += difference * difference
         }
         let normalizedError = sum / Double(max(stress.values.count, 1))
+        let predictedStress = ImageBatch(unchecked: predicted.count, height: predicted.height, width: predicted.width,
+                                         values: normalization.denormalize(predicted.values))
         return SurrogateEvaluation(
             count: masks.count, normalizedMeanSquaredError: normalizedError,
-            meanSquaredError: normalizedError * normalization.scale * normalization.scale)
+            meanSquaredError: normalizedError * normalization.scale * normalization.scale,
+            mapErrors: try StressMapErrors(predicted: predictedStress, reference: stress, masks: masks))
     }
 
     private func checkPair(masks: ImageBatch, stress: ImageBatch) throws(LearningError) {
@@ -251,18 +283,28 @@ public final class SurrogateTrainer {
     /// Writes weights, normalization and options into an open, writable model file.
     ///
     /// Root attributes besides `ModelFile`'s: `architecture_image_size` = 64,
-    /// `stress_scale_kpa` (the normalization scale), `stress_units` = "kPa",
-    /// `stress_normalization` (the formula), `epochs_completed`, `training_options_json`.
+    /// `surrogate_network` ("paper" or "unet"), `architecture_masked_output` (1 when the output
+    /// is multiplied by the mask, else 0), for the U-Net `architecture_levels` and
+    /// `architecture_base_channels`, `stress_scale_kpa` (the normalization scale),
+    /// `stress_units` = "kPa", `stress_normalization` (the formula), `epochs_completed`,
+    /// `training_options_json`.
     /// - Throws: `LearningError.invalidNormalization` before any training; `.storage`.
     public func write(into file: HDF5File, softwareVersion: String) throws(LearningError) {
         guard let normalization else { throw .invalidNormalization("the surrogate has not been trained yet") }
-        try ModelFile.write(network, kind: .surrogate, architecture: ["image_size": Int64(Self.imageSize)],
-                            softwareVersion: softwareVersion, into: file)
+        var architecture: [String: Int64] = ["image_size": Int64(Self.imageSize), "masked_output": network.masksOutput ? 1 : 0]
+        if let unet = network.network as? UNetSurrogate<Float> {
+            architecture["levels"] = Int64(unet.levels)
+            architecture["base_channels"] = Int64(unet.widths[0])
+        }
+        try ModelFile.write(network, kind: .surrogate, architecture: architecture, softwareVersion: softwareVersion, into: file)
         try storage { () throws(StorageError) in
             let attributes = file.attributes
+            try attributes.set(Self.networkAttribute, to: network.architecture.rawValue)
             try attributes.set("stress_scale_kpa", to: normalization.scale)
             try attributes.set("stress_units", to: StressNormalization.units)
-            try attributes.set("stress_normalization", to: "output = sigmoid(network(mask)) = stress / stress_scale_kpa")
+            try attributes.set("stress_normalization", to: network.masksOutput
+                ? "output = sigmoid(network(mask)) * mask = stress / stress_scale_kpa"
+                : "output = sigmoid(network(mask)) = stress / stress_scale_kpa")
         }
         try ModelFile.writeTrainingState(epochsCompleted: epochsCompleted, options: options, into: file)
     }
@@ -278,7 +320,27 @@ public final class SurrogateTrainer {
     ///   `invalidNormalization`, `notAModelFile`, `storage`.
     public static func load(from file: HDF5File, options: SurrogateTrainingOptions = SurrogateTrainingOptions()) throws(LearningError) -> SurrogateTrainer {
         try options.validate()
-        let network = SurrogateNetwork<Float>(seed: 0)
+        // Files written before the U-Net hold the paper's network, unmasked, without these attributes.
+        let architecture: SurrogateArchitecture
+        if let name = try? file.attributes.string(networkAttribute) {
+            guard let known = SurrogateArchitecture(rawValue: name) else {
+                throw .notAModelFile("unknown \(networkAttribute) '\(name)' in '\(file.path)' (known: "
+                    + SurrogateArchitecture.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            architecture = known
+        } else {
+            architecture = .paper
+        }
+        let masked = (try? file.attributes.scalar("architecture_masked_output", as: Int64.self)).map { $0 != 0 } ?? false
+        if architecture == .unet {
+            let levels = try ModelFile.architectureValue("levels", in: file)
+            let base = try ModelFile.architectureValue("base_channels", in: file)
+            guard levels == Int64(UNetSurrogate<Float>.defaultLevels), base == Int64(UNetSurrogate<Float>.defaultBaseChannels) else {
+                throw .notAModelFile("the U-Net has \(levels) levels from \(base) channels; this software builds "
+                    + "\(UNetSurrogate<Float>.defaultLevels) from \(UNetSurrogate<Float>.defaultBaseChannels)")
+            }
+        }
+        let network = SurrogateModel<Float>(architecture: architecture, masksOutput: masked, seed: 0)
         try ModelFile.read(into: network, kind: .surrogate, from: file)
         let size = try ModelFile.architectureValue("image_size", in: file)
         guard size == Int64(imageSize) else {
@@ -293,6 +355,9 @@ public final class SurrogateTrainer {
         return SurrogateTrainer(network: network, options: options, normalization: try StressNormalization(scale: scale),
                                 epochsCompleted: ModelFile.epochsCompleted(in: file))
     }
+
+    /// The root attribute naming the network ("paper" or "unet"); absent in older files (paper).
+    public static let networkAttribute = "surrogate_network"
 
     /// Opens the model file at `path` read-only and loads it; see `load(from:options:)`.
     public static func load(path: String, options: SurrogateTrainingOptions = SurrogateTrainingOptions()) throws(LearningError) -> SurrogateTrainer {

@@ -3,7 +3,9 @@
 /// Forward: y[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x[n, c, i s - p + u, j s - p + v],
 /// with W of shape [out, in, k, k] ("weight"), b of shape [out] ("bias"), and
 /// H_out = floor((H + 2p - k) / s) + 1. Computed as im2col + GEMM: Y = W X_col over the
-/// whole batch (X_col of shape [in k k, N H_out W_out]).
+/// whole batch (X_col of shape [in k k, N H_out W_out]); for images of at least
+/// `perSampleGEMMThreshold` output positions, one sample at a time (Y_n = W X_col,n with X_col,n
+/// built in a workspace that stays in cache, and rebuilt in backward instead of being kept).
 /// Backward: dL/dW += dY X_col^T, dL/db += sum dY, dL/dx = col2im(W^T dY).
 public final class Conv2d<Scalar: NeuralScalar>: Layer {
     /// Input channels.
@@ -23,6 +25,7 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
     /// Training or evaluation (no effect on this layer).
     public var mode: LayerMode = .training
     private var cachedColumns: [Scalar] = []
+    private var cachedInput: Tensor<Scalar>?
     private var cachedGeometry: WindowGeometry?
     private var cachedBatch = 0
     private var columnGradientWorkspace: [Scalar] = []
@@ -63,31 +66,39 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
             outputHeight: outputHeight, outputWidth: outputWidth)
         let rows = geometry.columnRows
         let columnCount = batch * geometry.positions
-        reuse(&cachedColumns, count: rows * columnCount) { columns in
-            input.scalars.withBase { imageToColumns($0, batch: batch, geometry: geometry, columns: columns) }
-        }
-        let columns = cachedColumns
         let outputChannels = self.outputChannels
         cachedGeometry = geometry
         cachedBatch = batch
         let shape = [batch, outputChannels, outputHeight, outputWidth]
         let positions = geometry.positions
         if positions >= perSampleGEMMThreshold {
-            // Y_n = W X_col[:, n P ..< (n + 1) P] + b, written straight into NCHW.
+            // Y_n = W X_col,n + b, X_col,n = im2col of sample n only, written straight into NCHW.
+            cachedInput = input
+            cachedColumns = []
+            let sampleSize = inputChannels * height * width
+            reuse(&columnGradientWorkspace, count: rows * positions) { _ in }
             return Tensor(shape: shape) { y in
                 weight.value.scalars.withBase { w in
-                    columns.withBase { x in
-                        fillChannelBias(y, bias: bias?.value.scalars.withBase { $0 }, outer: batch, channels: outputChannels, inner: positions)
-                        for n in 0..<batch {
-                            Scalar.generalMatrixMultiply(
-                                transposeA: false, transposeB: false, m: outputChannels, n: positions, k: rows,
-                                alpha: 1, a: w, leadingDimensionA: rows, b: x + n * positions, leadingDimensionB: columnCount,
-                                beta: 1, c: y + n * outputChannels * positions, leadingDimensionC: positions)
+                    input.scalars.withBase { x in
+                        columnGradientWorkspace.withMutableBase { columns in
+                            fillChannelBias(y, bias: bias?.value.scalars.withBase { $0 }, outer: batch, channels: outputChannels, inner: positions)
+                            for n in 0..<batch {
+                                imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, columns: columns)
+                                Scalar.generalMatrixMultiply(
+                                    transposeA: false, transposeB: false, m: outputChannels, n: positions, k: rows,
+                                    alpha: 1, a: w, leadingDimensionA: rows, b: columns, leadingDimensionB: positions,
+                                    beta: 1, c: y + n * outputChannels * positions, leadingDimensionC: positions)
+                            }
                         }
                     }
                 }
             }
         }
+        cachedInput = nil
+        reuse(&cachedColumns, count: rows * columnCount) { columns in
+            input.scalars.withBase { imageToColumns($0, batch: batch, geometry: geometry, columns: columns) }
+        }
+        let columns = cachedColumns
         var channelMajor: [Scalar] = makeArray(count: outputChannels * columnCount) { y in
             weight.value.scalars.withBase { w in
                 columns.withBase { x in
@@ -121,38 +132,43 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         let columnCount = batch * geometry.positions
         let positions = geometry.positions
         if positions >= perSampleGEMMThreshold {
-            let inputChannels = self.inputChannels
+            // Per sample: X_col,n rebuilt from the cached input; dW += dY_n X_col,n^T;
+            // dx_n = col2im(W^T dY_n), all in one cache-sized workspace.
+            guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+            let sampleSize = inputChannels * geometry.height * geometry.width
+            var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, geometry.height, geometry.width])
+            reuse(&columnGradientWorkspace, count: rows * positions) { _ in }
             outputGradient.scalars.withBase { dy in
                 if computingParameterGradients {
-                    cachedColumns.withBase { x in
-                        weight.gradient.withUnsafeMutablePointer { dw in
-                            for n in 0..<batch {
-                                Scalar.generalMatrixMultiply(
-                                    transposeA: false, transposeB: true, m: outputChannels, n: rows, k: positions,
-                                    alpha: 1, a: dy + n * outputChannels * positions, leadingDimensionA: positions,
-                                    b: x + n * positions, leadingDimensionB: columnCount,
-                                    beta: 1, c: dw, leadingDimensionC: rows)
-                            }
-                        }
-                    }
                     bias?.gradient.withUnsafeMutablePointer { db in
                         accumulateChannelSums(dy, outer: batch, channels: outputChannels, inner: positions, sums: db)
                     }
                 }
-                reuse(&columnGradientWorkspace, count: rows * columnCount) { dx in
+                input.scalars.withBase { x in
                     weight.value.scalars.withBase { w in
-                        for n in 0..<batch {
-                            Scalar.generalMatrixMultiply(
-                                transposeA: true, transposeB: false, m: rows, n: positions, k: outputChannels,
-                                alpha: 1, a: w, leadingDimensionA: rows, b: dy + n * outputChannels * positions,
-                                leadingDimensionB: positions, beta: 0, c: dx + n * positions, leadingDimensionC: columnCount)
+                        columnGradientWorkspace.withMutableBase { columns in
+                            inputGradient.withUnsafeMutablePointer { image in
+                                for n in 0..<batch {
+                                    let dyn = dy + n * outputChannels * positions
+                                    if computingParameterGradients {
+                                        imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, columns: columns)
+                                        weight.gradient.withUnsafeMutablePointer { dw in
+                                            Scalar.generalMatrixMultiply(
+                                                transposeA: false, transposeB: true, m: outputChannels, n: rows, k: positions,
+                                                alpha: 1, a: dyn, leadingDimensionA: positions, b: columns, leadingDimensionB: positions,
+                                                beta: 1, c: dw, leadingDimensionC: rows)
+                                        }
+                                    }
+                                    Scalar.generalMatrixMultiply(
+                                        transposeA: true, transposeB: false, m: rows, n: positions, k: outputChannels,
+                                        alpha: 1, a: w, leadingDimensionA: rows, b: dyn, leadingDimensionB: positions,
+                                        beta: 0, c: columns, leadingDimensionC: positions)
+                                    accumulateColumnsToImage(columns, batch: 1, geometry: geometry, image: image + n * sampleSize)
+                                }
+                            }
                         }
                     }
                 }
-            }
-            var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, geometry.height, geometry.width])
-            inputGradient.withUnsafeMutablePointer { image in
-                columnGradientWorkspace.withBase { accumulateColumnsToImage($0, batch: batch, geometry: geometry, image: image) }
             }
             return inputGradient
         }

@@ -1,4 +1,4 @@
-// Benchmarks for the Neural module: VAE and surrogate training steps, surrogate inference and
+// Benchmarks for the Neural module: VAE, surrogate and U-Net training steps, inference and
 // the latent-gradient step (decoder + surrogate, gradient with respect to z), at 1 and 2 BLAS
 // threads. Prints medians over several timed runs after warm-up.
 //
@@ -76,6 +76,24 @@ if arguments.count > 2 && arguments[2] == "layers" {
     exit(0)
 }
 
+/// With "unet" as second argument: only the U-Net training step (batch 32, 1 thread), the
+/// number reported in docs/neural-models.md.
+if arguments.count > 2 && arguments[2] == "unet" {
+    setBLASThreadCount(1)
+    let unet = SurrogateModel<Float>(architecture: .unet, seed: 3)
+    let optimizer = Adam(parameters: unet.parameters())
+    let input = masks(batch: 32, generator: &generator)
+    let target = Tensor<Float>.randomUniform(shape: [32, 1, 64, 64], generator: &generator)
+    let time = try! medianMilliseconds(runs: runs) {
+        optimizer.zeroGradients()
+        let loss = try meanSquaredError(prediction: unet.forward(input), target: target)
+        _ = try unet.backward(loss.gradient)
+        optimizer.step()
+    }
+    print(String(format: "U-Net training step, batch 32, 1 thread: median %.1f ms, %.0f samples/s", time, 32 / time * 1000))
+    exit(0)
+}
+
 struct Row {
     var threads: Int
     var name: String
@@ -114,6 +132,27 @@ for threads in [1, 2] {
             surrogateOptimizer.step()
         }
         rows.append(Row(threads: threads, name: "surrogate training step", batch: batch, milliseconds: time, goal: batch == 32 ? 56 : nil))
+    }
+
+    // The U-Net surrogate (`--network unet`): wall-aware output, as trained by default.
+    let unet = SurrogateModel<Float>(architecture: .unet, seed: 3)
+    let unetOptimizer = Adam(parameters: unet.parameters())
+    do {
+        let batch = 32
+        let input = masks(batch: batch, generator: &generator)
+        let target = Tensor<Float>.randomUniform(shape: [batch, 1, 64, 64], generator: &generator)
+        unet.mode = .training
+        let time = try! medianMilliseconds(runs: runs) {
+            unetOptimizer.zeroGradients()
+            let output = try unet.forward(input)
+            let loss = try meanSquaredError(prediction: output, target: target)
+            _ = try unet.backward(loss.gradient)
+            unetOptimizer.step()
+        }
+        rows.append(Row(threads: threads, name: "U-Net training step", batch: batch, milliseconds: time, goal: nil))
+        unet.mode = .evaluation
+        let inference = try! medianMilliseconds(runs: runs) { _ = try unet.forward(input) }
+        rows.append(Row(threads: threads, name: "U-Net inference", batch: batch, milliseconds: inference, goal: nil))
     }
 
     surrogate.mode = .evaluation

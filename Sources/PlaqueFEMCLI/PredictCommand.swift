@@ -12,8 +12,10 @@ struct PredictCommand: ParsableCommand {
         discussion: """
             Input: a label file or any HDF5 file with /masks (N, 64, 64), e.g. from plaquefem phantoms. \
             Output: /stress float32 (N, 64, 64) in kPa (evaluation mode: batch normalization uses its running \
-            statistics), /masks uint8 copied. Pixels outside the wall are predicted like any other pixel; \
-            multiply by the mask to compare with labels, which are 0 outside the wall.
+            statistics), /masks uint8 copied. The model file names its network (surrogate_network: paper or unet). \
+            Unless the model masks its output (architecture_masked_output = 1, the U-Net's default), pixels outside \
+            the wall are predicted like any other pixel; multiply by the mask to compare with labels, which are 0 \
+            outside the wall.
             Example: plaquefem predict --model surrogate.h5 --input phantoms.h5 --output predicted.h5 --png pictures
             """
     )
@@ -51,6 +53,8 @@ struct PredictCommand: ParsableCommand {
         try file.attributes.set("model", to: model)
         try file.attributes.set("input", to: input)
         try file.attributes.set("stress_scale_kpa", to: trainer.normalization?.scale ?? .nan)
+        try file.attributes.set("surrogate_network", to: trainer.architecture.rawValue)
+        try file.attributes.set("masked_output", to: Int64(trainer.network.masksOutput ? 1 : 0))
         try file.attributes.set("pixel_size_mm", to: dataset.pixelSize)
         let chunk = max(1, min(64, count))
         let masks = try file.createDataset("masks", elementType: UInt8.self, shape: [count, rows, columns],

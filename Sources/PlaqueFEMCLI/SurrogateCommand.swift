@@ -1,14 +1,33 @@
 import ArgumentParser
 import Foundation
 import Learning
+import Neural
 import Storage
+
+extension SurrogateArchitecture: ExpressibleByArgument {}
+
+/// The learning-rate schedule of `surrogate train`.
+enum LearningRateSchedule: String, ExpressibleByArgument, CaseIterable {
+    /// The same rate every epoch (the paper).
+    case constant
+    /// Cosine decay from the rate to nearly 0 over the epochs.
+    case cosine
+}
+
+/// The defaults of `surrogate train` that depend on the network.
+extension SurrogateArchitecture {
+    /// Epochs of `surrogate train`: 20 for the paper's network, 60 for the U-Net.
+    var defaultTrainingEpochs: Int { self == .paper ? 20 : 60 }
+    /// Learning-rate schedule of `surrogate train`: constant for the paper's network, cosine for the U-Net.
+    var defaultSchedule: LearningRateSchedule { self == .paper ? .constant : .cosine }
+}
 
 /// `plaquefem surrogate`: the surrogate CNN (mask -> stress map).
 struct SurrogateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "surrogate",
         abstract: "Train the surrogate CNN that maps a 64x64 mask to its stress map.",
-        subcommands: [Train.self]
+        subcommands: [Train.self, Evaluate.self]
     )
 
     /// `plaquefem surrogate train`: trains on every labeled row of a label file, with a held-out split.
@@ -22,8 +41,13 @@ struct SurrogateCommand: ParsableCommand {
                 stored in the model file as stress_scale_kpa. Progress per epoch goes to stderr: training \
                 and validation MSE in normalized units squared, and samples per second. The model file holds \
                 the weights under their PyTorch state_dict keys ("." -> "/"), the normalization and /history \
-                (epoch, train_loss, validation_loss); see docs/neural-models.md.
-                Example: plaquefem surrogate train --data labels.h5 --output surrogate.h5 --epochs 30
+                (epoch, train_loss, validation_loss); see docs/neural-models.md. \
+                --network paper (the paper's network, default) or unet (a 4-level U-Net, 16-128 channels, 3x3 \
+                convolutions, skip connections). --masked-output multiplies the prediction by the mask (0 outside the \
+                wall); default off for paper, on for unet. Defaults for unet: 60 epochs, cosine learning-rate decay; for \
+                paper: 20 epochs, constant rate. The summary reports the held-out MSE and the median and 90th \
+                percentile over held-out maps of the wall relative L2 error and of the peak-stress error.
+                Example: plaquefem surrogate train --data labels.h5 --output surrogate.h5 --network unet
                 """
         )
 
@@ -31,8 +55,14 @@ struct SurrogateCommand: ParsableCommand {
         var data: String
         @Option(help: "Model file to write.")
         var output: String
-        @Option(help: "Number of epochs.")
-        var epochs: Int = 20
+        @Option(help: "Network: paper or unet.")
+        var network: SurrogateArchitecture = .paper
+        @Flag(inversion: .prefixedNo, help: "Multiply the output by the mask (default: on for unet, off for paper).")
+        var maskedOutput: Bool?
+        @Option(help: "Number of epochs (default: 20 for paper, 60 for unet).")
+        var epochs: Int?
+        @Option(help: "Learning-rate schedule: constant or cosine (default: constant for paper, cosine for unet).")
+        var schedule: LearningRateSchedule?
         @Option(help: "Mini-batch size.")
         var batchSize: Int = 32
         @Option(help: "Adam learning rate.")
@@ -45,7 +75,7 @@ struct SurrogateCommand: ParsableCommand {
         var overwrite = false
 
         func validate() throws {
-            guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+            guard epochs.map({ $0 >= 1 }) ?? true else { throw ValidationError("--epochs must be at least 1") }
             guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2 (batch normalization)") }
             guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
             guard validationFraction.isFinite, (0...0.9).contains(validationFraction) else {
@@ -67,9 +97,14 @@ struct SurrogateCommand: ParsableCommand {
             let trainingStress = stress.selecting(split.training)
             let validation = split.validation.isEmpty ? nil
                 : (masks: dataset.masks.selecting(split.validation), stress: stress.selecting(split.validation))
-            let options = SurrogateTrainingOptions(learningRate: learningRate, batchSize: batchSize)
-            let trainer = try SurrogateTrainer(seed: seed, options: options)
-            stderr("training the surrogate on \(split.training.count) masks, \(split.validation.count) held out "
+            let epochs = self.epochs ?? network.defaultTrainingEpochs
+            let schedule = self.schedule ?? network.defaultSchedule
+            let options = SurrogateTrainingOptions(learningRate: learningRate, batchSize: batchSize,
+                                                   cosineDecayEpochs: schedule == .cosine ? epochs : nil)
+            let trainer = try SurrogateTrainer(seed: seed, architecture: network, masksOutput: maskedOutput, options: options)
+            stderr("training the \(network.rawValue) surrogate (\(trainer.network.parameterCount) parameters, output "
+                + (trainer.network.masksOutput ? "masked" : "not masked") + ", \(schedule.rawValue) learning rate) on "
+                + "\(split.training.count) masks, \(split.validation.count) held out "
                 + "(\(dataset.fileRowCount - dataset.masks.count) unlabeled rows skipped)")
             var clock = DispatchTime.now()
             let records = try trainer.train(
@@ -99,8 +134,56 @@ struct SurrogateCommand: ParsableCommand {
                 let evaluation = try trainer.meanSquaredError(masks: validation.masks, stress: validation.stress)
                 summary += String(format: ", validation MSE %.4e (RMSE %.2f kPa on %d held-out masks)",
                                   evaluation.normalizedMeanSquaredError, evaluation.rootMeanSquaredError, validation.masks.count)
+                summary += ", " + evaluation.mapErrors.summary
             }
             print(summary + String(format: "; stress scale %.2f kPa; wrote %@", scale, output))
+        }
+    }
+
+    /// `plaquefem surrogate evaluate`: the errors of a trained surrogate on labeled maps.
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "evaluate",
+            abstract: "Evaluate a trained surrogate on a label file (rows with /status != 0 are skipped).",
+            discussion: """
+                Prints the MSE over all pixels (kPa^2) and, over the maps, the median and 90th percentile of the wall \
+                relative L2 error ||pred - true|| / ||true|| over wall pixels and of the peak-stress error \
+                |max pred - max true| / max true over wall pixels. --csv also writes one line per map.
+                Example: plaquefem surrogate evaluate --model surrogate.h5 --data test-labels.h5
+                """
+        )
+
+        @Option(help: "Surrogate model file.")
+        var model: String
+        @Option(help: "Label file with the reference stress maps.")
+        var data: String
+        @Option(help: "Also write per-map errors (map, wall_rel_l2, peak_error) to this CSV file.")
+        var csv: String?
+
+        func run() throws {
+            let trainer = try SurrogateTrainer.load(path: model)
+            let dataset = try MaskDataset.read(path: data, labeledOnly: true)
+            guard let stress = dataset.stress else { throw CLIError("\(data) has no stress maps") }
+            let evaluation = try trainer.meanSquaredError(masks: dataset.masks, stress: stress)
+            if let csv {
+                let predicted = try trainer.predict(masks: dataset.masks)
+                let size = stress.pixelsPerImage
+                var out = "map,wall_rel_l2,peak_error\n"
+                for k in 0..<stress.count {
+                    func one(_ batch: ImageBatch) throws -> ImageBatch {
+                        try ImageBatch(count: 1, height: batch.height, width: batch.width,
+                                       values: Array(batch.values[k * size..<(k + 1) * size]))
+                    }
+                    let errors = try StressMapErrors(predicted: one(predicted), reference: one(stress), masks: one(dataset.masks))
+                    let relative = errors.wallRelativeL2.first.map { "\($0)" } ?? ""
+                    let peak = errors.peakRelativeError.first.map { "\($0)" } ?? ""
+                    out += "\(k),\(relative),\(peak)\n"
+                }
+                try out.write(toFile: csv, atomically: true, encoding: .utf8)
+            }
+            print(String(format: "%@ surrogate on %d maps of %@: MSE %.2f kPa^2 (RMSE %.2f kPa), ", trainer.architecture.rawValue,
+                         evaluation.count, data, evaluation.meanSquaredError, evaluation.rootMeanSquaredError)
+                + evaluation.mapErrors.summary)
         }
     }
 }

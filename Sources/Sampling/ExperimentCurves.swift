@@ -48,13 +48,42 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
         }
     }
 
-    /// CSV with a header: strategy,repeat,round,labels,metric,failures (one line per run and round).
+    /// A Markdown table of the detail metrics (`RoundResult.details`) after the last round: one
+    /// row per strategy, the mean over repeats of each detail; empty when no round has details.
+    /// Values are fractions shown in percent (the surrogate's wall errors).
+    public func finalDetailsMarkdownTable() -> String {
+        let finals = curves.compactMap { $0.rounds.last }
+        guard let names = finals.first(where: { !$0.details.isEmpty })?.details.map(\.name) else { return "" }
+        var out = "| strategy | labels | " + names.joined(separator: " | ") + " |\n|"
+        out += String(repeating: " --- |", count: 2 + names.count) + "\n"
+        for strategy in strategies {
+            let runs = curves.filter { $0.strategy == strategy }.compactMap { $0.rounds.last }
+            guard let labels = runs.first?.labelCount else { continue }
+            let means = names.map { name -> String in
+                let values = runs.compactMap { $0.details.first { $0.name == name }?.value }
+                guard !values.isEmpty else { return "" }
+                return String(format: "%.1f %%", 100 * values.reduce(0, +) / Double(values.count))
+            }
+            out += "| \(strategy.rawValue) | \(labels) | " + means.joined(separator: " | ") + " |\n"
+        }
+        return out
+    }
+
+    /// CSV with a header: strategy,repeat,round,labels,metric,failures (one line per run and
+    /// round), then one column per detail metric (`RoundResult.details`, named as in the first
+    /// round that has details; empty cells where a round lacks one).
     public func csv() -> String {
-        var out = "strategy,repeat,round,labels,\(metricName.replacingOccurrences(of: " ", with: "_"))_\(metricUnit.replacingOccurrences(of: "^", with: "")),failures\n"
+        let detailNames = curves.lazy.flatMap(\.rounds).first { !$0.details.isEmpty }?.details.map(\.name) ?? []
+        var out = "strategy,repeat,round,labels,\(metricName.replacingOccurrences(of: " ", with: "_"))_\(metricUnit.replacingOccurrences(of: "^", with: "")),failures"
+        out += detailNames.map { "," + $0 }.joined() + "\n"
         for curve in curves {
             for round in curve.rounds {
                 out += "\(curve.strategy.rawValue),\(curve.repeatIndex),\(round.round),\(round.labelCount),"
-                out += "\(round.metric),\(round.failures)\n"
+                out += "\(round.metric),\(round.failures)"
+                for name in detailNames {
+                    out += "," + (round.details.first { $0.name == name }.map { "\($0.value)" } ?? "")
+                }
+                out += "\n"
             }
         }
         return out

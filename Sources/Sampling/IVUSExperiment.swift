@@ -1,6 +1,7 @@
 import Foundation
 import Labeling
 import Learning
+import Neural
 import Raster
 
 /// The options of `plaquefem experiment ivus`; stored as JSON with the results.
@@ -28,6 +29,11 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
     public var sampling = SamplingOptions()
     /// Surrogate training options (learning rate, batch size, normalization headroom).
     public var surrogate = SurrogateTrainingOptions()
+    /// The surrogate network. Default `.paper` (the paper's network).
+    public var network: SurrogateArchitecture = .paper
+    /// Multiply the surrogate's output by the mask; nil takes the network's default (off for
+    /// the paper's network, on for the U-Net).
+    public var maskedOutput: Bool?
     /// Parallel FEM labeling jobs. Default: one per core.
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
 
@@ -184,16 +190,21 @@ public struct IVUSExperiment: Sendable {
         for repeatIndex in 0..<options.repeats {
             for strategy in options.strategies {
                 let seed = options.seed &+ UInt64(repeatIndex)
-                let trainer = try learning { try SurrogateTrainer(seed: seed, options: options.surrogate) }
+                let trainer = try learning {
+                    try SurrogateTrainer(seed: seed, architecture: options.network, masksOutput: options.maskedOutput,
+                                         options: options.surrogate)
+                }
                 let learner = SurrogateLearner(trainer: trainer, autoencoder: autoencoder, testMasks: testMaskBatch,
                                                testStress: testStressBatch)
                 var sampling = options.sampling
                 sampling.seed = seed
                 let run = try ProgressiveSampler(domain: domain, learner: learner, options: sampling).run(strategy: strategy) { round, time in
+                    let wall = learner.lastEvaluation.map { ", " + $0.mapErrors.summary } ?? ""
                     progress("\(strategy.rawValue) " + String(
-                        format: "repeat %d round %d: %d labels, test MSE %.1f kPa^2, %d failed decodes "
-                            + "(labeling %.0f s, training %.0f s, gradients %.1f s)", repeatIndex + 1, round.round,
-                        round.labelCount, round.metric, round.failures, time.labeling, time.training, time.latentGradients))
+                        format: "repeat %d round %d: %d labels, test MSE %.1f kPa^2", repeatIndex + 1, round.round,
+                        round.labelCount, round.metric) + wall + String(format: ", %d failed decodes "
+                            + "(labeling %.0f s, training %.0f s, gradients %.1f s)",
+                        round.failures, time.labeling, time.training, time.latentGradients))
                 }
                 curves.curves.append(.init(strategy: strategy, repeatIndex: repeatIndex, rounds: run.curve))
                 timings.add(run.timings)

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Labeling
+import Neural
 import Raster
 
 extension IVUSExperimentResult {
@@ -69,6 +70,12 @@ extension IVUSExperimentResult {
         let s = options.sampling
         var out = "# \(title)\n\nProduced by `\(command)`.\n\n"
         out += "![curves](curves.svg)\n\n" + curves.markdownTable() + "\n"
+        let details = curves.finalDetailsMarkdownTable()
+        if !details.isEmpty {
+            out += "Wall errors after the last round, mean over repeats of the median / 90th percentile over the test maps "
+            out += "(relative L2 error over wall pixels; relative error of the peak wall stress; see docs/neural-models.md):\n\n"
+            out += details + "\n"
+        }
         out += "## Setup\n\n"
         out += "- Pool: \(options.poolSize) synthetic phantoms (seed \(options.phantomSeed)); test set: \(testMasks.count) "
         out += "further phantoms labeled once by the FEM tool (\(testFailures) failed and were left out).\n"
@@ -78,6 +85,9 @@ extension IVUSExperimentResult {
         out += "- \(options.repeats) repeats x \(curves.strategies.map(\.rawValue).joined(separator: ", ")); \(s.rounds) rounds: "
         out += "\(s.initialCount) labels in round 1, then \(s.increment) per round; \(s.epochsPerRound) surrogate epochs per round "
         out += "(continuing); \(s.anchorsPerRound) anchors per round; step alpha = \(s.step.stepSize), prior radius \(s.step.priorRadius).\n"
+        let masked = options.maskedOutput ?? options.network.masksOutputByDefault
+        out += "- Surrogate: \(options.network == .paper ? "the paper's network" : "the U-Net") (`--network \(options.network.rawValue)`), "
+        out += "output \(masked ? "multiplied by the mask" : "not masked").\n"
         let rejected = runs.filter { $0.strategy == .interpolation }.map(\.rejected.count).reduce(0, +)
         out += "- SI decodes that failed validation or labeling (replaced by new proposals): \(rejected) in all runs.\n\n"
         out += "## Where the time went\n\n" + timingLines.map { "- " + $0 }.joined(separator: "\n") + "\n\n"

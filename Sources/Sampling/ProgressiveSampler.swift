@@ -37,6 +37,32 @@ public struct RoundResult: Sendable, Codable, Equatable {
     public var metric: Double
     /// Proposals of this round whose labeling failed (and were replaced).
     public var failures: Int
+    /// Further test metrics of the round, in a fixed order (e.g. the surrogate's wall errors);
+    /// empty for learners that report only `metric`.
+    public var details: [NamedMetric]
+
+    /// Creates a round result.
+    public init(round: Int, labelCount: Int, metric: Double, failures: Int, details: [NamedMetric] = []) {
+        self.round = round
+        self.labelCount = labelCount
+        self.metric = metric
+        self.failures = failures
+        self.details = details
+    }
+}
+
+/// A named test metric beside the main one, e.g. ("wall_rel_l2_median", 0.08).
+public struct NamedMetric: Sendable, Codable, Equatable {
+    /// Name, usable as a CSV column (no spaces or commas).
+    public var name: String
+    /// Value.
+    public var value: Double
+
+    /// Creates a named metric.
+    public init(name: String, value: Double) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// Everything one progressive run produced.
@@ -99,7 +125,7 @@ public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> whe
             let metric = try learner.evaluate()
             state.timings.evaluation += seconds(since: evaluationStart)
             let result = RoundResult(round: round, labelCount: state.samples.count, metric: metric,
-                                     failures: state.rejected.count - failuresBefore)
+                                     failures: state.rejected.count - failuresBefore, details: learner.evaluationDetails())
             curve.append(result)
             progress(result, state.timings)
         }

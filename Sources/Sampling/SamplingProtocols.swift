@@ -31,4 +31,11 @@ public protocol TaskLearner<Label>: AnyObject {
     func latentGradients(latents: [[Double]], labels: [Label]) throws(SamplingError) -> [[Double]]
     /// The test metric after the current round (test MSE in kPa^2, or test accuracy).
     func evaluate() throws(SamplingError) -> Double
+    /// Further metrics of the last `evaluate()` (same names in every round), reported beside it.
+    func evaluationDetails() -> [NamedMetric]
+}
+
+extension TaskLearner {
+    /// Default: no further metrics.
+    public func evaluationDetails() -> [NamedMetric] { [] }
 }

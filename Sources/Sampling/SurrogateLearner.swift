@@ -6,7 +6,8 @@ import Neural
 /// Training continues from the current weights (`SurrogateTrainer.train`); the normalization
 /// stress / scale is fitted to the first round's train set and then kept. The latent gradient
 /// is d sum_i (F(G(z))_i - y_i / scale)^2 / dz through the frozen decoder G and surrogate F;
-/// the metric is the test MSE in kPa^2 over all pixels of the held-out maps.
+/// the metric is the test MSE in kPa^2 over all pixels of the held-out maps, with the wall
+/// errors of `StressMapErrors` as details.
 public final class SurrogateLearner: TaskLearner {
     /// The trainer (network, Adam state, normalization).
     public let trainer: SurrogateTrainer
@@ -44,9 +45,26 @@ public final class SurrogateLearner: TaskLearner {
             latents: latents, targets: labels.map { normalization.normalize($0) })
     }
 
-    /// Test MSE (kPa^2).
+    /// The full evaluation of the last `evaluate()` call (test MSE and wall errors).
+    public private(set) var lastEvaluation: SurrogateEvaluation?
+
+    /// Test MSE (kPa^2); also keeps the wall errors for `evaluationDetails()`.
     public func evaluate() throws(SamplingError) -> Double {
-        try learning { try trainer.meanSquaredError(masks: testMasks, stress: testStress) }.meanSquaredError
+        let evaluation = try learning { try trainer.meanSquaredError(masks: testMasks, stress: testStress) }
+        lastEvaluation = evaluation
+        return evaluation.meanSquaredError
+    }
+
+    /// Median and 90th percentile over the test maps of the wall relative L2 error and of the
+    /// peak-stress relative error (fractions), from the last `evaluate()`.
+    public func evaluationDetails() -> [NamedMetric] {
+        guard let errors = lastEvaluation?.mapErrors else { return [] }
+        return [
+            NamedMetric(name: "wall_rel_l2_median", value: errors.medianWallRelativeL2),
+            NamedMetric(name: "wall_rel_l2_p90", value: errors.wallRelativeL2Percentile90),
+            NamedMetric(name: "peak_error_median", value: errors.medianPeakRelativeError),
+            NamedMetric(name: "peak_error_p90", value: errors.peakRelativeErrorPercentile90),
+        ]
     }
 }
 

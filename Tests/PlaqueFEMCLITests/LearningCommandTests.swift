@@ -57,6 +57,53 @@ import Testing
         }
     }
 
+    /// The U-Net end to end: train (masked output by default), evaluate, predict (the model file
+    /// names its network), and the independent NumPy forward of docs/python/check_model.py
+    /// (and docs/pytorch/models.py when torch is installed).
+    @Test func unetTrainEvaluatePredictAndCheckFromPython() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        #expect(try CommandLineTests.run(["phantoms", "--count", "4", "--seed", "22", "--output", path("masks.h5")]).status == 0)
+        #expect(try CommandLineTests.run(["label", path("masks.h5"), "--output", path("labels.h5"), "--jobs", "2"]).status == 0)
+        let train = try CommandLineTests.run([
+            "surrogate", "train", "--data", path("labels.h5"), "--output", path("unet.h5"), "--network", "unet",
+            "--epochs", "1", "--batch-size", "2", "--validation-fraction", "0.25", "--seed", "3",
+        ])
+        #expect(train.status == 0, "\(train.error)")
+        #expect(train.error.contains("unet surrogate (483153 parameters, output masked, cosine learning rate)"), "\(train.error)")
+        #expect(train.output.contains("wall rel L2 median") && train.output.contains("peak error median"), "\(train.output)")
+        let model = try HDF5File.open(at: path("unet.h5"))
+        #expect(try model.attributes.string("surrogate_network") == "unet")
+        #expect(try model.attributes.scalar("architecture_masked_output", as: Int64.self) == 1)
+        try model.close()
+
+        let evaluate = try CommandLineTests.run([
+            "surrogate", "evaluate", "--model", path("unet.h5"), "--data", path("labels.h5"), "--csv", path("errors.csv"),
+        ])
+        #expect(evaluate.status == 0, "\(evaluate.error)")
+        #expect(evaluate.output.contains("unet surrogate on 4 maps"), "\(evaluate.output)")
+        let csv = try String(contentsOfFile: path("errors.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("map,wall_rel_l2,peak_error\n") && csv.split(separator: "\n").count == 5, "\(csv)")
+
+        let predict = try CommandLineTests.run(["predict", "--model", path("unet.h5"), "--input", path("masks.h5"), "--output", path("p.h5")])
+        #expect(predict.status == 0, "\(predict.error)")
+        let predicted = try HDF5File.open(at: path("p.h5"))
+        let stress = try predicted.openDataset("stress").read(as: Float.self)
+        let masks = try predicted.openDataset("masks").read(as: UInt8.self)
+        #expect(try predicted.attributes.string("surrogate_network") == "unet")
+        try predicted.close()
+        #expect(zip(stress, masks).allSatisfy { $1 != 0 || $0 == 0 }, "masked output: 0 outside the wall")
+        #expect(zip(stress, masks).contains { $1 != 0 && $0 > 0 })
+
+        if !LabelFilePythonTests.skipped {
+            let check = try LabelFilePythonTests.runPythonScript("check_model.py", [path("unet.h5"), path("p.h5")])
+            #expect(check.status == 0, "NumPy check of the U-Net failed (pip install h5py numpy, or set PLAQUEFEM_SKIP_PYTHON=1): \(check.error)")
+            #expect(check.output.contains("model file OK (unet)") && check.output.contains("matches plaquefem predict on 4 masks"),
+                    "\(check.output)")
+        }
+    }
+
     @Test func vaeTrainWritesWeightsAndLatentCodes() throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

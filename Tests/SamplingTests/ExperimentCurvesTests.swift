@@ -35,6 +35,27 @@ struct ExperimentCurvesTests {
         #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
     }
 
+    @Test func detailMetricsBecomeCSVColumnsAndAFinalTable() {
+        var curves = ExperimentCurves(metricName: "test MSE", metricUnit: "kPa^2", lowerIsBetter: true)
+        func round(_ r: Int, _ mse: Double, _ wall: Double) -> RoundResult {
+            RoundResult(round: r, labelCount: 10 * r, metric: mse, failures: 0,
+                        details: [NamedMetric(name: "wall_rel_l2_median", value: wall), NamedMetric(name: "peak_error_median", value: wall / 2)])
+        }
+        curves.curves = [
+            .init(strategy: .interpolation, repeatIndex: 0, rounds: [round(1, 50, 0.4), round(2, 20, 0.1)]),
+            .init(strategy: .interpolation, repeatIndex: 1, rounds: [round(1, 60, 0.5), round(2, 30, 0.2)]),
+            .init(strategy: .random, repeatIndex: 0, rounds: [round(1, 70, 0.6), round(2, 40, 0.3)]),
+        ]
+        let lines = curves.csv().split(separator: "\n")
+        #expect(lines[0] == "strategy,repeat,round,labels,test_MSE_kPa2,failures,wall_rel_l2_median,peak_error_median")
+        #expect(lines[2] == "SI,0,2,20,20.0,0,0.1,0.05")
+        let table = curves.finalDetailsMarkdownTable()
+        #expect(table.contains("| SI | 20 | 15.0 % | 7.5 % |"), "\(table)")
+        #expect(table.contains("| random | 20 | 30.0 % | 15.0 % |"), "\(table)")
+        #expect(Self.curves.finalDetailsMarkdownTable().isEmpty)
+        #expect(!Self.curves.csv().contains("wall"))
+    }
+
     @Test func linearTicksAreRound() {
         let axis = ExperimentCurves.linearTicks(0.03, 0.97)
         #expect(axis.ticks.map(\.label) == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])

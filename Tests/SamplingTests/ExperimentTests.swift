@@ -64,6 +64,24 @@ struct ExperimentTests {
         try file.close()
         let svg = try String(contentsOfFile: files.path("curves.svg"), encoding: .utf8)
         #expect(svg.contains("test MSE (kPa^2)") && svg.contains("labeled training samples"))
+        let csv = try String(contentsOfFile: files.path("curves.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("strategy,repeat,round,labels,test_MSE_kPa2,failures,wall_rel_l2_median,wall_rel_l2_p90,"
+            + "peak_error_median,peak_error_p90\n"), "\(csv)")
+        #expect(result.curves.curves.allSatisfy { $0.rounds.allSatisfy { $0.details.count == 4 && $0.details.allSatisfy(\.value.isFinite) } })
+        let readme = try String(contentsOfFile: files.path("README.md"), encoding: .utf8)
+        #expect(readme.contains("Wall errors after the last round") && readme.contains("| SI | 8 |"), "\(readme)")
+    }
+
+    /// The U-Net as the surrogate of a run (`--network unet`): trained, evaluated and
+    /// differentiated through for SI's latent step, with its output masked by default.
+    @Test func tinyIVUSExperimentWithTheUNet() throws {
+        var options = Self.tinyOptions
+        options.strategies = [.interpolation]
+        options.network = .unet
+        let result = try IVUSExperiment(options: options).run(labeler: RowGradientLabeler())
+        #expect(result.curves.curves[0].rounds.map(\.labelCount) == [4, 8])
+        #expect(result.curves.curves[0].rounds.allSatisfy { $0.metric.isFinite && $0.details.count == 4 })
+        #expect(result.runs[0].samples.allSatisfy { $0.origin == .synthesized })
     }
 
     /// Same seed, same bytes, through VAE training, decoding, labeling and surrogate training.

@@ -8,6 +8,10 @@ The weights are read by their PyTorch state_dict keys ("encoder.0.weight" is the
 BatchNorm running_mean / running_var [C] and num_batches_tracked int64. The forward pass below
 follows torch.nn semantics (cross-correlation, floor-mode max pooling, nearest x2 upsampling,
 evaluation-mode batch normalization with eps = 1e-5), so agreement checks the layouts for real.
+Both surrogate networks are covered: the paper's (surrogate_network "paper" or absent) and the
+U-Net ("unet": 3x3 convolutions with zero padding 1, 2x2 stride-2 transposed convolutions, skip
+concatenation [upsampled, skip] along the channels), with the output times the mask when
+architecture_masked_output = 1.
 When PyTorch is installed, docs/pytorch/models.py is checked the same way (load + predict).
 """
 import os
@@ -35,7 +39,9 @@ def state_dict(path):
     return state, attributes
 
 
-def conv2d(x, weight, bias):
+def conv2d(x, weight, bias, padding=0):
+    if padding:
+        x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     k = weight.shape[-1]
     windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))  # N C H' W' k k
     return np.einsum("nchwpq,ocpq->nohw", windows, weight, optimize=True) + bias[None, :, None, None]
@@ -48,6 +54,13 @@ def conv_transpose2d(x, weight, bias):
     for p in range(k):
         for q in range(k):
             out[:, :, p:p + h, q:q + w] += np.einsum("nchw,co->nohw", x, weight[:, :, p, q])
+    return out + bias[None, :, None, None]
+
+
+def conv_transpose2d_stride2(x, weight, bias):
+    """Kernel 2, stride 2: out[n, o, 2i + p, 2j + q] = sum_c x[n, c, i, j] weight[c, o, p, q] + bias[o]."""
+    n, c, h, w = x.shape
+    out = np.einsum("nchw,copq->nohpwq", x, weight).reshape(n, weight.shape[1], 2 * h, 2 * w)
     return out + bias[None, :, None, None]
 
 
@@ -85,9 +98,40 @@ def surrogate_forward(state, masks):
     return 1 / (1 + np.exp(-x[:, 0]))
 
 
+def unet_forward(state, masks, levels):
+    """The U-Net (surrogate_network "unet"): masks (N, 64, 64) -> sigmoid output (N, 64, 64), float64."""
+    def f64(key):
+        return state[key].astype(np.float64)
+
+    def block(x, prefix):
+        for conv, norm in ((0, 1), (3, 4)):
+            x = conv2d(x, f64(f"{prefix}.{conv}.weight"), f64(f"{prefix}.{conv}.bias"), padding=1)
+            x = np.maximum(batch_norm(x, state, f"{prefix}.{norm}."), 0)
+        return x
+
+    x = masks.astype(np.float64)[:, None]
+    skips = []
+    for i in range(levels):
+        x = block(x, f"down.{i}")
+        if i < levels - 1:
+            skips.append(x)
+            x = max_pool(x)
+    for i in reversed(range(levels - 1)):
+        up = conv_transpose2d_stride2(x, f64(f"up.{i}.weight"), f64(f"up.{i}.bias"))
+        x = block(np.concatenate([up, skips[i]], axis=1), f"decode.{i}")
+    x = conv2d(x, f64("head.weight"), f64("head.bias"))
+    return 1 / (1 + np.exp(-x[:, 0]))
+
+
 def check(model_path, predictions_path):
     state, attributes = state_dict(model_path)
     assert attributes["format"] == "plaquefem-model" and attributes["model_kind"] == "surrogate", attributes
+    network = attributes.get("surrogate_network", b"paper")
+    network = network.decode() if isinstance(network, bytes) else str(network)
+    masked = int(attributes.get("architecture_masked_output", 0)) == 1
+    if network == "unet":
+        check_unet(model_path, predictions_path, state, attributes, masked)
+        return
     shapes = {
         "encoder.0.weight": (8, 1, 2, 2), "encoder.4.weight": (16, 8, 2, 2), "encoder.16.weight": (64, 64, 2, 2),
         "encoder.1.running_var": (8,), "decoder.1.weight": (64, 64, 2, 2), "decoder.13.weight": (16, 8, 2, 2),
@@ -103,10 +147,35 @@ def check(model_path, predictions_path):
         masks = f["masks"][:]
         predicted = f["stress"][:]
         assert f["stress"].attrs["units"] == "kPa"
-    reference = surrogate_forward(state, masks) * scale
+    reference = surrogate_forward(state, masks) * (masks != 0 if masked else 1) * scale
     error = np.abs(reference - predicted).max()
     assert error <= 1e-4 * scale, f"NumPy forward differs from plaquefem predict by {error} kPa (scale {scale} kPa)"
     print(f"model file OK: {len(state)} tensors; NumPy forward matches plaquefem predict on {masks.shape[0]} masks "
+          f"(max difference {error:.2e} kPa, scale {scale:.2f} kPa)")
+    check_pytorch(model_path, masks, predicted, scale)
+
+
+def check_unet(model_path, predictions_path, state, attributes, masked):
+    levels, base = int(attributes["architecture_levels"]), int(attributes["architecture_base_channels"])
+    widths = [base * 2 ** i for i in range(levels)]
+    shapes = {"down.0.0.weight": (widths[0], 1, 3, 3), "down.0.1.running_var": (widths[0],),
+              f"up.{levels - 2}.weight": (widths[-1], widths[-2], 2, 2), "decode.0.0.weight": (widths[0], 2 * widths[0], 3, 3),
+              "head.weight": (1, widths[0], 1, 1), "head.bias": (1,)}
+    for key, shape in shapes.items():
+        assert state[key].shape == shape, (key, state[key].shape, shape)
+        assert state[key].dtype == np.float32, (key, state[key].dtype)
+    assert state["down.0.4.num_batches_tracked"].dtype == np.int64
+    # Per double convolution: 2 x (conv w, b; bn w, b, mean, var, count); per up: w, b; head: w, b.
+    assert len(state) == (2 * levels - 1) * 14 + (levels - 1) * 2 + 2, len(state)
+    scale = float(attributes["stress_scale_kpa"])
+    with h5py.File(predictions_path, "r") as f:
+        masks = f["masks"][:]
+        predicted = f["stress"][:]
+        assert f["stress"].attrs["units"] == "kPa"
+    reference = unet_forward(state, masks, levels) * (masks != 0 if masked else 1) * scale
+    error = np.abs(reference - predicted).max()
+    assert error <= 1e-4 * scale, f"NumPy U-Net forward differs from plaquefem predict by {error} kPa (scale {scale} kPa)"
+    print(f"model file OK (unet): {len(state)} tensors; NumPy forward matches plaquefem predict on {masks.shape[0]} masks "
           f"(max difference {error:.2e} kPa, scale {scale:.2f} kPa)")
     check_pytorch(model_path, masks, predicted, scale)
 

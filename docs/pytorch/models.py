@@ -1,7 +1,7 @@
 """PyTorch equivalents of PlaqueFEM's networks, and a loader for its HDF5 model files.
 
     import models
-    surrogate = models.load("surrogate.h5")           # eval mode, our weights
+    surrogate = models.load("surrogate.h5")           # eval mode, our weights (Surrogate or UNet)
     stress_kpa = surrogate.predict(masks)              # masks: (N, 64, 64) 0/1 array -> (N, 64, 64) kPa
     vae = models.load("vae.h5"); classifier = models.load("classifier.h5")
 
@@ -9,7 +9,9 @@ Model files store one dataset per state_dict entry at the key with "." replaced 
 (encoder.0.weight -> /encoder/0/weight), in PyTorch layouts; num_batches_tracked is int64 of
 shape (1,) and is reshaped to 0-d here. Root attributes: format = "plaquefem-model",
 model_kind ("surrogate", "vae", "mnist-classifier"), architecture_* hyper-parameters, and for
-the surrogate stress_scale_kpa (output = sigmoid(...) = stress / stress_scale_kpa).
+the surrogate stress_scale_kpa (output = sigmoid(...) = stress / stress_scale_kpa),
+surrogate_network ("paper" -> Surrogate, "unet" -> UNet; absent in older files = "paper") and
+architecture_masked_output (1: the output is multiplied by the input mask).
 Needs torch, h5py and numpy. See docs/neural-models.md.
 """
 import h5py
@@ -20,7 +22,22 @@ from torch import nn
 AUXILIARY = {"history", "latent", "latent_rows", "meta"}
 
 
-class Surrogate(nn.Module):
+class StressMapPredictor:
+    """`predict` of the surrogate networks (needs stress_scale_kpa and forward)."""
+
+    @torch.no_grad()
+    def predict(self, masks, batch_size=128):
+        """Stress maps in kPa, as `plaquefem predict`: masks (N, 64, 64) of 0/1 -> float32 (N, 64, 64)."""
+        was_training = self.training
+        self.eval()
+        x = torch.as_tensor(np.asarray(masks), dtype=torch.float32)
+        x = (x != 0).float().reshape(-1, 1, 64, 64)
+        out = torch.cat([self(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+        self.train(was_training)
+        return (out[:, 0] * self.stress_scale_kpa).numpy()
+
+
+class Surrogate(StressMapPredictor, nn.Module):
     """Mask (N, 1, 64, 64) -> normalized stress map (N, 1, 64, 64) in (0, 1).
 
     Encoder: 5 x [Conv2d 2x2, BatchNorm2d, ReLU, MaxPool2d 2], channels 8, 16, 32, 64, 64
@@ -30,7 +47,7 @@ class Surrogate(nn.Module):
     Sigmoid (62 -> 64).
     """
 
-    def __init__(self, stress_scale_kpa=1.0):
+    def __init__(self, stress_scale_kpa=1.0, masked_output=False):
         super().__init__()
         enc, c = [], 1
         for k in [8, 16, 32, 64, 64]:
@@ -43,20 +60,50 @@ class Surrogate(nn.Module):
         dec += [nn.Upsample(scale_factor=2), nn.ConvTranspose2d(8, 1, 3), nn.Sigmoid()]
         self.encoder, self.decoder = nn.Sequential(*enc), nn.Sequential(*dec)
         self.stress_scale_kpa = stress_scale_kpa
+        self.masked_output = masked_output
 
     def forward(self, x):
-        return self.decoder(self.encoder(x))
+        y = self.decoder(self.encoder(x))
+        return y * x if self.masked_output else y
 
-    @torch.no_grad()
-    def predict(self, masks, batch_size=128):
-        """Stress maps in kPa, as `plaquefem predict`: masks (N, 64, 64) of 0/1 -> float32 (N, 64, 64)."""
-        was_training = self.training
-        self.eval()
-        x = torch.as_tensor(np.asarray(masks), dtype=torch.float32)
-        x = (x != 0).float().reshape(-1, 1, 64, 64)
-        out = torch.cat([self(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
-        self.train(was_training)
-        return (out[:, 0] * self.stress_scale_kpa).numpy()
+
+class UNet(StressMapPredictor, nn.Module):
+    """Mask (N, 1, 64, 64) -> normalized stress map (N, 1, 64, 64), PlaqueFEM's `--network unet`.
+
+    Widths w = base, 2 base, ... (default 16, 32, 64, 128 over 4 levels). down.i: two
+    [Conv2d 3x3 padding 1, BatchNorm2d, ReLU] (max pool 2 after every level but the last);
+    up.i: ConvTranspose2d(w[i+1], w[i], 2, stride=2); decode.i: the same double convolution on
+    torch.cat([up.i(d), skip_i], dim=1); head: Conv2d 1x1 -> sigmoid; times the mask when
+    masked_output (the default for this network). 483,153 parameters at the defaults.
+    """
+
+    def __init__(self, stress_scale_kpa=1.0, masked_output=True, levels=4, base_channels=16):
+        super().__init__()
+        w = [base_channels * 2 ** i for i in range(levels)]
+
+        def block(i, o):
+            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(),
+                                 nn.Conv2d(o, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU())
+
+        self.down = nn.ModuleList([block(1 if i == 0 else w[i - 1], w[i]) for i in range(levels)])
+        self.up = nn.ModuleList([nn.ConvTranspose2d(w[i + 1], w[i], 2, stride=2) for i in range(levels - 1)])
+        self.decode = nn.ModuleList([block(2 * w[i], w[i]) for i in range(levels - 1)])
+        self.head = nn.Conv2d(w[0], 1, 1)
+        self.pool = nn.MaxPool2d(2)
+        self.stress_scale_kpa = stress_scale_kpa
+        self.masked_output = masked_output
+
+    def forward(self, x):
+        skips, h = [], x
+        for i, block in enumerate(self.down):
+            h = block(h)
+            if i < len(self.down) - 1:
+                skips.append(h)
+                h = self.pool(h)
+        for i in reversed(range(len(self.up))):
+            h = self.decode[i](torch.cat([self.up[i](h), skips[i]], dim=1))
+        y = torch.sigmoid(self.head(h))
+        return y * x if self.masked_output else y
 
 
 class VAE(nn.Module):
@@ -121,7 +168,15 @@ def load(path):
         raise ValueError(f"{path} is not a plaquefem model file (format {attributes.get('format')!r})")
     kind = attributes["model_kind"]
     if kind == "surrogate":
-        model = Surrogate(float(attributes["stress_scale_kpa"]))
+        network = attributes.get("surrogate_network", "paper")
+        masked = bool(int(attributes.get("architecture_masked_output", 0)))
+        scale = float(attributes["stress_scale_kpa"])
+        if network == "paper":
+            model = Surrogate(scale, masked)
+        elif network == "unet":
+            model = UNet(scale, masked, int(attributes["architecture_levels"]), int(attributes["architecture_base_channels"]))
+        else:
+            raise ValueError(f"unknown surrogate_network {network!r} in {path}")
     elif kind == "vae":
         model = VAE(int(attributes["architecture_input_size"]), int(attributes["architecture_hidden_size"]),
                     int(attributes["architecture_latent_dimension"]))

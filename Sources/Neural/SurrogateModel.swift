@@ -1,0 +1,72 @@
+/// Which image-to-image network a surrogate uses (the `surrogate_network` attribute of model
+/// files and the `--network` option of the commands).
+public enum SurrogateArchitecture: String, Sendable, Codable, CaseIterable {
+    /// The paper's network (`SurrogateNetwork`), unchanged; output not masked by default.
+    case paper
+    /// The U-Net (`UNetSurrogate`, 4 levels, 16-128 channels); output masked by default.
+    case unet
+
+    /// Whether the output is multiplied by the input mask unless asked otherwise:
+    /// false for `paper` (faithful to the paper), true for `unet`.
+    public var masksOutputByDefault: Bool { self == .unet }
+}
+
+/// A surrogate network of a chosen architecture, optionally wall-aware (`MaskedOutput`).
+///
+/// Forward: y = f(x), or y = f(x) * x when `masksOutput` (x a 0/1 mask [N, 1, 64, 64], so the
+/// prediction is 0 outside the wall). Keys are the network's own `state_dict` keys (the masking
+/// has no parameters).
+public final class SurrogateModel<Scalar: NeuralScalar>: Layer {
+    /// The architecture.
+    public let architecture: SurrogateArchitecture
+    /// Whether the output is multiplied by the input mask.
+    public let masksOutput: Bool
+    /// The bare network f (a `SurrogateNetwork` or a `UNetSurrogate`).
+    public let network: any Layer<Scalar>
+    private let model: any Layer<Scalar>
+
+    /// Image side length (64).
+    public static var imageSize: Int { SurrogateNetwork<Scalar>.imageSize }
+
+    /// Training or evaluation.
+    public var mode: LayerMode {
+        get { model.mode }
+        set { model.mode = newValue }
+    }
+
+    /// Creates a seeded network (same seed, same weights).
+    /// - Parameters:
+    ///   - architecture: `.paper` or `.unet` (default levels and channels).
+    ///   - masksOutput: Multiply the output by the mask; nil takes `architecture.masksOutputByDefault`.
+    ///   - seed: Seed of the initialisation.
+    public init(architecture: SurrogateArchitecture, masksOutput: Bool? = nil, seed: UInt64) {
+        self.architecture = architecture
+        let masks = masksOutput ?? architecture.masksOutputByDefault
+        self.masksOutput = masks
+        switch architecture {
+        case .paper:
+            network = SurrogateNetwork<Scalar>(seed: seed)
+        case .unet:
+            // The default sizes are valid, so the throwing initialiser cannot fail.
+            network = try! UNetSurrogate<Scalar>(seed: seed)
+        }
+        model = masks ? MaskedOutput(network) : network
+    }
+
+    /// The prediction for masks [N, 1, 64, 64].
+    public func forward(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
+        try input.checkShape([-1, 1, Self.imageSize, Self.imageSize])
+        return try model.forward(input)
+    }
+
+    /// Back-propagates through the masking (if any) and the network.
+    public func backward(_ outputGradient: Tensor<Scalar>, computingParameterGradients: Bool) throws -> Tensor<Scalar> {
+        try model.backward(outputGradient, computingParameterGradients: computingParameterGradients)
+    }
+
+    /// The network's parameters.
+    public func parameterReferences() -> [(key: String, parameter: Parameter<Scalar>)] { model.parameterReferences() }
+
+    /// The network's buffers.
+    public func bufferReferences() -> [(key: String, buffer: Buffer<Scalar>)] { model.bufferReferences() }
+}
