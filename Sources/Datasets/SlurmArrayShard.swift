@@ -30,7 +30,8 @@ extension LabelFileConfiguration.Shard {
     /// changes nothing): N = SLURM_ARRAY_TASK_COUNT and K = (ID - MIN) / STEP + 1, so `--array=1-4`,
     /// `--array=0-3` and `--array=0-6:2` each give shards 1/4 ... 4/4. SLURM_ARRAY_TASK_MIN defaults to 1
     /// and SLURM_ARRAY_TASK_STEP to 1 when absent; SLURM_ARRAY_TASK_MAX, when present, must agree
-    /// with MIN, STEP and COUNT. Lists of indices (`--array=1,3,8`) are refused.
+    /// with MIN, STEP and COUNT. Lists of indices (`--array=1,3,8`) are refused, and so is a one-task
+    /// array whose index is above 1 (`--array=3`, a rerun of one task: the array's N is unknown).
     /// - Parameter environment: the process environment (e.g. `ProcessInfo.processInfo.environment`).
     /// - Throws: `SlurmArrayError` when the variables are missing or do not describe such an array.
     public static func slurmArrayTask(environment: [String: String]) throws(SlurmArrayError) -> Self {
@@ -53,6 +54,12 @@ extension LabelFileConfiguration.Shard {
         let step = try integer("SLURM_ARRAY_TASK_STEP", default: 1)
         guard count >= 1 else { throw .unsupportedArray(reason: "SLURM_ARRAY_TASK_COUNT=\(count)") }
         guard step >= 1 else { throw .unsupportedArray(reason: "SLURM_ARRAY_TASK_STEP=\(step)") }
+        // `sbatch --array=3` (one task, index above 1) is how one reruns task 3 of a larger array:
+        // shard 1/1 would label the whole job into task 3's file.
+        guard count > 1 || minimum <= 1 else {
+            throw .unsupportedArray(reason: "a single task with index \(id) looks like a rerun of one task of a larger array, "
+                + "which --shard auto cannot tell apart from a one-task job: give --shard K/N with the original array's N")
+        }
         let last = minimum + (count - 1) * step
         if environment["SLURM_ARRAY_TASK_MAX"] != nil {
             let maximum = try integer("SLURM_ARRAY_TASK_MAX")
