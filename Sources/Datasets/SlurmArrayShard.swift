@@ -8,6 +8,9 @@ public enum SlurmArrayError: Error, Equatable, Sendable, CustomStringConvertible
     /// The variables do not describe one task of an evenly spaced array MIN-MAX[:STEP] with
     /// COUNT tasks (e.g. a list such as `--array=1,3,8`).
     case unsupportedArray(reason: String)
+    /// A one-task array whose index is above 1 (`sbatch --array=3`): how one reruns task 3 of a
+    /// larger array, whose number of shards the variables do not tell.
+    case singleTaskAboveOne(index: Int)
 
     public var description: String {
         switch self {
@@ -16,6 +19,9 @@ public enum SlurmArrayError: Error, Equatable, Sendable, CustomStringConvertible
                 + " (SLURM_ARRAY_TASK_ID is not set): submit with sbatch --array=1-N, or give --shard K/N"
         case .invalidVariable(let name, let value):
             return value.map { "\(name)=\($0) is not a non-negative integer" } ?? "\(name) is not set"
+        case .singleTaskAboveOne(let index):
+            return "a one-task array with index \(index) (sbatch --array=\(index)) looks like a rerun of task \(index) of a larger "
+                + "array, and Slurm's variables do not say that array's size: give --shard \(index)/N with its N instead of auto"
         case .unsupportedArray(let reason):
             return "unsupported array for --shard auto: \(reason); use an evenly spaced array such as --array=1-N or 0-(N-1), "
                 + "or give --shard K/N"
@@ -56,10 +62,7 @@ extension LabelFileConfiguration.Shard {
         guard step >= 1 else { throw .unsupportedArray(reason: "SLURM_ARRAY_TASK_STEP=\(step)") }
         // `sbatch --array=3` (one task, index above 1) is how one reruns task 3 of a larger array:
         // shard 1/1 would label the whole job into task 3's file.
-        guard count > 1 || minimum <= 1 else {
-            throw .unsupportedArray(reason: "a single task with index \(id) looks like a rerun of one task of a larger array, "
-                + "which --shard auto cannot tell apart from a one-task job: give --shard K/N with the original array's N")
-        }
+        guard count > 1 || minimum <= 1 else { throw .singleTaskAboveOne(index: id) }
         let last = minimum + (count - 1) * step
         if environment["SLURM_ARRAY_TASK_MAX"] != nil {
             let maximum = try integer("SLURM_ARRAY_TASK_MAX")

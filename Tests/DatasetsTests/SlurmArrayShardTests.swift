@@ -60,7 +60,7 @@ import Testing
         }
     }
 
-    @Test func inconsistentValuesAreRefused() {
+    @Test func inconsistentValuesAreRefused() throws {
         // An index list such as --array=1,3,8 (measured: COUNT=3, MIN=1, MAX=8, STEP=1).
         #expect(throws: SlurmArrayError.self) { try Shard.slurmArrayTask(environment: Self.task(3, min: 1, max: 8, count: 3)) }
         // A task outside its array, or between the steps of a stepped array.
@@ -69,7 +69,10 @@ import Testing
         #expect(throws: SlurmArrayError.self) { try Shard.slurmArrayTask(environment: Self.task(0, min: 0, max: 0, step: 0, count: 1)) }
         #expect(throws: SlurmArrayError.self) { try Shard.slurmArrayTask(environment: Self.task(0, min: 0, max: 0, count: 0)) }
         // sbatch --array=3: a rerun of task 3, whose N the variables do not tell (measured: COUNT=1, MIN=MAX=3).
-        #expect(throws: SlurmArrayError.self) { try Shard.slurmArrayTask(environment: Self.task(3, min: 3, max: 3, count: 1)) }
+        #expect(throws: SlurmArrayError.singleTaskAboveOne(index: 3)) {
+            try Shard.slurmArrayTask(environment: Self.task(3, min: 3, max: 3, count: 1))
+        }
+        #expect(SlurmArrayError.singleTaskAboveOne(index: 3).description.contains("--shard 3/N"))
         #expect(try Shard.slurmArrayTask(environment: Self.task(1, min: 1, max: 1, count: 1)) == Shard(index: 1, count: 1))
         #expect(try Shard.slurmArrayTask(environment: Self.task(0, min: 0, max: 0, count: 1)) == Shard(index: 1, count: 1))
         let error = SlurmArrayError.unsupportedArray(reason: "x")

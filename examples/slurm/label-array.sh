@@ -19,9 +19,12 @@
 # number of tasks, shard K = (task id - MIN) / STEP + 1. Every task of one job must use the same
 # inputs and options: `plaquefem merge` refuses shards of different jobs.
 #
-# Resources per task: --cpus-per-task is passed to `label --jobs` (one FEM solve per CPU); about
-# 0.05-0.2 s per frame per CPU and well under 200 MB per process (docs/labeling.md), so 1 GB per
-# task leaves room; --time is for about 2,000 frames per task at 4 CPUs (see docs/cluster.md).
+# Resources per task: --cpus-per-task is passed to `label --jobs` (one FEM solve per CPU). Measured
+# (docs/labeling.md, docs/cluster.md): 0.044 s per 64x64 mask and 0.1-0.2 s per contour frame on one
+# CPU, under 200 MB per process plus about 7 KB per 64x64 mask of the whole job's mask input (every
+# task reads all inputs). --time=00:30:00 is twice the time of about 18,000 contour frames at 0.2 s
+# or 80,000 64x64 masks per task at 4 CPUs; --mem=1G holds up to about 100,000 64x64 or 1,800
+# 512x512 input masks. Adjust on the sbatch command line (it overrides these lines).
 #SBATCH --job-name=plaquefem-label
 #SBATCH --array=1-4
 #SBATCH --cpus-per-task=4
@@ -40,6 +43,10 @@ JOBS=${SLURM_CPUS_PER_TASK:-1}
 # --jobs is at most 64.
 [ "$JOBS" -le 64 ] || JOBS=64
 
+if [ "$SHARD" = auto ] && [ "${SLURM_ARRAY_TASK_COUNT:-}" = 1 ] && [ "${SLURM_ARRAY_TASK_ID:-0}" -gt 1 ]; then
+    echo "a rerun of task $SLURM_ARRAY_TASK_ID alone: set PLAQUEFEM_SHARD=$SLURM_ARRAY_TASK_ID/N (N = the original array's size), see docs/cluster.md" >&2
+    exit 2
+fi
 mkdir -p "$OUTDIR"
 # Named by the array task: rerunning the same task resumes the same file (committed rows are kept).
 output="$OUTDIR/shard-${SLURM_ARRAY_TASK_ID:?not an array task: submit with sbatch --array}.h5"
