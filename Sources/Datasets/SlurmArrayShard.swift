@@ -12,6 +12,7 @@ public enum SlurmArrayError: Error, Equatable, Sendable, CustomStringConvertible
     /// larger array, whose number of shards the variables do not tell.
     case singleTaskAboveOne(index: Int)
 
+    /// What went wrong and what to do instead, for the user.
     public var description: String {
         switch self {
         case .notAnArrayJob(let inSlurmJob):
