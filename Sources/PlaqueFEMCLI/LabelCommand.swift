@@ -63,7 +63,7 @@ struct LabelCommand: ParsableCommand {
     var dataset: String = "masks"
     @Option(help: "Time steps from end-diastole to systole.")
     var steps: Int = 1
-    @Option(help: "Label only shard K of N (inputs with index % N == K - 1), e.g. 2/8 in an array job; combine with 'plaquefem merge'.")
+    @Option(help: "Label only shard K of N (inputs with index % N == K - 1), e.g. 2/8; 'auto' takes K and N from the Slurm array task (SLURM_ARRAY_TASK_ID, _COUNT, _MIN, _STEP). Combine with 'plaquefem merge'.")
     var shard: String?
     @Option(help: ArgumentHelp("Seconds between commits of finished rows (a killed run keeps every committed row).", visibility: .hidden))
     var commitInterval: Double = 2
@@ -94,9 +94,23 @@ struct LabelCommand: ParsableCommand {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
         guard (1...100).contains(steps) else { throw ValidationError("--steps must be in 1...100") }
         guard commitInterval >= 0, commitInterval.isFinite else { throw ValidationError("--commit-interval must be >= 0") }
-        if let shard, LabelFileConfiguration.Shard(shard) == nil {
-            throw ValidationError("--shard must be K/N with 1 <= K <= N, e.g. 1/4")
+        _ = try resolvedShard(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The shard of `--shard`: nil when absent, K/N as given, or from Slurm's array variables for `auto`.
+    func resolvedShard(environment: [String: String]) throws -> LabelFileConfiguration.Shard? {
+        guard let shard else { return nil }
+        if shard == "auto" {
+            do {
+                return try LabelFileConfiguration.Shard.slurmArrayTask(environment: environment)
+            } catch {
+                throw ValidationError("--shard auto: \(error)")
+            }
         }
+        guard let parsed = LabelFileConfiguration.Shard(shard) else {
+            throw ValidationError("--shard must be K/N with 1 <= K <= N, e.g. 1/4, or auto in a Slurm array job")
+        }
+        return parsed
     }
 
     static func point(_ text: String) -> Point? {
@@ -128,7 +142,11 @@ struct LabelCommand: ParsableCommand {
         options.measure = stress
         options.stepsToSystole = steps
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
-        let shard = shard.flatMap(LabelFileConfiguration.Shard.init)
+        let environment = ProcessInfo.processInfo.environment
+        let shard = try resolvedShard(environment: environment)
+        if self.shard == "auto", let shard {
+            stderr("shard \(shard) from Slurm array task \(environment["SLURM_ARRAY_JOB_ID"] ?? "?")_\(environment["SLURM_ARRAY_TASK_ID"] ?? "?")")
+        }
         var configuration = LabelFileConfiguration(rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize,
                                                    options: options, inputCount: items.count, shard: shard)
         configuration.storesGridOrigins = contourInput

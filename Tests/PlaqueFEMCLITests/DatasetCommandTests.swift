@@ -155,6 +155,53 @@ import Testing
         #expect(mixed.status != 0 && mixed.error.contains("labeling options"), "\(mixed.error)")
     }
 
+    /// This process's environment without Slurm's variables, plus `slurm`.
+    static func environment(_ slurm: [String: String]) -> [String: String] {
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLURM_") }.merging(slurm) { $1 }
+    }
+
+    /// The variables of task `id` of `sbatch --array=0-1`.
+    static func arrayTask(_ id: Int) -> [String: String] {
+        ["SLURM_JOB_ID": "\(500 + id)", "SLURM_ARRAY_JOB_ID": "500", "SLURM_ARRAY_TASK_ID": "\(id)", "SLURM_ARRAY_TASK_COUNT": "2",
+         "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "1", "SLURM_ARRAY_TASK_STEP": "1"]
+    }
+
+    @Test func shardAutoTakesTheShardFromTheSlurmArrayTask() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let masks = try Self.phantoms(3, in: directory)
+        let (lumen, eem) = try ContourCommandTests.contourFiles(in: directory)
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        // Mask and contour jobs alike: task 1 of --array=0-1 is shard 2/2.
+        for (name, input) in [("masks", [masks]), ("contours", ["--lumen", lumen, "--eem", eem, "--grid-size", "32"])] {
+            let auto = try CommandLineTests.run(CommandLineTests.executable,
+                                                ["label"] + input + ["--output", path("\(name)-auto.h5"), "--shard", "auto", "--jobs", "1"],
+                                                environment: Self.environment(Self.arrayTask(1)))
+            #expect(auto.status == 0 && auto.error.contains("shard 2/2 from Slurm array task 500_1"), "\(auto.error)")
+            let given = try CommandLineTests.run(["label"] + input + ["--output", path("\(name)-given.h5"), "--shard", "2/2", "--jobs", "1"])
+            #expect(given.status == 0, "\(given.error)")
+            let fromSlurm = try LabelFileReader.read(at: path("\(name)-auto.h5")), fromFlag = try LabelFileReader.read(at: path("\(name)-given.h5"))
+            #expect(fromSlurm.configuration.shard == LabelFileConfiguration.Shard(index: 2, count: 2))
+            #expect(fromSlurm.inputIndices == [1] + (name == "contours" ? [3] : []))
+            #expect(Self.rows(fromSlurm) == Self.rows(fromFlag))
+            // Rerunning the same array task resumes its file (nothing left to label).
+            let again = try CommandLineTests.run(CommandLineTests.executable,
+                                                 ["label"] + input + ["--output", path("\(name)-auto.h5"), "--shard", "auto", "--jobs", "1"],
+                                                 environment: Self.environment(Self.arrayTask(1)))
+            #expect(again.status == 0 && again.output.contains("labeled 0 of 0"), "\(again.output) \(again.error)")
+        }
+        // Outside an array job, and in an array that is not evenly spaced: clear errors, nothing written.
+        let outside = try CommandLineTests.run(CommandLineTests.executable, ["label", masks, "--output", path("x.h5"), "--shard", "auto"],
+                                               environment: Self.environment([:]))
+        #expect(outside.status != 0 && outside.error.contains("not running in a Slurm array job"), "\(outside.error)")
+        var list = Self.arrayTask(3)
+        list["SLURM_ARRAY_TASK_COUNT"] = "3"; list["SLURM_ARRAY_TASK_MIN"] = "1"; list["SLURM_ARRAY_TASK_MAX"] = "8"
+        let uneven = try CommandLineTests.run(CommandLineTests.executable, ["label", masks, "--output", path("x.h5"), "--shard", "auto"],
+                                              environment: Self.environment(list))
+        #expect(uneven.status != 0 && uneven.error.contains("unsupported array"), "\(uneven.error)")
+        #expect(!FileManager.default.fileExists(atPath: path("x.h5")))
+    }
+
     @Test func inspectAndExportALabelFile() throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
