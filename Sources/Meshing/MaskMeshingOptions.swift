@@ -44,10 +44,11 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
     /// the contour-based ones; 32 modes 1.0 % and 1.5 %, 48 modes 1.3 % and 3.4 %.
     public var maximumBorderModes = 24
     /// Element size from the wall's geometry above the pixel floor (`GeometricSizingOptions`):
-    /// h(p) = max(pixel-graded h(p), geometric h(p)). Where the geometry asks for elements below one
-    /// pixel (64 x 64 masks) nothing changes; at scanner resolution the mesh follows the wall, not
-    /// the pixels, so a 512 x 512 mask gives about the mesh its contours give. nil: pixel sizing only.
-    /// Ignored when `targetEdgeLength` is set.
+    /// h(p) = max(pixel-graded h(p), geometric h(p)), used once the geometric lumen edge (lumen
+    /// perimeter / n) exceeds two pixels. On 64 x 64 masks it does not (the pixel decides, the meshes
+    /// are the pixel-sized ones); at scanner resolution the mesh follows the wall, not the pixels, so
+    /// a 512 x 512 mask gives about the mesh its contours give. nil: pixel sizing only. Ignored when
+    /// `targetEdgeLength` is set.
     public var geometricSizing: GeometricSizingOptions? = GeometricSizingOptions()
 
     /// Creates options; the defaults suit 64 x 64 masks of 0.125 mm pixels.

@@ -66,9 +66,10 @@ enum WallMesher {
         let outerParameters: [Double], lumenParameters: [Double]
         var sizeField: MeshSizeField
         let geometryFactor = sizing.geometryOuterFactor ?? sizing.outerFactor
-        // The geometric size is at most f P_l / n (its graded part); when that is not above the floor
-        // at the lumen, the floor decides everywhere and the mesh stays the pixel-sized one, bit for bit.
-        if let geometry = sizing.geometry, geometryFactor * lumenCurve.period / geometry.circumferentialElements > h {
+        // The geometry takes over once its lumen edge P_l / n is more than twice the floor (masks: two
+        // pixels); below that the pixel decides, as it always did, and the mesh is the pixel-sized one
+        // bit for bit (every 64 x 64 phantom: P_l / n is 0.6 to 1.3 px there).
+        if let geometry = sizing.geometry, lumenCurve.period / geometry.circumferentialElements > 2 * h {
             try geometry.validate()
             sizeField = outerH == h ? MeshSizeField(uniform: h)
                 : MeshSizeField(lumen: lumenCurve.samples(count: max(12, Int((lumenCurve.period / h).rounded()))), lumenLength: h,
