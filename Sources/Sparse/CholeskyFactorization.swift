@@ -21,7 +21,7 @@ public enum CholeskyMethod: Sendable, Equatable {
 /// Entries below the diagonal are ignored, so A is taken as symmetric by construction.
 ///
 /// Not thread-safe: use one instance from one thread at a time (distinct instances are independent).
-public final class CholeskyFactorization {
+public final class CholeskyFactorization: SparseFactorization {
     /// The pattern the analysis was computed for; values passed to `factorize(_:)` align with it.
     public let pattern: SparsityPattern
     /// The factorization computed.
@@ -141,24 +141,13 @@ public final class CholeskyFactorization {
         isFactorized = true
     }
 
-    /// Solves A x = b with the current factor; returns x.
-    ///
-    /// Throws `dimensionMismatch` if `rhs.count != dimension`, `invalidMatrix` if not factorized.
-    public func solve(_ rhs: [Double]) throws(SparseError) -> [Double] {
-        var solution = [Double](repeating: 0, count: dimension)
-        try solve(rhs, into: &solution)
-        return solution
-    }
-
     /// Solves A x = b into an existing array, which is resized to `dimension` only if needed.
     ///
     /// Reuses CHOLMOD's solution and workspace buffers across calls (`cholmod_solve2`).
     /// Throws `dimensionMismatch` if `rhs.count != dimension`, `invalidMatrix` if not factorized.
     public func solve(_ rhs: [Double], into solution: inout [Double]) throws(SparseError) {
-        guard isFactorized else { throw .invalidMatrix("solve called before a successful factorize") }
+        try prepareSolve(rhs, into: &solution, isFactorized: isFactorized)
         let n = dimension
-        guard rhs.count == n else { throw .dimensionMismatch(expected: n, actual: rhs.count) }
-        if solution.count != n { solution = [Double](repeating: 0, count: n) }
         guard let factor, n > 0 else { return }
 
         let succeeded = rhs.withUnsafeBufferPointer { rhs in

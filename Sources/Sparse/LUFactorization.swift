@@ -38,7 +38,7 @@ public struct LUStatistics: Sendable, Equatable {
 /// same values gives bitwise the same result as a fresh factorization.
 ///
 /// Not thread-safe: use one instance from one thread at a time (distinct instances are independent).
-public final class LUFactorization {
+public final class LUFactorization: SparseFactorization {
     /// The pattern the analysis is computed for; values passed to `factorize(_:)` align with it.
     public let pattern: SparsityPattern
     /// The ordering strategy passed to UMFPACK.
@@ -161,25 +161,14 @@ public final class LUFactorization {
         isFactorized = true
     }
 
-    /// Solves A x = b with the current factor; returns x.
-    ///
-    /// Throws `dimensionMismatch` if `rhs.count != dimension`, `invalidMatrix` if not factorized.
-    public func solve(_ rhs: [Double]) throws(SparseError) -> [Double] {
-        var solution = [Double](repeating: 0, count: dimension)
-        try solve(rhs, into: &solution)
-        return solution
-    }
-
     /// Solves A x = b into an existing array, which is resized to `dimension` only if needed.
     ///
     /// Uses `umfpack_di_wsolve` with preallocated workspaces and at most
     /// `iterativeRefinementSteps` steps of iterative refinement.
     /// Throws `dimensionMismatch` if `rhs.count != dimension`, `invalidMatrix` if not factorized.
     public func solve(_ rhs: [Double], into solution: inout [Double]) throws(SparseError) {
-        guard isFactorized else { throw .invalidMatrix("solve called before a successful factorize") }
+        try prepareSolve(rhs, into: &solution, isFactorized: isFactorized)
         let n = dimension
-        guard rhs.count == n else { throw .dimensionMismatch(expected: n, actual: rhs.count) }
-        if solution.count != n { solution = [Double](repeating: 0, count: n) }
         guard n > 0 else { return }
 
         let status: Int32 = pattern.columnStarts.withUnsafeBufferPointer { starts in

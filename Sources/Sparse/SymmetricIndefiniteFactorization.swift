@@ -18,7 +18,7 @@ import Foundation
 /// into MUMPS are serialized by a process-wide lock, because MUMPS's C interface (mumps_c.c) hands
 /// the scaling, the permutations and the null-pivot list back through file-level static variables
 /// (`DMUMPS_COLSCA_STATIC`, `mumps_get_sym_perm`, ...), shared by all instances of the process.
-public final class SymmetricIndefiniteFactorization {
+public final class SymmetricIndefiniteFactorization: SparseFactorization {
     /// The pattern the analysis was computed for; values passed to `factorize(_:)` align with it.
     public let pattern: SparsityPattern
 
@@ -183,25 +183,14 @@ public final class SymmetricIndefiniteFactorization {
         isFactorized = true
     }
 
-    /// Solves A x = b with the current factors; returns x.
-    ///
-    /// Throws `dimensionMismatch` if `rhs.count != dimension`, `invalidMatrix` if not factorized.
-    public func solve(_ rhs: [Double]) throws(SparseError) -> [Double] {
-        var solution = [Double](repeating: 0, count: dimension)
-        try solve(rhs, into: &solution)
-        return solution
-    }
-
     /// Solves A x = b into an existing array, which is resized to `dimension` only if needed (MUMPS JOB = 3,
     /// no iterative refinement).
     ///
     /// Throws `dimensionMismatch` if `rhs.count != dimension`, `invalidMatrix` if not factorized,
     /// `solverFailure(library: "MUMPS", status: INFOG(1))` if MUMPS fails.
     public func solve(_ rhs: [Double], into solution: inout [Double]) throws(SparseError) {
-        guard isFactorized else { throw .invalidMatrix("solve called before a successful factorize") }
+        try prepareSolve(rhs, into: &solution, isFactorized: isFactorized)
         let n = dimension
-        guard rhs.count == n else { throw .dimensionMismatch(expected: n, actual: rhs.count) }
-        if solution.count != n { solution = [Double](repeating: 0, count: n) }
         guard n > 0 else { return }
         rhs.withUnsafeBufferPointer { rightHandSide.update(from: $0.baseAddress!, count: n) }
         instance.pointee.job = 3
