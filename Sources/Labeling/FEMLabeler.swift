@@ -64,6 +64,17 @@ public struct FramePlacement: Sendable, Equatable, Codable {
         self.grid = grid
     }
 
+    /// `borders` (in the contours' coordinates) moved so that the grid's top-left corner is the origin.
+    public func local(_ borders: WallBorders) -> WallBorders {
+        borders.translated(by: Point(-originX, -originY))
+    }
+
+    /// The wall of `borders` at this grid's pixel centres (centre inside the EEM, outside the lumen).
+    public func wall(of borders: WallBorders) -> Mask {
+        let inWall = local(borders).wallPixels(rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
+        return Mask(grid: grid, isMember: { inWall[$0 * grid.columns + $1] })
+    }
+
     /// A square field of view of side `side` mm (`size` x `size` pixels) centred on the bounding box
     /// of the frame's EEM.
     public static func centred(on borders: WallBorders, side: Double, size: Int) -> FramePlacement? {
@@ -153,7 +164,7 @@ public struct FEMLabeler: Sendable {
         var stopwatch = Stopwatch()
         func lap() -> Double { stopwatch.lap() }
         let grid = placement.grid
-        let local = borders.translated(by: Point(-placement.originX, -placement.originY))
+        let local = placement.local(borders)
         let (lo, hi) = local.outerBounds
         guard lo.x >= 0, lo.y >= 0, hi.x <= grid.width, hi.y <= grid.height else {
             throw .invalidContours(.invalidGrid(frame: borders.frame, reason: String(
@@ -161,14 +172,14 @@ public struct FEMLabeler: Sendable {
                 lo.x + placement.originX, hi.x + placement.originX, lo.y + placement.originY, hi.y + placement.originY,
                 placement.originX, placement.originX + grid.width, placement.originY, placement.originY + grid.height)))
         }
-        let inWall = local.wallPixels(rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
+        let wall = placement.wall(of: borders)
         timings.validate = lap()
         let meshed: MaskMeshResult
         do { meshed = try ContourMesher(options.contourMeshing).mesh(local) } catch { throw .meshing(error) }
         timings.mesh = lap()
-        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: (0..<grid.count).filter { inWall[$0] },
+        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: (0..<grid.count).filter { wall.pixels[$0] != 0 },
                                        timings: &timings, lap: lap)
-        label.wall = Mask(grid: grid, isMember: { inWall[$0 * grid.columns + $1] })
+        label.wall = wall
         return label
     }
 

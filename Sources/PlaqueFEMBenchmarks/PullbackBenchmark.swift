@@ -49,9 +49,7 @@ struct PullbackBenchmark {
         let side = fieldOfView(frames)
         return frames.map { borders in
             let placement = FramePlacement.centred(on: borders, side: side, size: size)!
-            let local = borders.translated(by: Point(-placement.originX, -placement.originY))
-            let wall = local.wallPixels(rows: size, columns: size, pixelSize: placement.grid.pixelSize)
-            return (placement, Mask(grid: placement.grid, isMember: { wall[$0 * size + $1] }))
+            return (placement, placement.wall(of: borders))
         }
     }
 

@@ -14,8 +14,7 @@ struct ContourFrameItem: Sendable {
     /// The wall rasterised at the pixel centres (what `/masks` holds for the row); zeros without borders.
     func wallPixels(grid: PixelGrid) -> [UInt8] {
         guard case .success(let borders) = self.borders, let placement else { return [UInt8](repeating: 0, count: grid.count) }
-        let local = borders.translated(by: Point(-placement.originX, -placement.originY))
-        return local.wallPixels(rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize).map { $0 ? 1 : 0 }
+        return placement.wall(of: borders).pixels
     }
 }
 
