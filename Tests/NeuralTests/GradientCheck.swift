@@ -1,8 +1,20 @@
 @testable import Neural
+import Testing
 
 /// Central finite-difference checking in Double.
 enum GradientCheck {
     static let step = 1e-5
+
+    /// Expects the input and every parameter gradient of `layer` at `input` within `tolerance` of
+    /// central finite differences (relative error), naming the parameter that is off.
+    static func expectAccurate(_ layer: some Layer<Double>, input: Tensor<Double>, tolerance: Double = 1e-6,
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let errors = try check(layer, input: input)
+        #expect(errors.input < tolerance, "input gradient error \(errors.input)", sourceLocation: sourceLocation)
+        for (key, error) in errors.parameters {
+            #expect(error < tolerance, "\(key) gradient error \(error)", sourceLocation: sourceLocation)
+        }
+    }
 
     /// Relative error ||a - b|| / max(||a|| + ||b||, 1e-12) over paired values.
     static func relativeError(_ analytic: [Double], _ numeric: [Double]) -> Double {

@@ -3,20 +3,10 @@ import Testing
 
 /// Every layer's input and parameter gradients against central finite differences in Double.
 struct LayerGradientTests {
-    let tolerance = 1e-6
-
-    func expectAccurate(_ layer: some Layer<Double>, input: Tensor<Double>) throws {
-        let errors = try GradientCheck.check(layer, input: input)
-        #expect(errors.input < tolerance, "input gradient error \(errors.input)")
-        for (key, error) in errors.parameters {
-            #expect(error < tolerance, "\(key) gradient error \(error)")
-        }
-    }
-
     @Test func linear() throws {
         var generator = SeededGenerator(seed: 1)
         let layer = Linear<Double>(inputSize: 5, outputSize: 4, generator: &generator)
-        try expectAccurate(layer, input: GradientCheck.random([3, 5], seed: 2))
+        try GradientCheck.expectAccurate(layer, input: GradientCheck.random([3, 5], seed: 2))
     }
 
     @Test func convolutionWithStrideAndPadding() throws {
@@ -24,13 +14,13 @@ struct LayerGradientTests {
         let layer = try Conv2d<Double>(inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1, generator: &generator)
         let input = GradientCheck.random([2, 2, 7, 6], seed: 4)
         #expect(try layer.forward(input).shape == [2, 3, 4, 3])
-        try expectAccurate(layer, input: input)
+        try GradientCheck.expectAccurate(layer, input: input)
     }
 
     @Test func convolutionTwoByTwo() throws {
         var generator = SeededGenerator(seed: 5)
         let layer = try Conv2d<Double>(inputChannels: 3, outputChannels: 2, kernelSize: 2, generator: &generator)
-        try expectAccurate(layer, input: GradientCheck.random([2, 3, 5, 4], seed: 6))
+        try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 3, 5, 4], seed: 6))
     }
 
     /// Images with at least `perSampleGEMMThreshold` window positions take the per-sample GEMM path.
@@ -40,7 +30,7 @@ struct LayerGradientTests {
         let input = GradientCheck.random([2, 2, 8, 7], seed: 34)
         let output = try layer.forward(input)
         #expect(output.shape[2] * output.shape[3] >= perSampleGEMMThreshold)
-        try expectAccurate(layer, input: input)
+        try GradientCheck.expectAccurate(layer, input: input)
     }
 
     @Test func convolutionPaddingLargerThanKernelOffset() throws {
@@ -48,7 +38,7 @@ struct LayerGradientTests {
         let layer = try Conv2d<Double>(inputChannels: 1, outputChannels: 2, kernelSize: 3, stride: 1, padding: 2, bias: false, generator: &generator)
         let input = GradientCheck.random([1, 1, 3, 4], seed: 8)
         #expect(try layer.forward(input).shape == [1, 2, 5, 6])
-        try expectAccurate(layer, input: input)
+        try GradientCheck.expectAccurate(layer, input: input)
     }
 
     @Test func transposedConvolutionWithStrideAndPadding() throws {
@@ -57,7 +47,7 @@ struct LayerGradientTests {
             inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, generator: &generator)
         let input = GradientCheck.random([2, 2, 4, 3], seed: 10)
         #expect(try layer.forward(input).shape == [2, 3, 8, 6])
-        try expectAccurate(layer, input: input)
+        try GradientCheck.expectAccurate(layer, input: input)
     }
 
     @Test func transposedConvolutionTwoByTwo() throws {
@@ -65,7 +55,7 @@ struct LayerGradientTests {
         let layer = try ConvTranspose2d<Double>(inputChannels: 3, outputChannels: 2, kernelSize: 2, generator: &generator)
         let input = GradientCheck.random([2, 3, 3, 4], seed: 12)
         #expect(try layer.forward(input).shape == [2, 2, 4, 5])
-        try expectAccurate(layer, input: input)
+        try GradientCheck.expectAccurate(layer, input: input)
     }
 
     /// The transposed convolution is the adjoint of the convolution: <conv(x), y> = <x, convT(y)>
@@ -86,7 +76,7 @@ struct LayerGradientTests {
         let layer = try BatchNorm2d<Double>(channels: 3)
         layer.weight.value = GradientCheck.random([3], seed: 16, in: 0.5..<1.5)
         layer.bias.value = GradientCheck.random([3], seed: 17)
-        try expectAccurate(layer, input: GradientCheck.random([2, 3, 3, 2], seed: 18))
+        try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 3, 3, 2], seed: 18))
     }
 
     @Test func batchNormEvaluation() throws {
@@ -95,7 +85,7 @@ struct LayerGradientTests {
         layer.runningMean.value = GradientCheck.random([2], seed: 20)
         layer.runningVariance.value = GradientCheck.random([2], seed: 21, in: 0.5..<2)
         layer.mode = .evaluation
-        try expectAccurate(layer, input: GradientCheck.random([3, 2, 2, 3], seed: 22))
+        try GradientCheck.expectAccurate(layer, input: GradientCheck.random([3, 2, 2, 3], seed: 22))
         #expect(layer.batchesTracked.value[0] == 0)
     }
 
@@ -114,18 +104,18 @@ struct LayerGradientTests {
 
     @Test func activations() throws {
         let input = GradientCheck.random([2, 3, 4], seed: 23, in: -2..<2)
-        try expectAccurate(ReLU<Double>(), input: input)
-        try expectAccurate(LeakyReLU<Double>(negativeSlope: 0.1), input: input)
-        try expectAccurate(Sigmoid<Double>(), input: input)
-        try expectAccurate(Tanh<Double>(), input: input)
+        try GradientCheck.expectAccurate(ReLU<Double>(), input: input)
+        try GradientCheck.expectAccurate(LeakyReLU<Double>(negativeSlope: 0.1), input: input)
+        try GradientCheck.expectAccurate(Sigmoid<Double>(), input: input)
+        try GradientCheck.expectAccurate(Tanh<Double>(), input: input)
     }
 
     @Test func maxPooling() throws {
-        try expectAccurate(try MaxPool2d<Double>(kernelSize: 2), input: GradientCheck.random([2, 2, 5, 4], seed: 24))
+        try GradientCheck.expectAccurate(try MaxPool2d<Double>(kernelSize: 2), input: GradientCheck.random([2, 2, 5, 4], seed: 24))
         let overlapping = try MaxPool2d<Double>(kernelSize: 3, stride: 2)
         let input = GradientCheck.random([1, 2, 7, 5], seed: 25)
         #expect(try overlapping.forward(input).shape == [1, 2, 3, 2])
-        try expectAccurate(overlapping, input: input)
+        try GradientCheck.expectAccurate(overlapping, input: input)
     }
 
     @Test func upsampling() throws {
@@ -134,16 +124,16 @@ struct LayerGradientTests {
         let output = try layer.forward(input)
         #expect(output.shape == [2, 2, 6, 4])
         #expect(output[0] == input[0] && output[1] == input[0] && output[4] == input[0] && output[5] == input[0])
-        try expectAccurate(layer, input: input)
-        try expectAccurate(try Upsample<Double>(scaleFactor: 3), input: input)
+        try GradientCheck.expectAccurate(layer, input: input)
+        try GradientCheck.expectAccurate(try Upsample<Double>(scaleFactor: 3), input: input)
     }
 
     @Test func reshaping() throws {
         let input = GradientCheck.random([2, 3, 2, 2], seed: 27)
         #expect(try Flatten<Double>().forward(input).shape == [2, 12])
         #expect(try Reshape<Double>(sampleShape: [4, 3]).forward(input).shape == [2, 4, 3])
-        try expectAccurate(Flatten<Double>(), input: input)
-        try expectAccurate(Reshape<Double>(sampleShape: [1, 12]), input: input)
+        try GradientCheck.expectAccurate(Flatten<Double>(), input: input)
+        try GradientCheck.expectAccurate(Reshape<Double>(sampleShape: [1, 12]), input: input)
     }
 
     @Test func sequentialOfEverything() throws {
@@ -155,7 +145,7 @@ struct LayerGradientTests {
             try ConvTranspose2d(inputChannels: 2, outputChannels: 1, kernelSize: 2, generator: &generator),
             Flatten(), Linear(inputSize: 25, outputSize: 3, generator: &generator), Tanh(),
         ])
-        try expectAccurate(model, input: GradientCheck.random([2, 1, 5, 5], seed: 29))
+        try GradientCheck.expectAccurate(model, input: GradientCheck.random([2, 1, 5, 5], seed: 29))
     }
 
     @Test func shapeErrorsAreThrown() throws {

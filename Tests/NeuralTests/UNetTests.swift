@@ -6,14 +6,6 @@ import Testing
 struct UNetTests {
     let tolerance = 1e-6
 
-    func expectAccurate(_ layer: some Layer<Double>, input: Tensor<Double>) throws {
-        let errors = try GradientCheck.check(layer, input: input)
-        #expect(errors.input < tolerance, "input gradient error \(errors.input)")
-        for (key, error) in errors.parameters {
-            #expect(error < tolerance, "\(key) gradient error \(error)")
-        }
-    }
-
     @Test func concatenationAndItsAdjoint() throws {
         let a = GradientCheck.random([2, 2, 3, 2], seed: 40)
         let b = GradientCheck.random([2, 3, 3, 2], seed: 41)
@@ -41,22 +33,22 @@ struct UNetTests {
             try Conv2d(inputChannels: 2, outputChannels: 1, kernelSize: 1, generator: &generator), Sigmoid(),
         ])
         // Non-binary inputs exercise both terms of dL/dx = J_f^T (dy x) + dy f(x).
-        try expectAccurate(MaskedOutput(body), input: GradientCheck.random([2, 1, 5, 4], seed: 45, in: 0..<1))
+        try GradientCheck.expectAccurate(MaskedOutput(body), input: GradientCheck.random([2, 1, 5, 4], seed: 45, in: 0..<1))
     }
 
     @Test func smallUNetGradient() throws {
         let network = try UNetSurrogate<Double>(levels: 3, baseChannels: 2, seed: 46)
         let input = GradientCheck.random([2, 1, 8, 8], seed: 47)
         #expect(try network.forward(input).shape == [2, 1, 8, 8])
-        try expectAccurate(network, input: input)
-        try expectAccurate(MaskedOutput(network), input: input)
+        try GradientCheck.expectAccurate(network, input: input)
+        try GradientCheck.expectAccurate(MaskedOutput(network), input: input)
     }
 
     @Test func smallUNetGradientInEvaluationMode() throws {
         let network = try UNetSurrogate<Double>(levels: 2, baseChannels: 3, seed: 48)
         _ = try network.forward(GradientCheck.random([3, 1, 6, 6], seed: 49))  // running statistics
         network.mode = .evaluation
-        try expectAccurate(network, input: GradientCheck.random([2, 1, 6, 6], seed: 50))
+        try GradientCheck.expectAccurate(network, input: GradientCheck.random([2, 1, 6, 6], seed: 50))
     }
 
     @Test func defaultUNetShapesKeysAndSize() throws {
