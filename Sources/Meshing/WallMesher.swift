@@ -70,7 +70,6 @@ enum WallMesher {
         // pixels); below that the pixel decides, as it always did, and the mesh is the pixel-sized one
         // bit for bit (every 64 x 64 phantom: P_l / n is 0.6 to 1.3 px there).
         if let geometry = sizing.geometry, lumenCurve.period / geometry.circumferentialElements > 2 * h {
-            try geometry.validate()
             sizeField = outerH == h ? MeshSizeField(uniform: h)
                 : MeshSizeField(lumen: lumenCurve.samples(count: max(12, Int((lumenCurve.period / h).rounded()))), lumenLength: h,
                                 outer: outerCurve.samples(count: max(12, Int((outerCurve.period / outerH).rounded()))), outerLength: outerH)
