@@ -34,10 +34,13 @@ extension MixedDiscretization {
     /// The follower term is unsymmetric element by element but symmetric once summed over the
     /// closed lumen border, so the assembled system is symmetric indefinite.
     ///
+    /// An elastic support of stiffness k (kPa/mm) on the outer border adds R_a += k int N_a u dS
+    /// and K_ab += k int N_a N_b dS I over the reference border (`assembleSupport`).
+    ///
     /// `residual` receives all `dofCount` entries (constrained ones included, they are the
     /// reactions); `values` the reduced matrix in `pattern` order.
     func assemble(
-        state: MixedState, material: MooneyRivlinMaterial, lumenPressure load: Double,
+        state: MixedState, material: MooneyRivlinMaterial, lumenPressure load: Double, support: Double = 0,
         residual: inout [Double], values: UnsafeMutablePointer<Double>?
     ) throws(FEMError) {
         residual.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -135,6 +138,39 @@ extension MixedDiscretization {
         }}}}}}}}
         if let (e, J) = inverted { throw .invertedElement(index: e, jacobian: J) }
         assembleFollowerPressure(state: state, load: load, residual: &residual, values: values)
+        assembleSupport(state: state, stiffness: support, residual: &residual, values: values)
+    }
+
+    /// Adds the elastic support of the outer border, a spring foundation of stiffness k (kPa/mm)
+    /// per unit reference length: R_a += k int L_a u |X'| ds, K_ab += k int L_a L_b |X'| ds I.
+    func assembleSupport(state: MixedState, stiffness k: Double, residual: inout [Double], values: UnsafeMutablePointer<Double>?) {
+        guard k != 0 else { return }
+        let u = state.displacement
+        for (o, n) in outerSegments.enumerated() {
+            let ids = [Int(n.x), Int(n.y), Int(n.z)]
+            let X = ids.map { nodes.positions[$0] }
+            let base = (lumenSegments.count + o) * 36
+            for (sq, weight) in ReferenceTriangle.edgeQuadrature {
+                let (L, dL) = ReferenceTriangle.edgeShape(sq)
+                let length = (dL[0] * X[0] + dL[1] * X[1] + dL[2] * X[2]).length
+                var us = Point(0, 0)
+                for b in 0..<3 { us = us + L[b] * Point(u[2 * ids[b]], u[2 * ids[b] + 1]) }
+                for a in 0..<3 {
+                    residual[2 * ids[a]] += k * weight * length * L[a] * us.x
+                    residual[2 * ids[a] + 1] += k * weight * length * L[a] * us.y
+                }
+                guard let values else { continue }
+                for a in 0..<3 {
+                    for b in 0..<3 {
+                        let c = k * weight * length * L[a] * L[b]
+                        for i in 0..<2 {
+                            let position = segmentScatter[base + 6 * (2 * a + i) + (2 * b + i)]
+                            if position >= 0 { values[Int(position)] += c }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Adds the follower lumen pressure: R_a -= p_l int L_a Q x' ds, K_ab -= p_l int L_a Q L_b' ds.

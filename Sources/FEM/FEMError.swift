@@ -17,6 +17,8 @@ public enum FEMError: Error, Sendable, CustomStringConvertible {
     case notConverged(pressureKPa: Double, report: SolveReport)
     /// A waveform that cannot drive a load schedule.
     case invalidWaveform(String)
+    /// The image taken as a loaded state has no unloaded geometry (see the failure's cause and history).
+    case noUnloadedGeometry(UnloadedGeometryFailure)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum FEMError: Error, Sendable, CustomStringConvertible {
             "Newton did not converge at lumen pressure \(String(format: "%.3f", p)) kPa after \(report.cutbacks) cutbacks; last step: "
                 + (report.steps.last.map { $0.failure ?? "?" } ?? "no step")
         case .invalidWaveform(let why): "invalid waveform: \(why)"
+        case .noUnloadedGeometry(let failure): "\(failure)"
         }
     }
 }

@@ -28,9 +28,13 @@ final class MixedDiscretization {
     var elementNodes: [Int32]
     /// Lumen border segments as (start, end, middle) nodes oriented with the wall on the left.
     let lumenSegments: [SIMD3<Int32>]
+    /// Outer border segments as (start, end, middle) nodes (orientation irrelevant: they carry the
+    /// elastic support, a symmetric term).
+    let outerSegments: [SIMD3<Int32>]
     /// Reference length of the lumen border (mm).
     let lumenLength: Double
-    /// Displacement dofs held at zero: both components at vertex A, one component at vertex B.
+    /// Displacement dofs held at zero: both components at vertex A, one component at vertex B
+    /// (none when the outer border rests on an elastic support, which already holds the wall).
     let constrainedDofs: [Int]
     /// Reduced equation number of each dof, or -1 for constrained dofs.
     let equation: [Int32]
@@ -43,9 +47,20 @@ final class MixedDiscretization {
     /// Integral of each P2 shape function over the wall (mm^2), used to remove the mean translation.
     var nodalVolumes: [Double]
 
-    init(mesh: TriangleMesh) throws(FEMError) {
+    /// The discretization of `mesh` with its P2 nodes at `positions` (nil: where the mesh puts them;
+    /// the unloaded geometry of an image moves every node, mid-side ones included). The rigid-body
+    /// constraints are chosen from `mesh.points` whatever the positions, so that the image and its
+    /// unloaded geometry hold the same three dofs; `constrainsRigidBodyMotion` false drops them.
+    init(mesh: TriangleMesh, positions: [Point]? = nil, constrainsRigidBodyMotion: Bool = true) throws(FEMError) {
         self.mesh = mesh
-        nodes = QuadraticNodes(mesh: mesh)
+        var nodes = QuadraticNodes(mesh: mesh)
+        if let positions {
+            guard positions.count == nodes.count else {
+                throw .invalidParameter("\(positions.count) node positions for a mesh of \(nodes.count) P2 nodes")
+            }
+            nodes.positions = positions
+        }
+        self.nodes = nodes
         nodeCount = nodes.count
         vertexCount = nodes.vertexCount
         dofCount = 2 * nodeCount + vertexCount
@@ -102,6 +117,7 @@ final class MixedDiscretization {
         guard !lumen.isEmpty else { throw .mesh(.invalidGeometry("the mesh has no lumen border to carry the pressure")) }
         lumenSegments = lumen
         lumenLength = length
+        outerSegments = mesh.boundarySegments.indices.filter { mesh.boundarySegments[$0].tag == .outer }.map { nodes.segmentNodes[$0] }
 
         // Rigid-body constraints: vertex A on the lumen, vertex B the lumen vertex farthest from A;
         // fix u_A and the component of u_B most nearly perpendicular to AB. Any self-equilibrated
@@ -115,7 +131,7 @@ final class MixedDiscretization {
         let b = lumenVertices.max { mesh.points[$0].distance(to: pa) < mesh.points[$1].distance(to: pa) }!
         let ab = mesh.points[b] - pa
         guard ab.length > 0 else { throw .mesh(.invalidGeometry("the lumen border has a single vertex")) }
-        constrainedDofs = [2 * a, 2 * a + 1, 2 * b + (abs(ab.x) >= abs(ab.y) ? 1 : 0)]
+        constrainedDofs = constrainsRigidBodyMotion ? [2 * a, 2 * a + 1, 2 * b + (abs(ab.x) >= abs(ab.y) ? 1 : 0)] : []
         var equation = [Int32](repeating: 0, count: dofCount)
         for d in constrainedDofs { equation[d] = -1 }
         var next: Int32 = 0
@@ -178,8 +194,8 @@ final class MixedDiscretization {
                 }
             }
         }
-        segmentScatter = [Int32](repeating: -1, count: lumen.count * 36)
-        for (s, n) in lumen.enumerated() {
+        segmentScatter = [Int32](repeating: -1, count: (lumen.count + outerSegments.count) * 36)
+        for (s, n) in (lumen + outerSegments).enumerated() {
             let dofs = [n.x, n.y, n.z].flatMap { [2 * Int($0), 2 * Int($0) + 1] }
             for r in 0..<6 where equation[dofs[r]] >= 0 {
                 for c in 0..<6 where equation[dofs[c]] >= 0 {

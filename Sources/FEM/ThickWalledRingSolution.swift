@@ -12,6 +12,10 @@ import Foundation
 ///
 /// which is solved for c by bisection; the integrals are evaluated in the reference radius
 /// (dr / r = R dR / r^2) with composite Gauss-Legendre quadrature to round-off.
+///
+/// With an elastic support of stiffness k (kPa/mm per unit reference length) on the outer border,
+/// sigma_r(r_o) = -k (r_o - R_o) R_o / r_o (the spring force spread over the deformed length), and
+/// the left side becomes P - k (r_o - R_o) R_o / r_o.
 public struct ThickWalledRingSolution: Sendable {
     /// Wall material.
     public let material: MooneyRivlinMaterial
@@ -23,9 +27,12 @@ public struct ThickWalledRingSolution: Sendable {
     public let pressureKPa: Double
     /// The constant c = r^2 - R^2 (mm^2).
     public let c: Double
+    /// Stiffness of the elastic support on the outer border (kPa/mm), 0 when traction free.
+    public let outerSupportStiffness: Double
 
     /// Solves for c.
-    public init(material: MooneyRivlinMaterial, innerRadius: Double, outerRadius: Double, pressureKPa: Double) throws(FEMError) {
+    public init(material: MooneyRivlinMaterial, innerRadius: Double, outerRadius: Double, pressureKPa: Double,
+                outerSupportStiffness: Double = 0) throws(FEMError) {
         try material.validate()
         guard innerRadius > 0, outerRadius > innerRadius, outerRadius.isFinite else {
             throw .invalidParameter("ring needs 0 < inner radius < outer radius (got \(innerRadius), \(outerRadius) mm)")
@@ -35,9 +42,14 @@ public struct ThickWalledRingSolution: Sendable {
         self.innerRadius = innerRadius
         self.outerRadius = outerRadius
         self.pressureKPa = pressureKPa
+        guard outerSupportStiffness >= 0, outerSupportStiffness.isFinite else {
+            throw .invalidParameter("support stiffness must be >= 0, got \(outerSupportStiffness) kPa/mm")
+        }
+        self.outerSupportStiffness = outerSupportStiffness
         // P(c) increases with c; bracket then bisect to the last bit.
         func load(_ c: Double) -> Double {
             Self.stressDifferenceIntegral(material: material, from: innerRadius, to: outerRadius, c: c)
+                + Self.supportTraction(stiffness: outerSupportStiffness, outerRadius: outerRadius, c: c)
         }
         var lo = 0.0, hi = innerRadius * innerRadius
         var guardCount = 0
@@ -74,6 +86,37 @@ public struct ThickWalledRingSolution: Sendable {
 
     /// Hoop stress at the inner wall (kPa).
     public var innerHoopStress: Double { hoopStress(atReferenceRadius: innerRadius) }
+
+    /// The ring whose *loaded* radii at `pressureKPa` are `loadedInnerRadius` and
+    /// `loadedOuterRadius` (mm): the unloaded radii R = sqrt(r^2 - c), with c solved by bisection in
+    /// [0, r_i^2) (the load needed grows with c).
+    public init(material: MooneyRivlinMaterial, loadedInnerRadius ri: Double, loadedOuterRadius ro: Double, pressureKPa: Double,
+                outerSupportStiffness: Double = 0) throws(FEMError) {
+        guard ri > 0, ro > ri, ro.isFinite, pressureKPa >= 0, pressureKPa.isFinite else {
+            throw .invalidParameter("loaded ring needs 0 < r_i < r_o and P >= 0 (got \(ri), \(ro) mm, \(pressureKPa) kPa)")
+        }
+        func load(_ c: Double) -> Double {
+            let Ri = (ri * ri - c).squareRoot(), Ro = (ro * ro - c).squareRoot()
+            return Self.stressDifferenceIntegral(material: material, from: Ri, to: Ro, c: c)
+                + Self.supportTraction(stiffness: outerSupportStiffness, outerRadius: Ro, c: c)
+        }
+        var lo = 0.0, hi = ri * ri
+        for _ in 0..<200 {
+            let mid = 0.5 * (lo + hi)
+            if mid == lo || mid == hi { break }
+            if load(mid) < pressureKPa { lo = mid } else { hi = mid }
+        }
+        let c = 0.5 * (lo + hi)
+        try self.init(material: material, innerRadius: (ri * ri - c).squareRoot(), outerRadius: (ro * ro - c).squareRoot(),
+                      pressureKPa: pressureKPa, outerSupportStiffness: outerSupportStiffness)
+    }
+
+    /// k (r_o - R_o) R_o / r_o: the support's share of the lumen pressure (kPa).
+    static func supportTraction(stiffness k: Double, outerRadius Ro: Double, c: Double) -> Double {
+        guard k > 0 else { return 0 }
+        let ro = (Ro * Ro + c).squareRoot()
+        return k * (ro - Ro) * Ro / ro
+    }
 
     /// sigma_theta - sigma_r = 2 W'(I1) (lambda^2 - lambda^-2) at reference radius R.
     static func stressDifference(material: MooneyRivlinMaterial, R: Double, c: Double) -> Double {

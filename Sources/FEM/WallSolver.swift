@@ -58,6 +58,12 @@ public struct SolverOptions: Sendable, Codable, Equatable {
     /// A fault injected on purpose, to test how failures are handled (nil, the default, in normal
     /// use; absent from stored options then).
     public var injectedFault: InjectedFault?
+    /// Stiffness k of an elastic support on the outer border (kPa/mm): a spring foundation for the
+    /// perivascular tissue, traction -k u per unit reference length (Moireau et al. 2012, "External
+    /// tissue support and fluid-structure simulation in blood flows", Biomech Model Mechanobiol
+    /// 11: 1-18). 0 (default): the outer border is traction free and three dofs hold the rigid-body
+    /// motion; with k > 0 the springs hold it and no dof is constrained.
+    public var outerSupportStiffness: Double = 0
 
     /// The defaults.
     public init() {}
@@ -73,17 +79,35 @@ public struct SolverOptions: Sendable, Codable, Equatable {
         guard factorizationReuseThreshold >= 0, factorizationReuseThreshold < 1 else {
             throw .invalidParameter("factorization reuse threshold must be in [0, 1), got \(factorizationReuseThreshold)")
         }
+        guard outerSupportStiffness >= 0, outerSupportStiffness.isFinite else {
+            throw .invalidParameter("outer support stiffness must be finite and >= 0 kPa/mm, got \(outerSupportStiffness)")
+        }
     }
 }
 
 extension SolverOptions {
     private enum CodingKeys: String, CodingKey {
         case material, residualTolerance, maximumIterations, maximumCutbacks, extrapolatesPredictor, checksSymmetry
-        case factorizationReuseThreshold
+        case factorizationReuseThreshold, outerSupportStiffness
+    }
+
+    /// Encodes the options; the support only when there is one, so files of traction-free walls
+    /// keep their earlier form.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(material, forKey: .material)
+        try c.encode(residualTolerance, forKey: .residualTolerance)
+        try c.encode(maximumIterations, forKey: .maximumIterations)
+        try c.encode(maximumCutbacks, forKey: .maximumCutbacks)
+        try c.encode(extrapolatesPredictor, forKey: .extrapolatesPredictor)
+        try c.encode(checksSymmetry, forKey: .checksSymmetry)
+        try c.encode(factorizationReuseThreshold, forKey: .factorizationReuseThreshold)
+        if outerSupportStiffness != 0 { try c.encode(outerSupportStiffness, forKey: .outerSupportStiffness) }
     }
 
     /// Decodes options; `factorizationReuseThreshold`, absent from files labeled before chord steps
-    /// existed, reads as 0 (pure Newton, what those files were labeled with).
+    /// existed, reads as 0 (pure Newton, what those files were labeled with), and a missing
+    /// `outerSupportStiffness` as 0 (traction free).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         material = try c.decode(MooneyRivlinMaterial.self, forKey: .material)
@@ -93,6 +117,7 @@ extension SolverOptions {
         extrapolatesPredictor = try c.decode(Bool.self, forKey: .extrapolatesPredictor)
         checksSymmetry = try c.decode(Bool.self, forKey: .checksSymmetry)
         factorizationReuseThreshold = try c.decodeIfPresent(Double.self, forKey: .factorizationReuseThreshold) ?? 0
+        outerSupportStiffness = try c.decodeIfPresent(Double.self, forKey: .outerSupportStiffness) ?? 0
     }
 }
 
@@ -145,20 +170,36 @@ public final class WallSolver {
     public let options: SolverOptions
     let discretization: MixedDiscretization
     let factorization: TangentSolver
+    /// Which equations Newton solves.
+    let formulation: Formulation
+
+    /// The equations of a solver.
+    enum Formulation {
+        /// The mesh is the unloaded reference; the unknown is the displacement to the loaded state.
+        case forward
+        /// The mesh is the loaded state; the unknown is U = x - X, the displacement from the
+        /// unloaded geometry X (`assembleInverse`).
+        case inverse
+    }
 
     /// Sets up dofs, geometry, sparsity and the symbolic factorization for `mesh`.
     public convenience init(mesh: TriangleMesh, options: SolverOptions = SolverOptions()) throws(FEMError) {
         try self.init(mesh: mesh, options: options, linearSolver: nil)
     }
 
-    /// `linearSolver` forces L D L^T or LU (tests); nil chooses by size.
-    init(mesh: TriangleMesh, options: SolverOptions, linearSolver: TangentSolver.Method?) throws(FEMError) {
+    /// `linearSolver` forces L D L^T or LU (tests); nil chooses by size (always LU for the inverse
+    /// problem, whose tangent is not symmetric). `referencePositions` puts the P2 nodes of a forward
+    /// solver's reference elsewhere than `mesh` does (an unloaded geometry).
+    init(mesh: TriangleMesh, options: SolverOptions, linearSolver: TangentSolver.Method?, formulation: Formulation = .forward,
+         referencePositions: [Point]? = nil) throws(FEMError) {
         try options.validate()
         self.mesh = mesh
         self.options = options
-        discretization = try MixedDiscretization(mesh: mesh)
+        self.formulation = formulation
+        discretization = try MixedDiscretization(
+            mesh: mesh, positions: referencePositions, constrainsRigidBodyMotion: options.outerSupportStiffness == 0)
         do {
-            factorization = try TangentSolver(pattern: discretization.pattern, preferredMethod: linearSolver)
+            factorization = try TangentSolver(pattern: discretization.pattern, preferredMethod: formulation == .inverse ? .lu : linearSolver)
         } catch {
             throw .linearSolver(error)
         }
@@ -339,18 +380,28 @@ public final class WallSolver {
         state: MixedState, load: Double, residual: inout [Double], values: inout [Double], matrix: Bool
     ) throws(FEMError) {
         let d = discretization
-        if matrix {
-            try values.withUnsafeMutableBufferPointer { buffer throws(FEMError) in
-                try d.assemble(state: state, material: options.material, lumenPressure: load, residual: &residual, values: buffer.baseAddress)
+        let k = options.outerSupportStiffness
+        try values.withUnsafeMutableBufferPointer { buffer throws(FEMError) in
+            let pointer = matrix ? buffer.baseAddress : nil
+            switch formulation {
+            case .forward:
+                try d.assemble(state: state, material: options.material, lumenPressure: load, support: k, residual: &residual, values: pointer)
+            case .inverse:
+                try d.assembleInverse(state: state, material: options.material, lumenPressure: load, support: k, residual: &residual, values: pointer)
             }
-        } else {
-            try d.assemble(state: state, material: options.material, lumenPressure: load, residual: &residual, values: nil)
         }
     }
 
     /// A snapshot of `state` with the mean translation (int u dV / A) removed and nodal stresses recovered.
     private func snapshot(of state: MixedState, time: Double, load: Double) -> WallSolution.Snapshot {
         let d = discretization
+        // U = x - X of the inverse problem is kept as it is: X = x - U is the unloaded geometry.
+        guard formulation == .forward else { return WallSolution.Snapshot(time: time, pressureKPa: load, state: state, nodalStress: []) }
+        // On an elastic support the springs fix where the wall is: nothing to remove.
+        guard options.outerSupportStiffness == 0 else {
+            return WallSolution.Snapshot(time: time, pressureKPa: load, state: state,
+                                         nodalStress: d.nodalStress(state: state, material: options.material))
+        }
         var shifted = state
         var mean = (x: 0.0, y: 0.0)
         for n in 0..<d.nodeCount {
@@ -416,7 +467,16 @@ extension WallSolver {
     /// point that sits at each point in the image; points outside the mesh (pixel centres just
     /// outside the smoothed border) take the value at the nearest border point.
     public func stress(of state: MixedState, at points: [Point]) -> [(stress: CauchyStress, location: SampleLocation)] {
-        let locator = PointLocator(discretization: discretization)
+        stress(of: state, at: points, locatedIn: discretization)
+    }
+
+    /// The stress of `state` at the material points that sit at `points` in `placement`, a
+    /// discretization of the same mesh with its nodes elsewhere (the image of an unloaded geometry):
+    /// points are located there and the stress evaluated here at the same element and (xi, eta).
+    func stress(of state: MixedState, at points: [Point], locatedIn placement: MixedDiscretization)
+        -> [(stress: CauchyStress, location: SampleLocation)]
+    {
+        let locator = PointLocator(discretization: placement)
         return points.map { x in
             if let (e, xi, eta) = locator.locate(x) {
                 return (discretization.cauchyStress(element: e, xi: xi, eta: eta, state: state, material: options.material), .inside)

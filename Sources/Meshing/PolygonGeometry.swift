@@ -1,8 +1,8 @@
 /// Small helpers on closed polygons given as vertex lists (the last vertex joins the first).
-enum PolygonGeometry {
+public enum PolygonGeometry {
     /// Shoelace signed area (1/2) sum x_i y_{i+1} - x_{i+1} y_i; positive for counter-clockwise
     /// order in the (x, y) coordinates as given.
-    static func signedArea(_ p: [Point]) -> Double {
+    public static func signedArea(_ p: [Point]) -> Double {
         guard p.count >= 3 else { return 0 }
         var sum = 0.0
         var previous = p[p.count - 1]
@@ -63,7 +63,7 @@ enum PolygonGeometry {
     }
 
     /// First pair of non-adjacent edges (i, j) of the closed polygon that intersect, if any.
-    static func selfIntersection(_ p: [Point]) -> (Int, Int)? {
+    public static func selfIntersection(_ p: [Point]) -> (Int, Int)? {
         let n = p.count
         guard n >= 4 else { return nil }
         let boxes = edgeBoxes(p)
@@ -77,7 +77,7 @@ enum PolygonGeometry {
     }
 
     /// First pair of edges (i of `p`, j of `q`) that intersect, if any.
-    static func intersection(_ p: [Point], _ q: [Point]) -> (Int, Int)? {
+    public static func intersection(_ p: [Point], _ q: [Point]) -> (Int, Int)? {
         let bp = edgeBoxes(p), bq = edgeBoxes(q)
         for i in 0..<p.count {
             for j in 0..<q.count where bp[i].overlaps(bq[j]) {
