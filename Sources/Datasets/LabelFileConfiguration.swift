@@ -17,6 +17,9 @@ public struct LabelFileConfiguration: Sendable, Equatable {
     public var tracksRounds: Bool
     /// Whether `/grid_origin_mm` (each row's grid position, contour input) is stored.
     public var storesGridOrigins = false
+    /// Whether `/wall_mechanics` (each row's lumen-area change, unloaded lumen fraction, unloading
+    /// mismatch and stiffness factor) is stored. A resumed file keeps what it has.
+    public var storesWallMechanics = false
     /// Number of inputs of the whole job before sharding (nil when unknown, e.g. generated samples).
     public var inputCount: Int?
     /// This file's shard: 1-based index and count (`label --shard K/N`); nil when not sharded.

@@ -27,6 +27,8 @@ public struct LabelFileContents: Sendable {
     public var origins: [SampleOrigin]?
     /// Grid corners (x, y) mm, count x 2, when the file has them (contour input).
     public var gridOrigins: [Double]?
+    /// Wall mechanics, count x 4 (`LabelRecord.wallMechanicsColumns`), when the file has them.
+    public var wallMechanics: [Double]? = nil
     /// The `quantity` attribute of `/stress` (max-principal or von-mises).
     public var quantity: String
 
@@ -41,7 +43,7 @@ public struct LabelFileContents: Sendable {
             mask: Array(masks[k * n..<(k + 1) * n]), stress: Array(stress[k * n..<(k + 1) * n]), status: status[k],
             reason: reasons[k], source: sources[k], inputIndex: inputIndices[k],
             latent: latent.map { Array($0[k * d..<(k + 1) * d]) }, round: rounds?[k], origin: origins?[k],
-            gridOrigin: gridOrigins.map { Array($0[2 * k..<2 * k + 2]) })
+            gridOrigin: gridOrigins.map { Array($0[2 * k..<2 * k + 2]) }, wallMechanics: wallMechanics.map { Array($0[4 * k..<4 * k + 4]) })
     }
 }
 
@@ -103,6 +105,7 @@ public enum LabelFileReader {
         if try file.contains("latent") { configuration.latentDimension = try file.openDataset("latent").shape.last }
         configuration.tracksRounds = try file.contains("round")
         configuration.storesGridOrigins = try file.contains("grid_origin_mm")
+        configuration.storesWallMechanics = try file.contains("wall_mechanics")
         if try meta.contains("input_count") { configuration.inputCount = Int(try meta.scalar("input_count", as: Int64.self)) }
         if try meta.contains("shard_index") {
             configuration.shard = LabelFileConfiguration.Shard(
@@ -129,12 +132,14 @@ public enum LabelFileReader {
                 return origin
             }
         }
-        return LabelFileContents(
+        var contents = LabelFileContents(
             configuration: configuration, count: n, masks: try values("masks", UInt8.self), stress: try values("stress", Float.self),
             status: try values("status", Int32.self), reasons: try strings("failure_reason"), sources: try strings("source"),
             inputIndices: inputIndices, latent: configuration.latentDimension == nil ? nil : try values("latent", Float.self),
             rounds: configuration.tracksRounds ? try values("round", Int32.self) : nil, origins: origins,
             gridOrigins: configuration.storesGridOrigins ? try values("grid_origin_mm", Double.self) : nil,
             quantity: try file.openDataset("stress").attributes.string("quantity"))
+        if configuration.storesWallMechanics { contents.wallMechanics = try values("wall_mechanics", Double.self) }
+        return contents
     }
 }

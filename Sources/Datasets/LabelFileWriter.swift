@@ -38,6 +38,7 @@ public final class LabelFileWriter {
     private let round: HDF5Dataset?
     private let origin: HDF5StringDataset?
     private let gridOrigin: HDF5Dataset?
+    private let wallMechanics: HDF5Dataset?
 
     private init(path: String, configuration: LabelFileConfiguration, file: HDF5File, count: Int) throws(StorageError) {
         self.path = path
@@ -54,6 +55,7 @@ public final class LabelFileWriter {
         round = configuration.tracksRounds ? try file.openDataset("round") : nil
         origin = configuration.tracksRounds ? try file.openStringDataset("origin") : nil
         gridOrigin = configuration.storesGridOrigins ? try file.openDataset("grid_origin_mm") : nil
+        wallMechanics = configuration.storesWallMechanics ? try file.openDataset("wall_mechanics") : nil
     }
 
     /// Creates a new, empty label file.
@@ -103,6 +105,9 @@ public final class LabelFileWriter {
             differences.append("shard \(stored.shard?.description ?? "none"), not \(configuration.shard?.description ?? "none")")
         }
         guard differences.isEmpty else { throw .mismatch(path: path, reason: differences.joined(separator: "; ")) }
+        // Wall mechanics are a record of the labels, not a choice that changes them: a file keeps its own.
+        var configuration = configuration
+        configuration.storesWallMechanics = stored.storesWallMechanics
         return try LabelFileReader.converting(path) {
             let file = try HDF5File.open(at: path, mode: .readWrite)
             let committed = try LabelFileReader.committedRowCount(file)
@@ -137,6 +142,10 @@ public final class LabelFileWriter {
             if let round, let value = record.round { try round.append(rows: [value], count: 1) }
             if let origin, let value = record.origin { try origin.append([value.rawValue]) }
             if let gridOrigin, let values = record.gridOrigin { try gridOrigin.append(rows: values, count: 1) }
+            if let wallMechanics {
+                let values = record.wallMechanics?.count == 4 ? record.wallMechanics! : [Double](repeating: .nan, count: 4)
+                try wallMechanics.append(rows: values, count: 1)
+            }
         } catch {
             throw .storage(error)
         }
@@ -166,7 +175,7 @@ public final class LabelFileWriter {
     }
 
     private func truncate(to rows: Int) throws(StorageError) {
-        for dataset in [masks, stress, status, inputIndex] + [latent, round, gridOrigin].compactMap({ $0 }) where try dataset.rowCount != rows {
+        for dataset in [masks, stress, status, inputIndex] + [latent, round, gridOrigin, wallMechanics].compactMap({ $0 }) where try dataset.rowCount != rows {
             try dataset.setRowCount(rows)
         }
         for strings in [reasons, sources] + [origin].compactMap({ $0 }) where try strings.count != rows {
@@ -205,6 +214,16 @@ public final class LabelFileWriter {
             try origins.attributes.set("description", to:
                 "(x, y) mm of each row's grid corner in the contours' coordinates: pixel (r, c) is centred at "
                 + "(x + (c + 0.5) s, y + (r + 0.5) s), s = /meta pixel_size_mm")
+        }
+
+        if c.storesWallMechanics {
+            let mechanics = try file.createDataset("wall_mechanics", elementType: Double.self, shape: [0, 4], maximumRows: .unlimited,
+                                                   chunkRows: 256)
+            try mechanics.attributes.set("columns", to: LabelRecord.wallMechanicsColumns.joined(separator: ","))
+            try mechanics.attributes.set("description", to:
+                "per row: lumen area change from the image pressure (or zero load) to systole, A_sys / A_image - 1; unloaded lumen "
+                + "area / image lumen area; largest distance (mm) between the image and its unloaded geometry loaded back; the "
+                + "factor on c1 and D1. NaN where a value does not apply or the row failed")
         }
 
         try file.attributes.set("format", to: formatName)

@@ -30,10 +30,17 @@ public struct LabelRecord: Sendable, Equatable {
     /// The (x, y) position in mm of the top-left corner of the row's pixel grid in the input's
     /// coordinates (contour input: files with `/grid_origin_mm` only).
     public var gridOrigin: [Double]?
+    /// `WallMechanics.columns` of the row's label (NaN where a value does not apply or the row
+    /// failed); files with `/wall_mechanics` only.
+    public var wallMechanics: [Double]?
+
+    /// The four `/wall_mechanics` columns, in order.
+    public static let wallMechanicsColumns = ["lumen_area_change", "unloaded_lumen_fraction", "unloading_mismatch_mm", "stiffness_scale"]
 
     /// A row.
     public init(mask: [UInt8], stress: [Float], status: Int32, reason: String, source: String, inputIndex: Int64,
-                latent: [Float]? = nil, round: Int32? = nil, origin: SampleOrigin? = nil, gridOrigin: [Double]? = nil) {
+                latent: [Float]? = nil, round: Int32? = nil, origin: SampleOrigin? = nil, gridOrigin: [Double]? = nil,
+                wallMechanics: [Double]? = nil) {
         self.mask = mask
         self.stress = stress
         self.status = status
@@ -44,6 +51,7 @@ public struct LabelRecord: Sendable, Equatable {
         self.round = round
         self.origin = origin
         self.gridOrigin = gridOrigin
+        self.wallMechanics = wallMechanics
     }
 
     /// Equal rows; grid origins compare by bit pattern, so the NaN origin of a frame without
@@ -52,5 +60,6 @@ public struct LabelRecord: Sendable, Equatable {
         a.mask == b.mask && a.stress == b.stress && a.status == b.status && a.reason == b.reason && a.source == b.source
             && a.inputIndex == b.inputIndex && a.latent == b.latent && a.round == b.round && a.origin == b.origin
             && a.gridOrigin?.map(\.bitPattern) == b.gridOrigin?.map(\.bitPattern)
+            && a.wallMechanics?.map(\.bitPattern) == b.wallMechanics?.map(\.bitPattern)
     }
 }

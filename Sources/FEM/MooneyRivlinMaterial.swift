@@ -20,6 +20,18 @@ public struct MooneyRivlinMaterial: Sendable, Codable, Equatable, Hashable {
     /// The default vessel-wall material: c1 = 36.8 kPa, D1 = 14.4 kPa, D2 = 2.
     public static let vesselWall = MooneyRivlinMaterial(c1: 36.8, d1: 14.4, d2: 2)
 
+    /// Named material sets (`--material NAME`); docs/labeling.md gives their sources.
+    public static let presets: [(name: String, material: MooneyRivlinMaterial, summary: String)] = [
+        ("paper", .vesselWall, "the paper's wall (c1 36.8 kPa, D1 14.4 kPa, D2 2): the default, for phantoms and the paper's experiments"),
+        ("paper-x10", MooneyRivlinMaterial(c1: 368, d1: 144, d2: 2),
+         "the paper's wall 10x stiffer (c1 368 kPa, D1 144 kPa, D2 2), the stiffness at which thin real walls have an unloaded geometry"),
+    ]
+
+    /// The preset called `name`, or nil.
+    public static func preset(named name: String) -> MooneyRivlinMaterial? {
+        presets.first { $0.name == name }?.material
+    }
+
     /// Creates a material from its constants (kPa, kPa, dimensionless).
     public init(c1: Double, d1: Double, d2: Double) {
         self.c1 = c1

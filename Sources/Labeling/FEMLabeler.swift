@@ -107,10 +107,30 @@ public struct StressLabel: Sendable {
     public var degreesOfFreedom: Int
     /// Mesh quality.
     public var quality: MeshQuality
-    /// The solver's report (Newton history, reactions, timings).
+    /// The solver's report (Newton history, reactions, timings) of the forward solve.
     public var report: SolveReport
     /// Time per stage.
     public var timings: LabelTimings
+    /// Lumen area change, unloaded geometry and plausibility.
+    public var mechanics: WallMechanics
+}
+
+/// What a label says about the wall's deformation, beside the stress.
+public struct WallMechanics: Sendable, Codable, Equatable {
+    /// Relative lumen-area change from the image pressure (or, for a stress-free image, from
+    /// zero load) to systole: A_systole / A_image - 1.
+    public var lumenAreaChange: Double
+    /// Unloaded lumen area over the image's, when the image was taken as a loaded state.
+    public var unloadedLumenFraction: Double?
+    /// Largest distance between the image and the unloaded geometry loaded back to the image
+    /// pressure (mm), when the image was taken as a loaded state.
+    public var unloadingMismatch: Double?
+    /// Newton iterations of the inverse (unloading) solve.
+    public var unloadingIterations: Int?
+    /// The stiffness factor the wall was labeled with.
+    public var stiffnessScale: Double
+    /// Whether the lumen-area change stays within `LabelingOptions.plausibleLumenAreaChange`.
+    public var isPlausible: Bool
 }
 
 /// The labeling tool: a mask in, the systolic stress map on the same pixels out, or the reason why not.
@@ -188,31 +208,55 @@ public struct FEMLabeler: Sendable {
     private func solveAndSample(mesh meshed: MaskMeshResult, grid: PixelGrid, wallPixels: [Int], timings: inout LabelTimings,
                                 lap: () -> Double) throws(LabelingFailure) -> StressLabel {
 
-        let solver: WallSolver
-        let solution: WallSolution
-        do {
-            solver = try WallSolver(mesh: meshed.mesh, options: options.solver)
-            solution = try solver.solve(try LoadSchedule.toSystole(options.waveform, steps: options.stepsToSystole))
-        } catch {
-            throw .solve(error)
-        }
-        timings.solve = lap()
-
         let points = wallPixels.map { index in
             let (row, column) = grid.pixel(at: index)
             let center = grid.center(row: row, column: column)
             return Point(center.x, center.y)
         }
+        let solverOptions = options.scaledSolverOptions
+        let samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)]
+        let report: SolveReport
+        let degreesOfFreedom: Int
+        var mechanics = WallMechanics(lumenAreaChange: 0, stiffnessScale: options.stiffnessScale, isPlausible: true)
+        do {
+            let schedule = try LoadSchedule.toSystole(options.waveform, steps: options.stepsToSystole)
+            if let imagePressure = options.imagePressureMmHg {
+                let solver = try LoadedImageSolver(mesh: meshed.mesh, options: solverOptions)
+                let result = try solver.solve(imagePressureKPa: imagePressure * kilopascalsPerMillimetreOfMercury, schedule: schedule)
+                timings.solve = lap()
+                samples = result.stress(of: result.solution.systole.state, atImagePoints: points)
+                report = result.solution.report
+                degreesOfFreedom = result.degreesOfFreedom
+                mechanics.lumenAreaChange = result.lumenArea(of: result.solution.systole) / result.lumenArea(of: result.imageSnapshot) - 1
+                mechanics.unloadedLumenFraction = result.unloaded.unloadedLumenArea / result.unloaded.imageLumenArea
+                mechanics.unloadingMismatch = result.mismatch
+                mechanics.unloadingIterations = result.unloaded.report.steps.map(\.linearSolves).reduce(0, +)
+            } else {
+                let solver = try WallSolver(mesh: meshed.mesh, options: solverOptions)
+                let solution = try solver.solve(schedule)
+                timings.solve = lap()
+                samples = solver.stress(of: solution.systole.state, at: points)
+                report = solution.report
+                degreesOfFreedom = solver.degreesOfFreedom
+                let image = MixedState(displacement: [Double](repeating: 0, count: solution.systole.state.displacement.count),
+                                       pressure: solution.systole.state.pressure)
+                mechanics.lumenAreaChange = solver.lumenArea(of: solution.systole.state) / solver.lumenArea(of: image) - 1
+            }
+        } catch {
+            throw .solve(error)
+        }
+        mechanics.isPlausible = mechanics.lumenAreaChange <= options.plausibleLumenAreaChange
+
         var stress = [Float](repeating: 0, count: grid.count)
         var outside = 0
-        for (k, sample) in solver.stress(of: solution.systole.state, at: points).enumerated() {
+        for (k, sample) in samples.enumerated() {
             stress[wallPixels[k]] = Float(options.measure.value(of: sample.stress))
             if sample.location != .inside { outside += 1 }
         }
         timings.rasterize = lap()
         return StressLabel(
             mask: nil, wall: Mask(grid: grid, isMember: { _, _ in false }), stress: stress, measure: options.measure, peak: stress.max() ?? 0, pixelsOutsideMesh: outside,
-            triangles: meshed.mesh.triangles.count, degreesOfFreedom: solver.degreesOfFreedom, quality: meshed.quality,
-            report: solution.report, timings: timings)
+            triangles: meshed.mesh.triangles.count, degreesOfFreedom: degreesOfFreedom, quality: meshed.quality,
+            report: report, timings: timings, mechanics: mechanics)
     }
 }

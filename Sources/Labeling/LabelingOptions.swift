@@ -24,12 +24,47 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
     public var stepsToSystole = 1
     /// The scalar stress of the map (default: maximum principal, the "structural stress").
     public var measure = StressMeasure.maximumPrincipal
+    /// The lumen pressure the image was taken at (mmHg): the labeler then finds the wall's unloaded
+    /// geometry and loads that (`LoadedImageSolver`). nil (default): the image is stress free, the
+    /// paper's setting.
+    public var imagePressureMmHg: Double?
+    /// Factor on the wall's c1 and D1 (D2, the shape of the stiffening, unchanged), from a
+    /// calibration or given (default 1). Applied on top of `solver.material`.
+    public var stiffnessScale = 1.0
+    /// A label whose lumen area grows by more than this fraction from the image pressure (or from
+    /// zero load) to systole is flagged implausible (default 0.25; docs/labeling.md says why).
+    public var plausibleLumenAreaChange = 0.25
 
     /// The defaults.
     public init() {}
 
+    /// The solver options with the stiffness scale applied to the material.
+    public var scaledSolverOptions: SolverOptions {
+        var options = solver
+        options.material.c1 *= stiffnessScale
+        options.material.d1 *= stiffnessScale
+        return options
+    }
+
     private enum CodingKeys: String, CodingKey {
         case validation, meshing, contourMeshing, solver, waveform, stepsToSystole, measure
+        case imagePressureMmHg, stiffnessScale, plausibleLumenAreaChange
+    }
+
+    /// Encodes the options; the image pressure and stiffness scale only when set, so that files of
+    /// stress-free images keep their earlier form.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(validation, forKey: .validation)
+        try c.encode(meshing, forKey: .meshing)
+        try c.encode(contourMeshing, forKey: .contourMeshing)
+        try c.encode(solver, forKey: .solver)
+        try c.encode(waveform, forKey: .waveform)
+        try c.encode(stepsToSystole, forKey: .stepsToSystole)
+        try c.encode(measure, forKey: .measure)
+        try c.encodeIfPresent(imagePressureMmHg, forKey: .imagePressureMmHg)
+        if stiffnessScale != 1 { try c.encode(stiffnessScale, forKey: .stiffnessScale) }
+        if plausibleLumenAreaChange != 0.25 { try c.encode(plausibleLumenAreaChange, forKey: .plausibleLumenAreaChange) }
     }
 
     /// Decodes options; `contourMeshing`, absent from files written before contour input existed,
@@ -43,6 +78,9 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
         waveform = try c.decode(PressureWaveform.self, forKey: .waveform)
         stepsToSystole = try c.decode(Int.self, forKey: .stepsToSystole)
         measure = try c.decode(StressMeasure.self, forKey: .measure)
+        imagePressureMmHg = try c.decodeIfPresent(Double.self, forKey: .imagePressureMmHg)
+        stiffnessScale = try c.decodeIfPresent(Double.self, forKey: .stiffnessScale) ?? 1
+        plausibleLumenAreaChange = try c.decodeIfPresent(Double.self, forKey: .plausibleLumenAreaChange) ?? 0.25
     }
 }
 
@@ -57,12 +95,13 @@ public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
     /// The frame's border contours cannot describe a wall (or do not fit the pixel grid).
     case invalidContours(ContourError)
 
-    /// Status code: 100 + the mask error's code, 200 for meshing, 300 for the solve, 400 + the
-    /// contour error's code.
+    /// Status code: 100 + the mask error's code, 200 for meshing, 300 for the solve (310 when the
+    /// image taken as a loaded state has no unloaded geometry), 400 + the contour error's code.
     public var code: Int32 {
         switch self {
         case .invalidMask(let error): Int32(100 + error.code)
         case .meshing: 200
+        case .solve(.noUnloadedGeometry): 310
         case .solve: 300
         case .invalidContours(let error): Int32(400 + error.code)
         }

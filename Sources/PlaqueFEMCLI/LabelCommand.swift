@@ -69,6 +69,14 @@ struct LabelCommand: ParsableCommand {
     var commitInterval: Double = 2
     @Flag(help: "Replace an existing output file instead of resuming it.")
     var overwrite = false
+    @Option(help: ArgumentHelp(
+        "Take the image as the loaded state at this lumen pressure (mmHg, or 'diastolic' for the waveform's first): find the unloaded geometry, load it to systole.",
+        discussion: "Default: the image is stress free (the paper's setting). Frames without an unloaded geometry get status 310."))
+    var imagePressure: String?
+    @Option(help: "Factor on the wall's c1 and D1 (D2 unchanged).")
+    var stiffnessScale: Double = 1
+    @Option(help: "Flag labels whose lumen area grows by more than this fraction from the image (or zero load) to systole.")
+    var plausibleAreaChange: Double = 0.25
     @OptionGroup var solver: SolverOptionGroup
 
     func validate() throws {
@@ -141,6 +149,9 @@ struct LabelCommand: ParsableCommand {
         options.solver = solver.solverOptions(startingFrom: options.solver)
         options.measure = stress
         options.stepsToSystole = steps
+        options.imagePressureMmHg = try imagePressureMmHg(waveform: options.waveform)
+        options.stiffnessScale = stiffnessScale
+        options.plausibleLumenAreaChange = plausibleAreaChange
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
         let environment = ProcessInfo.processInfo.environment
         let shard = try resolvedShard(environment: environment)
@@ -150,6 +161,7 @@ struct LabelCommand: ParsableCommand {
         var configuration = LabelFileConfiguration(rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize,
                                                    options: options, inputCount: items.count, shard: shard)
         configuration.storesGridOrigins = contourInput
+        configuration.storesWallMechanics = true
         let selected = items.indices.filter { shard?.contains($0) ?? true }
         let writer: LabelFileWriter
         var done = 0
@@ -188,6 +200,16 @@ struct LabelCommand: ParsableCommand {
         let (seconds, atto) = (ContinuousClock.now - start).components
         print(run.summary(seconds: Double(seconds) + Double(atto) * 1e-18, output: output, skipped: done))
         if let error = run.writeError { throw error }
+    }
+
+    /// `--image-pressure` in mmHg: a number > 0, or 'diastolic' for the waveform's first pressure.
+    func imagePressureMmHg(waveform: PressureWaveform) throws -> Double? {
+        guard let imagePressure else { return nil }
+        if imagePressure == "diastolic" { return waveform.initialPressure }
+        guard let value = Double(imagePressure), value > 0, value.isFinite else {
+            throw ValidationError("--image-pressure must be a pressure in mmHg > 0 or 'diastolic', got '\(imagePressure)'")
+        }
+        return value
     }
 
     /// A clear refusal when `output` is open in another process (two jobs writing one file would
@@ -238,6 +260,8 @@ final class LabelingRun: @unchecked Sendable {
     private var failures: [String: Int] = [:]
     private var timings: [LabelTimings] = []
     private var peaks: [Float] = []
+    private var areaChanges: [Double] = []
+    private var implausible: [String] = []
     private let progress: ProgressBar
     private var lastCommit = ContinuousClock.now
     private(set) var writeError: Error?
@@ -268,6 +292,13 @@ final class LabelingRun: @unchecked Sendable {
         var reason: String
         var gridOrigin: [Double]?
         var label: StressLabel?
+        /// `/wall_mechanics` of a labeled row (kept when `label` is dropped).
+        var wallMechanics: [Double]?
+        var mechanics: [Double]? { label.map { Self.columns($0.mechanics) } ?? wallMechanics }
+
+        static func columns(_ m: WallMechanics) -> [Double] {
+            [m.lumenAreaChange, m.unloadedLumenFraction ?? .nan, m.unloadingMismatch ?? .nan, m.stiffnessScale]
+        }
     }
 
     private func labelItem(_ index: Int) -> Row {
@@ -328,11 +359,14 @@ final class LabelingRun: @unchecked Sendable {
         lock.withLock {
             var stored = result
             stored.label = nil
+            stored.wallMechanics = result.mechanics
             pending[position] = stored
             done += 1
             if let label = result.label {
                 timings.append(label.timings)
                 peaks.append(label.peak)
+                areaChanges.append(label.mechanics.lumenAreaChange)
+                if !label.mechanics.isPlausible { implausible.append(items[indices[position]].source) }
             } else {
                 let key = result.reason.split(separator: ":").prefix(2).joined(separator: ":")
                 failures[key, default: 0] += 1
@@ -342,7 +376,8 @@ final class LabelingRun: @unchecked Sendable {
                 do {
                     let index = indices[written]
                     try writer.append(LabelRecord(mask: row.mask, stress: row.stress, status: row.code, reason: row.reason,
-                                                  source: items[index].source, inputIndex: Int64(index), gridOrigin: row.gridOrigin))
+                                                  source: items[index].source, inputIndex: Int64(index), gridOrigin: row.gridOrigin,
+                                                  wallMechanics: row.wallMechanics))
                     written += 1
                     // Committed rows survive a kill; committing every 2 s bounds the loss without a flush per row.
                     if ContinuousClock.now - lastCommit >= commitInterval {
@@ -368,6 +403,14 @@ final class LabelingRun: @unchecked Sendable {
                           1000 * median(timings.map(\.validate)), 1000 * median(timings.map(\.mesh)), 1000 * median(timings.map(\.solve)),
                           1000 * median(timings.map(\.rasterize)), 1000 * median(timings.map(\.total)))
             out += String(format: "peak stress: median %.1f kPa, max %.1f kPa\n", Double(peaks.sorted()[peaks.count / 2]), Double(peaks.max()!))
+            out += String(format: "lumen area change to systole: median %+.1f %%, max %+.1f %%; %d of %d labels above %.0f %% (flagged implausible)\n",
+                          100 * median(areaChanges), 100 * areaChanges.max()!, implausible.count, areaChanges.count,
+                          100 * labeler.options.plausibleLumenAreaChange)
+            if !implausible.isEmpty {
+                out += "warning: \(implausible.count) labels inflate the lumen beyond the plausible bound (not physiological; "
+                    + "see docs/labeling.md, 'Physical labels'): " + implausible.prefix(5).joined(separator: ", ")
+                    + (implausible.count > 5 ? ", ..." : "") + "\n"
+            }
         }
         for (reason, count) in failures.sorted(by: { $0.value > $1.value }) { out += "failed \(count)x: \(reason)\n" }
         return out

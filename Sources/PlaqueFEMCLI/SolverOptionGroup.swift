@@ -3,12 +3,17 @@ import FEM
 
 /// Material and Newton options shared by the commands that solve.
 struct SolverOptionGroup: ParsableArguments {
-    @Option(help: "Mooney-Rivlin c1 (kPa).")
-    var c1: Double = MooneyRivlinMaterial.vesselWall.c1
-    @Option(help: "Mooney-Rivlin D1 (kPa).")
-    var d1: Double = MooneyRivlinMaterial.vesselWall.d1
-    @Option(help: "Mooney-Rivlin D2 (dimensionless).")
-    var d2: Double = MooneyRivlinMaterial.vesselWall.d2
+    @Option(help: ArgumentHelp("Wall material preset: \(MooneyRivlinMaterial.presets.map(\.name).joined(separator: ", ")).",
+                               discussion: MooneyRivlinMaterial.presets.map { "\($0.name): \($0.summary)" }.joined(separator: "\n")))
+    var material: String = "paper"
+    @Option(help: "Mooney-Rivlin c1 (kPa), replacing the preset's.")
+    var c1: Double?
+    @Option(help: "Mooney-Rivlin D1 (kPa), replacing the preset's.")
+    var d1: Double?
+    @Option(help: "Mooney-Rivlin D2 (dimensionless), replacing the preset's.")
+    var d2: Double?
+    @Option(help: "Elastic support of the outer border (kPa/mm): springs for the perivascular tissue; 0 = traction free.")
+    var outerSupport: Double = 0
     @Option(help: "Newton residual tolerance, relative to the load scale.")
     var tolerance: Double = SolverOptions().residualTolerance
     @Option(help: "Newton iterations per load step before a cutback.")
@@ -21,7 +26,9 @@ struct SolverOptionGroup: ParsableArguments {
     /// `base` (the command's defaults) with the options given on the command line.
     func solverOptions(startingFrom base: SolverOptions = SolverOptions()) -> SolverOptions {
         var options = base
-        options.material = MooneyRivlinMaterial(c1: c1, d1: d1, d2: d2)
+        let preset = MooneyRivlinMaterial.preset(named: material) ?? .vesselWall
+        options.material = MooneyRivlinMaterial(c1: c1 ?? preset.c1, d1: d1 ?? preset.d1, d2: d2 ?? preset.d2)
+        options.outerSupportStiffness = outerSupport
         options.residualTolerance = tolerance
         options.maximumIterations = maxIterations
         if let reuseFactorizationBelow { options.factorizationReuseThreshold = reuseFactorizationBelow }
@@ -29,6 +36,9 @@ struct SolverOptionGroup: ParsableArguments {
     }
 
     func validate() throws {
+        guard MooneyRivlinMaterial.preset(named: material) != nil else {
+            throw ValidationError("unknown --material '\(material)' (have: \(MooneyRivlinMaterial.presets.map(\.name).joined(separator: ", ")))")
+        }
         do { try solverOptions().validate() } catch { throw ValidationError("\(error)") }
     }
 }
