@@ -157,13 +157,7 @@ public struct FEMLabeler: Sendable {
         timings.validate = lap()
 
         let grid = validated.grid
-        let meshed: MaskMeshResult
-        do {
-            meshed = try MaskMesher(options.meshing).mesh(
-                values: validated.wall.pixels.map { Double($0) }, rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
-        } catch {
-            throw .meshing(error)
-        }
+        let meshed = try wallMesh(of: validated)
         timings.mesh = lap()
         let wallPixels = (0..<grid.count).filter { validated.classes[$0] == .wall }
         var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap)
@@ -194,8 +188,7 @@ public struct FEMLabeler: Sendable {
         }
         let wall = placement.wall(of: borders)
         timings.validate = lap()
-        let meshed: MaskMeshResult
-        do { meshed = try ContourMesher(options.contourMeshing).mesh(local) } catch { throw .meshing(error) }
+        let meshed = try wallMesh(of: local)
         timings.mesh = lap()
         var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: (0..<grid.count).filter { wall.pixels[$0] != 0 },
                                        timings: &timings, lap: lap)
@@ -213,39 +206,9 @@ public struct FEMLabeler: Sendable {
             let center = grid.center(row: row, column: column)
             return Point(center.x, center.y)
         }
-        let solverOptions = options.scaledSolverOptions
-        let samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)]
-        let report: SolveReport
-        let degreesOfFreedom: Int
-        var mechanics = WallMechanics(lumenAreaChange: 0, stiffnessScale: options.stiffnessScale, isPlausible: true)
-        do {
-            let schedule = try LoadSchedule.toSystole(options.waveform, steps: options.stepsToSystole)
-            if let imagePressure = options.imagePressureMmHg {
-                let solver = try LoadedImageSolver(mesh: meshed.mesh, options: solverOptions)
-                let result = try solver.solve(imagePressureKPa: imagePressure * kilopascalsPerMillimetreOfMercury, schedule: schedule)
-                timings.solve = lap()
-                samples = result.stress(of: result.solution.systole.state, atImagePoints: points)
-                report = result.solution.report
-                degreesOfFreedom = result.degreesOfFreedom
-                mechanics.lumenAreaChange = result.lumenArea(of: result.solution.systole) / result.lumenArea(of: result.imageSnapshot) - 1
-                mechanics.unloadedLumenFraction = result.unloaded.unloadedLumenArea / result.unloaded.imageLumenArea
-                mechanics.unloadingMismatch = result.mismatch
-                mechanics.unloadingIterations = result.unloaded.report.steps.map(\.linearSolves).reduce(0, +)
-            } else {
-                let solver = try WallSolver(mesh: meshed.mesh, options: solverOptions)
-                let solution = try solver.solve(schedule)
-                timings.solve = lap()
-                samples = solver.stress(of: solution.systole.state, at: points)
-                report = solution.report
-                degreesOfFreedom = solver.degreesOfFreedom
-                let image = MixedState(displacement: [Double](repeating: 0, count: solution.systole.state.displacement.count),
-                                       pressure: solution.systole.state.pressure)
-                mechanics.lumenAreaChange = solver.lumenArea(of: solution.systole.state) / solver.lumenArea(of: image) - 1
-            }
-        } catch {
-            throw .solve(error)
-        }
-        mechanics.isPlausible = mechanics.lumenAreaChange <= options.plausibleLumenAreaChange
+        let solved = try solve(meshed.mesh, samplingAt: points)
+        timings.solve = lap()
+        let (samples, report, degreesOfFreedom, mechanics) = (solved.samples, solved.report, solved.degreesOfFreedom, solved.mechanics)
 
         var stress = [Float](repeating: 0, count: grid.count)
         var outside = 0
@@ -258,5 +221,67 @@ public struct FEMLabeler: Sendable {
             mask: nil, wall: Mask(grid: grid, isMember: { _, _ in false }), stress: stress, measure: options.measure, peak: stress.max() ?? 0, pixelsOutsideMesh: outside,
             triangles: meshed.mesh.triangles.count, degreesOfFreedom: degreesOfFreedom, quality: meshed.quality,
             report: report, timings: timings, mechanics: mechanics)
+    }
+
+    /// Solves the wall of `mesh` to systole (from its unloaded geometry when the image is a loaded
+    /// state) and samples the systolic stress at `points` (mm, image coordinates; none for the
+    /// mechanics alone, as calibration needs).
+    func solve(_ mesh: TriangleMesh, samplingAt points: [Point]) throws(LabelingFailure)
+        -> (samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)], report: SolveReport, degreesOfFreedom: Int,
+            mechanics: WallMechanics)
+    {
+        let solverOptions = options.scaledSolverOptions
+        let samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)]
+        let report: SolveReport
+        let degreesOfFreedom: Int
+        var mechanics = WallMechanics(lumenAreaChange: 0, stiffnessScale: options.stiffnessScale, isPlausible: true)
+        do {
+            let schedule = try LoadSchedule.toSystole(options.waveform, steps: options.stepsToSystole)
+            if let imagePressure = options.imagePressureMmHg {
+                let solver = try LoadedImageSolver(mesh: mesh, options: solverOptions)
+                let result = try solver.solve(imagePressureKPa: imagePressure * kilopascalsPerMillimetreOfMercury, schedule: schedule)
+                samples = result.stress(of: result.solution.systole.state, atImagePoints: points)
+                report = result.solution.report
+                degreesOfFreedom = result.degreesOfFreedom
+                mechanics.lumenAreaChange = result.lumenArea(of: result.solution.systole) / result.lumenArea(of: result.imageSnapshot) - 1
+                mechanics.unloadedLumenFraction = result.unloaded.unloadedLumenArea / result.unloaded.imageLumenArea
+                mechanics.unloadingMismatch = result.mismatch
+                mechanics.unloadingIterations = result.unloaded.report.steps.map(\.linearSolves).reduce(0, +)
+            } else {
+                let solver = try WallSolver(mesh: mesh, options: solverOptions)
+                let solution = try solver.solve(schedule)
+                samples = solver.stress(of: solution.systole.state, at: points)
+                report = solution.report
+                degreesOfFreedom = solver.degreesOfFreedom
+                let image = MixedState(displacement: [Double](repeating: 0, count: solution.systole.state.displacement.count),
+                                       pressure: solution.systole.state.pressure)
+                mechanics.lumenAreaChange = solver.lumenArea(of: solution.systole.state) / solver.lumenArea(of: image) - 1
+            }
+        } catch {
+            throw .solve(error)
+        }
+        mechanics.isPlausible = mechanics.lumenAreaChange <= options.plausibleLumenAreaChange
+        return (samples, report, degreesOfFreedom, mechanics)
+    }
+
+    /// The wall mesh of a validated mask (pixel-fitted borders).
+    public func wallMesh(of validated: ValidatedMask) throws(LabelingFailure) -> MaskMeshResult {
+        let grid = validated.grid
+        do {
+            return try MaskMesher(options.meshing).mesh(
+                values: validated.wall.pixels.map { Double($0) }, rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
+        } catch {
+            throw .meshing(error)
+        }
+    }
+
+    /// The wall mesh of a frame's borders (in the coordinates the mesh should have).
+    public func wallMesh(of borders: WallBorders) throws(LabelingFailure) -> MaskMeshResult {
+        do { return try ContourMesher(options.contourMeshing).mesh(borders) } catch { throw .meshing(error) }
+    }
+
+    /// The lumen-area change and unloading of the wall of `mesh` (no stress sampled).
+    public func mechanics(of mesh: TriangleMesh) throws(LabelingFailure) -> WallMechanics {
+        try solve(mesh, samplingAt: []).mechanics
     }
 }

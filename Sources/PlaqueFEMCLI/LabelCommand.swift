@@ -75,6 +75,12 @@ struct LabelCommand: ParsableCommand {
     var imagePressure: String?
     @Option(help: "Factor on the wall's c1 and D1 (D2 unchanged).")
     var stiffnessScale: Double = 1
+    @Option(help: ArgumentHelp(
+        "Calibrate one stiffness factor for the whole file so that the mean lumen-area change to systole is this fraction (e.g. 0.05).",
+        discussion: "The change is from the image pressure (with --image-pressure) or from zero load. The factor multiplies c1 and D1 and is recorded in the file."))
+    var calibrateAreaChange: Double?
+    @Option(help: "Frames (evenly spread over the input) that the calibration solves.")
+    var calibrationFrames: Int = 3
     @Option(help: "Flag labels whose lumen area grows by more than this fraction from the image (or zero load) to systole.")
     var plausibleAreaChange: Double = 0.25
     @OptionGroup var solver: SolverOptionGroup
@@ -152,6 +158,7 @@ struct LabelCommand: ParsableCommand {
         options.imagePressureMmHg = try imagePressureMmHg(waveform: options.waveform)
         options.stiffnessScale = stiffnessScale
         options.plausibleLumenAreaChange = plausibleAreaChange
+        if let calibrateAreaChange { options.stiffnessScale = try calibrate(target: calibrateAreaChange, items: items, options: options) }
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
         let environment = ProcessInfo.processInfo.environment
         let shard = try resolvedShard(environment: environment)
@@ -200,6 +207,49 @@ struct LabelCommand: ParsableCommand {
         let (seconds, atto) = (ContinuousClock.now - start).components
         print(run.summary(seconds: Double(seconds) + Double(atto) * 1e-18, output: output, skipped: done))
         if let error = run.writeError { throw error }
+    }
+
+    /// The stiffness factor that gives the mean lumen-area change `target` over `calibrationFrames`
+    /// frames spread evenly over all inputs (every shard picks the same frames, so the same factor).
+    func calibrate(target: Double, items: [LabelJobItem], options: LabelingOptions) throws -> Double {
+        guard calibrationFrames >= 1 else { throw ValidationError("--calibration-frames must be >= 1") }
+        let labeler = FEMLabeler(options: options)
+        var meshes: [TriangleMesh] = [], used: [String] = []
+        let count = min(calibrationFrames, items.count)
+        let starts = (0..<count).map { (2 * $0 + 1) * items.count / (2 * count) }
+        for start in starts {
+            // The first item from `start` on that meshes (and was not taken already).
+            for index in start..<items.count where !used.contains(items[index].source) {
+                let mesh: TriangleMesh?
+                switch items[index].input {
+                case .mask(.success(let mask)): mesh = (try? mask.validated(options: options.validation)).flatMap { try? labeler.wallMesh(of: $0).mesh }
+                case .frame(let frame):
+                    if case .success(let borders) = frame.borders, let placement = frame.placement {
+                        mesh = try? labeler.wallMesh(of: placement.local(borders)).mesh
+                    } else {
+                        mesh = nil
+                    }
+                default: mesh = nil
+                }
+                if let mesh {
+                    meshes.append(mesh)
+                    used.append(items[index].source)
+                    break
+                }
+            }
+        }
+        let start = ContinuousClock.now
+        do {
+            let result = try StiffnessCalibration(options: options).calibrate(target: target, meshes: meshes)
+            let (seconds, atto) = (ContinuousClock.now - start).components
+            let m = options.solver.material
+            stderr(String(format: "calibrated stiffness factor %.4g (c1 %.1f kPa, D1 %.1f kPa, D2 %g): mean lumen-area change %+.3f %% over %d frames in %d trials, %.1f s",
+                          result.scale, result.scale * m.c1, result.scale * m.d1, m.d2, 100 * result.meanAreaChange, meshes.count,
+                          result.history.count, Double(seconds) + Double(atto) * 1e-18) + " (" + used.joined(separator: "; ") + ")")
+            return result.scale
+        } catch {
+            throw ValidationError("calibration failed: \(error)")
+        }
     }
 
     /// `--image-pressure` in mmHg: a number > 0, or 'diastolic' for the waveform's first pressure.

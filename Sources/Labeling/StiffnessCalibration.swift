@@ -1,0 +1,120 @@
+import FEM
+import Foundation
+import Meshing
+
+/// Why a stiffness calibration found no factor.
+public enum CalibrationError: Error, Sendable, CustomStringConvertible {
+    /// The target is not a lumen-area increase: a lumen pressure that rises from the image (or zero)
+    /// to systole widens the lumen, so it cannot produce a change <= 0 (e.g. a systolic contour
+    /// smaller than the diastolic one: compression from outside, not lumen pressure).
+    case targetNotAnIncrease(Double)
+    /// No calibration frame could be solved at any stiffness tried.
+    case noFrameSolved(String)
+    /// The iteration did not reach the target; the history of (factor, mean area change) pairs.
+    case notConverged(target: Double, history: [Evaluation])
+
+    public var description: String {
+        switch self {
+        case .targetNotAnIncrease(let target):
+            String(format: "a lumen-area change of %+.2f %% cannot be produced by lumen pressure (it only widens the lumen); ", 100 * target)
+                + "not calibrated"
+        case .noFrameSolved(let why): "no calibration frame could be solved: \(why)"
+        case .notConverged(let target, let history):
+            String(format: "no stiffness factor reached a lumen-area change of %.3f %% in %d evaluations (last: ", 100 * target, history.count)
+                + history.suffix(3).map { String(format: "x%.4g -> %.3f %%", $0.scale, 100 * $0.meanAreaChange) }.joined(separator: ", ") + ")"
+        }
+    }
+}
+
+/// One trial of a calibration.
+public struct Evaluation: Sendable, Codable, Equatable {
+    /// The stiffness factor tried.
+    public var scale: Double
+    /// The mean lumen-area change of the calibration frames at that factor (infinity when a frame
+    /// could not be solved: too soft).
+    public var meanAreaChange: Double
+}
+
+/// Finds the factor s on the wall's c1 and D1 (D2, the shape of the exponential stiffening, kept)
+/// with which the model's mean lumen-area change from the image pressure (or zero load) to systole,
+/// over a few frames, equals a target: the patient-specific choice of one stiffness per vessel.
+///
+/// The change falls monotonically as s grows (about as 1/s while the wall is nearly linear), so the
+/// iteration is a secant method on log(change) against log(s), started from the linear guess and
+/// safeguarded by the bracket of factors too soft and too stiff: a trial where a frame cannot be
+/// solved (no unloaded geometry) counts as too soft. Each trial solves every calibration frame
+/// once (an unloading and a forward solve each when the image is the loaded state).
+public struct StiffnessCalibration: Sendable {
+    /// The labeling options (their `stiffnessScale` is the first trial).
+    public var options: LabelingOptions
+    /// Stop when |change / target - 1| is at most this (default 1e-4).
+    public var tolerance = 1e-4
+    /// Give up after this many trials (default 12).
+    public var maximumEvaluations = 12
+
+    /// A calibration with `options`.
+    public init(options: LabelingOptions) {
+        self.options = options
+    }
+
+    /// The result: the factor, the change it gives and the history.
+    public struct Result: Sendable, Codable, Equatable {
+        /// The stiffness factor found.
+        public var scale: Double
+        /// Its mean lumen-area change.
+        public var meanAreaChange: Double
+        /// Every trial in order.
+        public var history: [Evaluation]
+    }
+
+    /// The factor whose mean lumen-area change over `meshes` (image-coordinate wall meshes) is `target`.
+    public func calibrate(target: Double, meshes: [TriangleMesh]) throws(CalibrationError) -> Result {
+        guard target > 0, target.isFinite else { throw .targetNotAnIncrease(target) }
+        guard !meshes.isEmpty else { throw .noFrameSolved("no frames given") }
+        var history: [Evaluation] = []
+        var lastFailure = ""
+        func evaluate(_ scale: Double) -> Double {
+            var scaled = options
+            scaled.stiffnessScale = scale
+            let labeler = FEMLabeler(options: scaled)
+            var sum = 0.0
+            for mesh in meshes {
+                do {
+                    sum += try labeler.mechanics(of: mesh).lumenAreaChange
+                } catch {
+                    lastFailure = "\(error)"
+                    history.append(Evaluation(scale: scale, meanAreaChange: .infinity))
+                    return .infinity
+                }
+            }
+            history.append(Evaluation(scale: scale, meanAreaChange: sum / Double(meshes.count)))
+            return sum / Double(meshes.count)
+        }
+        // Bracket: the largest factor known too soft, the smallest known too stiff (log scale).
+        var soft: (s: Double, g: Double)?, stiff: (s: Double, g: Double)?
+        var s = options.stiffnessScale
+        var previous: (s: Double, g: Double)?
+        for _ in 0..<maximumEvaluations {
+            let change = evaluate(s)
+            if change.isFinite, abs(change / target - 1) <= tolerance {
+                return Result(scale: s, meanAreaChange: change, history: history)
+            }
+            let g = change.isFinite && change > 0 ? log(change / target) : .infinity
+            if g > 0 { if soft == nil || s > soft!.s { soft = (s, g) } } else { if stiff == nil || s < stiff!.s { stiff = (s, g) } }
+            var next: Double
+            if g.isFinite, let p = previous, p.g.isFinite, p.g != g {
+                // Secant on g(log s).
+                next = exp(log(s) - g * (log(s) - log(p.s)) / (g - p.g))
+            } else if g.isFinite {
+                next = s * exp(g)  // change ~ 1/s
+            } else {
+                next = s * 4  // a frame failed: stiffer
+            }
+            if let soft, let stiff, !(next > soft.s && next < stiff.s) { next = (soft.s * stiff.s).squareRoot() }
+            previous = g.isFinite ? (s, g) : previous
+            s = next
+        }
+        if !history.contains(where: { $0.meanAreaChange.isFinite }) { throw .noFrameSolved(lastFailure) }
+        throw .notConverged(target: target, history: history)
+    }
+}
