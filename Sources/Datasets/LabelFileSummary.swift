@@ -41,6 +41,10 @@ public struct LabelFileSummary: Sendable, Codable, Equatable {
     public var samplesPerOrigin: [String: Int]?
     /// Whether the rows come from border contours (each with its own grid corner in `/grid_origin_mm`).
     public var contourInput = false
+    /// Median lumen-area change to systole of the labeled rows, when the file stores `/wall_mechanics`.
+    public var lumenAreaChangeMedian: Double?
+    /// Labeled rows whose lumen grows by more than the options' plausible bound (with `/wall_mechanics`).
+    public var implausibleLabels: Int?
     /// Every labeling option, as sorted JSON.
     public var optionsJSON: String
 }
@@ -86,5 +90,10 @@ extension LabelFileSummary {
             latentDimension: c.latentDimension, samplesPerRound: counts(contents.rounds) { String($0) },
             samplesPerOrigin: counts(contents.origins) { $0.rawValue }, optionsJSON: c.options.canonicalJSON)
         contourInput = c.storesGridOrigins
+        if let mechanics = contents.wallMechanics {
+            let changes = (0..<contents.count).filter { contents.status[$0] == 0 }.map { mechanics[4 * $0] }.filter(\.isFinite).sorted()
+            lumenAreaChangeMedian = changes.isEmpty ? nil : changes[changes.count / 2]
+            implausibleLabels = changes.filter { $0 > c.options.plausibleLumenAreaChange }.count
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Labeling
 import Datasets
 import Foundation
 import Storage
@@ -63,6 +64,16 @@ struct InspectCommand: ParsableCommand {
         }
         if let d = s.latentDimension { lines.append("  latent codes: dimension \(d)") }
         if s.contourInput { lines.append("  contour input: one grid per frame, corners in /grid_origin_mm") }
+        if let median = s.lumenAreaChangeMedian, let implausible = s.implausibleLabels {
+            let options = LabelingOptions(canonicalJSON: s.optionsJSON)
+            lines.append(String(format: "  lumen area change to systole: median %+.1f %%; %d labels above %.0f %% (implausible)", 100 * median, implausible,
+                                100 * (options?.plausibleLumenAreaChange ?? 0.25)))
+            if let options, options.imagePressureMmHg != nil || options.stiffnessScale != 1 {
+                lines.append(String(format: "  image taken as loaded at %@; stiffness factor %.4g",
+                                    options.imagePressureMmHg.map { String(format: "%.0f mmHg", $0) } ?? "no pressure (stress free)",
+                                    options.stiffnessScale))
+            }
+        }
         if let rounds = s.samplesPerRound {
             lines.append("  samples per round: " + rounds.sorted { Int($0.key)! < Int($1.key)! }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
         }
