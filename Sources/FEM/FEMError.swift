@@ -17,6 +17,9 @@ public enum FEMError: Error, Sendable, CustomStringConvertible {
     case notConverged(pressureKPa: Double, report: SolveReport)
     /// A waveform that cannot drive a load schedule.
     case invalidWaveform(String)
+    /// The solve ran past `SolverOptions.timeLimit` (checked before each Newton iteration); the
+    /// report of the steps so far is attached.
+    case timeLimitExceeded(seconds: Double, pressureKPa: Double, report: SolveReport)
 
     public var description: String {
         switch self {
@@ -28,6 +31,8 @@ public enum FEMError: Error, Sendable, CustomStringConvertible {
             "Newton did not converge at lumen pressure \(String(format: "%.3f", p)) kPa after \(report.cutbacks) cutbacks; last step: "
                 + (report.steps.last.map { $0.failure ?? "?" } ?? "no step")
         case .invalidWaveform(let why): "invalid waveform: \(why)"
+        case .timeLimitExceeded(let seconds, let p, let report):
+            "time limit of \(seconds) s reached at lumen pressure \(String(format: "%.3f", p)) kPa after \(report.steps.count) load steps"
         }
     }
 }

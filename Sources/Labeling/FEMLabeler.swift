@@ -16,6 +16,14 @@ struct Stopwatch {
     }
 }
 
+extension Duration {
+    /// The duration in seconds.
+    var labelingSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}
+
 /// Seconds spent in each stage of labeling one mask.
 public struct LabelTimings: Sendable, Codable, Equatable {
     /// Mask validation.
@@ -132,9 +140,11 @@ public struct FEMLabeler: Sendable {
         var timings = LabelTimings()
         var stopwatch = Stopwatch()
         func lap() -> Double { stopwatch.lap() }
+        let start = ContinuousClock.now
         let validated: ValidatedMask
         do { validated = try mask.validated(options: options.validation) } catch { throw .invalidMask(error) }
         timings.validate = lap()
+        try checkTime(since: start, before: .meshing)
 
         let grid = validated.grid
         let meshed: MaskMeshResult
@@ -146,7 +156,7 @@ public struct FEMLabeler: Sendable {
         }
         timings.mesh = lap()
         let wallPixels = (0..<grid.count).filter { validated.classes[$0] == .wall }
-        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap)
+        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap, start: start)
         label.mask = validated
         label.wall = validated.wall
         return label
@@ -163,6 +173,7 @@ public struct FEMLabeler: Sendable {
         var timings = LabelTimings()
         var stopwatch = Stopwatch()
         func lap() -> Double { stopwatch.lap() }
+        let start = ContinuousClock.now
         let grid = placement.grid
         let local = placement.local(borders)
         let (lo, hi) = local.outerBounds
@@ -174,26 +185,40 @@ public struct FEMLabeler: Sendable {
         }
         let wall = placement.wall(of: borders)
         timings.validate = lap()
+        try checkTime(since: start, before: .meshing)
         let meshed: MaskMeshResult
         do { meshed = try ContourMesher(options.contourMeshing).mesh(local) } catch { throw .meshing(error) }
         timings.mesh = lap()
         var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: (0..<grid.count).filter { wall.pixels[$0] != 0 },
-                                       timings: &timings, lap: lap)
+                                       timings: &timings, lap: lap, start: start)
         label.wall = wall
         return label
+    }
+
+    /// Throws `.timeLimitExceeded` when `options.timeLimit` seconds have passed since `start`.
+    private func checkTime(since start: ContinuousClock.Instant, before stage: LabelingStage) throws(LabelingFailure) {
+        guard let limit = options.timeLimit, (ContinuousClock.now - start).labelingSeconds >= limit else { return }
+        throw .timeLimitExceeded(seconds: limit, stage: stage)
     }
 
     /// Solves the wall of `mesh` to systole and samples the stress at the centres of `wallPixels`
     /// (flat indices of `grid`); `mask` and `wall` of the result are left for the caller.
     private func solveAndSample(mesh meshed: MaskMeshResult, grid: PixelGrid, wallPixels: [Int], timings: inout LabelTimings,
-                                lap: () -> Double) throws(LabelingFailure) -> StressLabel {
-
+                                lap: () -> Double, start: ContinuousClock.Instant) throws(LabelingFailure) -> StressLabel {
+        try checkTime(since: start, before: .solve)
+        var solverOptions = options.solver
+        if let limit = options.timeLimit {
+            // The solve gets what is left of the mask's time (its own limit, if smaller, stays).
+            let left = max(limit - (ContinuousClock.now - start).labelingSeconds, 0)
+            solverOptions.timeLimit = min(solverOptions.timeLimit ?? left, left)
+        }
         let solver: WallSolver
         let solution: WallSolution
         do {
-            solver = try WallSolver(mesh: meshed.mesh, options: options.solver)
+            solver = try WallSolver(mesh: meshed.mesh, options: solverOptions)
             solution = try solver.solve(try LoadSchedule.toSystole(options.waveform, steps: options.stepsToSystole))
         } catch {
+            if case .timeLimitExceeded = error, let limit = options.timeLimit { throw .timeLimitExceeded(seconds: limit, stage: .solve) }
             throw .solve(error)
         }
         timings.solve = lap()
