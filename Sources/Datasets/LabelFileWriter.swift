@@ -26,6 +26,8 @@ public final class LabelFileWriter {
     public let configuration: LabelFileConfiguration
     /// Rows written so far (committed or not).
     public private(set) var count: Int
+    /// The first failed write of a row or a commit; nothing is committed after it.
+    private var writeFailure: StorageError?
 
     private let file: HDF5File
     private let masks: HDF5Dataset
@@ -147,6 +149,7 @@ public final class LabelFileWriter {
                 try wallMechanics.append(rows: values, count: 1)
             }
         } catch {
+            writeFailure = writeFailure ?? error
             throw .storage(error)
         }
         count += 1
@@ -158,8 +161,14 @@ public final class LabelFileWriter {
         do { try commitRows() } catch { throw .storage(error) }
     }
 
-    /// Commits and closes the file.
+    /// Commits and closes the file. After a failed write (`append` or `commit` threw), nothing is
+    /// committed any more: the file is closed with the rows of the last successful commit, and
+    /// the first failure is thrown again.
     public func close() throws(DatasetError) {
+        if let writeFailure {
+            try? file.close()
+            throw .storage(writeFailure)
+        }
         do {
             try commitRows()
             try file.close()
@@ -168,7 +177,18 @@ public final class LabelFileWriter {
         }
     }
 
+    /// Flushes, records the row count as committed, flushes again; refuses (throwing the first
+    /// failure) once any write of this writer has failed, so a commit never covers rows that
+    /// did not reach the file.
     private func commitRows() throws(StorageError) {
+        if let writeFailure { throw writeFailure }
+        do { try flushAndMark() } catch {
+            writeFailure = writeFailure ?? error
+            throw error
+        }
+    }
+
+    private func flushAndMark() throws(StorageError) {
         try file.flush()
         try file.attributes.set("committed_rows", to: Int64(count))
         try file.flush()

@@ -19,6 +19,9 @@ public enum FEMError: Error, Sendable, CustomStringConvertible {
     case invalidWaveform(String)
     /// The image taken as a loaded state has no unloaded geometry (see the failure's cause and history).
     case noUnloadedGeometry(UnloadedGeometryFailure)
+    /// The solve ran past `SolverOptions.timeLimit` (checked before each Newton iteration); the
+    /// report of the steps so far is attached.
+    case timeLimitExceeded(seconds: Double, pressureKPa: Double, report: SolveReport)
 
     public var description: String {
         switch self {
@@ -31,6 +34,8 @@ public enum FEMError: Error, Sendable, CustomStringConvertible {
                 + (report.steps.last.map { $0.failure ?? "?" } ?? "no step")
         case .invalidWaveform(let why): "invalid waveform: \(why)"
         case .noUnloadedGeometry(let failure): "\(failure)"
+        case .timeLimitExceeded(let seconds, let p, let report):
+            "time limit of \(seconds) s reached at lumen pressure \(String(format: "%.3f", p)) kPa after \(report.steps.count) load steps"
         }
     }
 }

@@ -64,6 +64,11 @@ public struct SolverOptions: Sendable, Codable, Equatable {
     /// 11: 1-18). 0 (default): the outer border is traction free and three dofs hold the rigid-body
     /// motion; with k > 0 the springs hold it and no dof is constrained.
     public var outerSupportStiffness: Double = 0
+    /// Seconds one `solve` may take (wall clock), checked before every Newton iteration; past it the
+    /// solve throws `FEMError.timeLimitExceeded`. nil (the default) is no limit. A run-time guard,
+    /// not part of what decides a label: absent from stored options (files written with or without
+    /// it read the same).
+    public var timeLimit: Double?
 
     /// The defaults.
     public init() {}
@@ -82,6 +87,13 @@ public struct SolverOptions: Sendable, Codable, Equatable {
         guard outerSupportStiffness >= 0, outerSupportStiffness.isFinite else {
             throw .invalidParameter("outer support stiffness must be finite and >= 0 kPa/mm, got \(outerSupportStiffness)")
         }
+        if let timeLimit, !(timeLimit >= 0) { throw .invalidParameter("time limit must be >= 0 s, got \(timeLimit)") }
+    }
+
+    /// The instant `timeLimit` seconds after `start`; nil without a limit (or one beyond 30 years).
+    func deadline(from start: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        guard let timeLimit, timeLimit < 1e9 else { return nil }
+        return start + .seconds(max(timeLimit, 0))
     }
 }
 
@@ -234,6 +246,7 @@ public final class WallSolver {
         var pending = Array(schedule.points.reversed())
         var residual = [Double](repeating: 0, count: d.dofCount)
         var values = [Double](repeating: 0, count: d.pattern.nonzeroCount)
+        let deadline = options.deadline(from: start)
 
         while let target = pending.popLast() {
             var state = current
@@ -246,8 +259,13 @@ public final class WallSolver {
             }
             var step = LoadStepReport(time: target.time, pressureKPa: target.pressureKPa, converged: false, iterations: [])
             newton(state: &state, load: target.pressureKPa, step: &step, report: &report, residual: &residual, values: &values,
-                   solveIteration: &solveIteration)
+                   solveIteration: &solveIteration, deadline: deadline)
             report.steps.append(step)
+            if !step.converged, let deadline, ContinuousClock.now >= deadline {
+                report.totalSeconds = (ContinuousClock.now - start).seconds
+                report.linearSolver = factorization.description
+                throw .timeLimitExceeded(seconds: options.timeLimit ?? 0, pressureKPa: target.pressureKPa, report: report)
+            }
             if step.converged {
                 previous = (current, currentLoad)
                 current = state
@@ -278,7 +296,7 @@ public final class WallSolver {
     /// Newton's method for one load step; on return `step.converged` tells whether `state` is in equilibrium.
     private func newton(
         state: inout MixedState, load: Double, step: inout LoadStepReport, report: inout SolveReport,
-        residual: inout [Double], values: inout [Double], solveIteration: inout Int
+        residual: inout [Double], values: inout [Double], solveIteration: inout Int, deadline: ContinuousClock.Instant?
     ) {
         let d = discretization
         let forceScale = max(load, 1) * d.lumenLength
@@ -292,6 +310,10 @@ public final class WallSolver {
         var factorizedThisStep = false
         var last: (relative: Double, residual: Double, chord: Bool) = (.infinity, .infinity, false)
         for iteration in 0...options.maximumIterations {
+            if let deadline, ContinuousClock.now >= deadline {
+                step.failure = "time limit reached before iteration \(iteration)"
+                return
+            }
             // The matrix is only needed by an iteration that factorizes: skip it when this one will
             // probably be a chord step (after a Newton step from rho, expect about rho^2).
             let predicted = last.chord ? last.relative : last.relative * last.relative

@@ -16,6 +16,14 @@ struct Stopwatch {
     }
 }
 
+extension Duration {
+    /// The duration in seconds.
+    var labelingSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}
+
 /// Seconds spent in each stage of labeling one mask.
 public struct LabelTimings: Sendable, Codable, Equatable {
     /// Mask validation.
@@ -152,15 +160,17 @@ public struct FEMLabeler: Sendable {
         var timings = LabelTimings()
         var stopwatch = Stopwatch()
         func lap() -> Double { stopwatch.lap() }
+        let start = ContinuousClock.now
         let validated: ValidatedMask
         do { validated = try mask.validated(options: options.validation) } catch { throw .invalidMask(error) }
         timings.validate = lap()
+        try checkTime(since: start, before: .meshing)
 
         let grid = validated.grid
         let meshed = try wallMesh(of: validated)
         timings.mesh = lap()
         let wallPixels = (0..<grid.count).filter { validated.classes[$0] == .wall }
-        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap)
+        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap, start: start)
         label.mask = validated
         label.wall = validated.wall
         return label
@@ -177,6 +187,7 @@ public struct FEMLabeler: Sendable {
         var timings = LabelTimings()
         var stopwatch = Stopwatch()
         func lap() -> Double { stopwatch.lap() }
+        let start = ContinuousClock.now
         let grid = placement.grid
         let local = placement.local(borders)
         let (lo, hi) = local.outerBounds
@@ -188,25 +199,35 @@ public struct FEMLabeler: Sendable {
         }
         let wall = placement.wall(of: borders)
         timings.validate = lap()
+        try checkTime(since: start, before: .meshing)
         let meshed = try wallMesh(of: local)
         timings.mesh = lap()
         var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: (0..<grid.count).filter { wall.pixels[$0] != 0 },
-                                       timings: &timings, lap: lap)
+                                       timings: &timings, lap: lap, start: start)
         label.wall = wall
         return label
+    }
+
+    /// Throws `.timeLimitExceeded` when `options.timeLimit` seconds have passed since `start`.
+    private func checkTime(since start: ContinuousClock.Instant, before stage: LabelingStage) throws(LabelingFailure) {
+        guard let limit = options.timeLimit, (ContinuousClock.now - start).labelingSeconds >= limit else { return }
+        throw .timeLimitExceeded(seconds: limit, stage: stage)
     }
 
     /// Solves the wall of `mesh` to systole and samples the stress at the centres of `wallPixels`
     /// (flat indices of `grid`); `mask` and `wall` of the result are left for the caller.
     private func solveAndSample(mesh meshed: MaskMeshResult, grid: PixelGrid, wallPixels: [Int], timings: inout LabelTimings,
-                                lap: () -> Double) throws(LabelingFailure) -> StressLabel {
+                                lap: () -> Double, start: ContinuousClock.Instant) throws(LabelingFailure) -> StressLabel {
+        try checkTime(since: start, before: .solve)
+        // The solve gets what is left of the mask's time (the solver's own limit, if smaller, stays).
+        let timeLeft = options.timeLimit.map { max($0 - (ContinuousClock.now - start).labelingSeconds, 0) }
 
         let points = wallPixels.map { index in
             let (row, column) = grid.pixel(at: index)
             let center = grid.center(row: row, column: column)
             return Point(center.x, center.y)
         }
-        let solved = try solve(meshed.mesh, samplingAt: points)
+        let solved = try solve(meshed.mesh, samplingAt: points, timeLimit: timeLeft)
         timings.solve = lap()
         let (samples, report, degreesOfFreedom, mechanics) = (solved.samples, solved.report, solved.degreesOfFreedom, solved.mechanics)
 
@@ -226,11 +247,12 @@ public struct FEMLabeler: Sendable {
     /// Solves the wall of `mesh` to systole (from its unloaded geometry when the image is a loaded
     /// state) and samples the systolic stress at `points` (mm, image coordinates; none for the
     /// mechanics alone, as calibration needs).
-    func solve(_ mesh: TriangleMesh, samplingAt points: [Point]) throws(LabelingFailure)
+    func solve(_ mesh: TriangleMesh, samplingAt points: [Point], timeLimit: Double? = nil) throws(LabelingFailure)
         -> (samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)], report: SolveReport, degreesOfFreedom: Int,
             mechanics: WallMechanics)
     {
-        let solverOptions = options.scaledSolverOptions
+        var solverOptions = options.scaledSolverOptions
+        if let timeLimit { solverOptions.timeLimit = min(solverOptions.timeLimit ?? timeLimit, timeLimit) }
         let samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)]
         let report: SolveReport
         let degreesOfFreedom: Int
@@ -258,6 +280,7 @@ public struct FEMLabeler: Sendable {
                 mechanics.lumenAreaChange = solver.lumenArea(of: solution.systole.state) / solver.lumenArea(of: image) - 1
             }
         } catch {
+            if case .timeLimitExceeded = error, let limit = options.timeLimit { throw .timeLimitExceeded(seconds: limit, stage: .solve) }
             throw .solve(error)
         }
         mechanics.isPlausible = mechanics.lumenAreaChange <= options.plausibleLumenAreaChange

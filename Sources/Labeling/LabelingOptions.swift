@@ -34,6 +34,12 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
     /// A label whose lumen area grows by more than this fraction from the image pressure (or from
     /// zero load) to systole is flagged implausible (default 0.25; docs/labeling.md says why).
     public var plausibleLumenAreaChange = 0.25
+    /// Seconds one mask (or contour frame) may take from validation to the end of the solve, wall
+    /// clock; past it the mask fails with `LabelingFailure.timeLimitExceeded`. Checked between the
+    /// stages and, inside the solve, before every Newton iteration (`SolverOptions.timeLimit`).
+    /// nil (the default) is no limit. A run-time guard, not part of what decides a label: absent
+    /// from stored options, so files written with or without it read and resume the same.
+    public var timeLimit: Double?
 
     /// The defaults.
     public init() {}
@@ -94,9 +100,13 @@ public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
     case solve(FEMError)
     /// The frame's border contours cannot describe a wall (or do not fit the pixel grid).
     case invalidContours(ContourError)
+    /// The mask took longer than `LabelingOptions.timeLimit` (`seconds`); `stage` is the stage
+    /// that was running or about to start when the limit was found to have passed.
+    case timeLimitExceeded(seconds: Double, stage: LabelingStage)
 
     /// Status code: 100 + the mask error's code, 200 for meshing, 300 for the solve (310 when the
-    /// image taken as a loaded state has no unloaded geometry), 400 + the contour error's code.
+    /// image taken as a loaded state has no unloaded geometry), 400 + the contour error's code, 500
+    /// for the time limit.
     public var code: Int32 {
         switch self {
         case .invalidMask(let error): Int32(100 + error.code)
@@ -104,6 +114,7 @@ public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
         case .solve(.noUnloadedGeometry): 310
         case .solve: 300
         case .invalidContours(let error): Int32(400 + error.code)
+        case .timeLimitExceeded: 500
         }
     }
 
@@ -113,6 +124,17 @@ public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
         case .meshing(let error): "meshing failed: \(error)"
         case .solve(let error): "solve failed: \(error)"
         case .invalidContours(let error): "invalid contours: \(error)"
+        case .timeLimitExceeded(let seconds, let stage): "time limit: \(seconds) s per mask reached (\(stage.rawValue))"
         }
     }
+}
+
+/// A stage of labeling one mask, as named by `LabelingFailure.timeLimitExceeded`.
+public enum LabelingStage: String, Sendable, Codable {
+    /// Mask validation (or, for contours, rasterising the wall).
+    case validation
+    /// Meshing the wall.
+    case meshing
+    /// The finite-element solve.
+    case solve
 }

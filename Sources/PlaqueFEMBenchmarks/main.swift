@@ -4,6 +4,7 @@
 //                                        [borders] [--reference-size MM] [--steps N] [--tolerance T]
 //                                        [--reuse-below R]
 //                                        [pullback] [--data DIR] [--sizes 64,128,256,512] [--refinement]
+//                                        [oddmasks] [--count N] [--seed S] [--size PX] [--time-limit SECONDS] [--jobs J]
 //
 // ring: [--mesh-sizes 0.1,0.05] [--ring-reuse-below R] full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
@@ -17,6 +18,9 @@
 // ../shared/data/ivus-pullback) labeled from their contours on 64x64 and 512x512 grids and from masks
 // rasterised from them at --sizes; per-frame medians by stage, dofs, failures, peak RSS; --refinement adds
 // the default contour mesh against one with 4x the triangles.
+// oddmasks: --count seeded odd masks (blobs, bumpy rings, holes, bridges, specks, one-pixel features,
+// thresholded noise; OddMaskGenerator) through validate, mesh and solve with a per-mask time limit;
+// the share labeled and the failures by reason, per kind.
 // --steps (time steps to systole), --tolerance (Newton residual tolerance) and --reuse-below (chord
 // steps below this relative residual, 0 = pure Newton) change the labeling options of label and
 // accuracy, to measure what a cheaper solve costs in accuracy.
@@ -40,6 +44,11 @@ struct Arguments {
     var refinement = false
     var meshSizes = [0.5, 0.25, 0.125, 0.1, 0.08334, 0.0625]
     var ringSolver = SolverOptions()
+    var seed: UInt64 = 0x1C0FFEE
+    var size = 32
+    var timeLimit = 60.0
+    var jobs = 2
+    var countGiven = false
 
     init(_ arguments: [String]) {
         var k = 0
@@ -47,7 +56,11 @@ struct Arguments {
             switch arguments[k] {
             case "--runs": k += 1; runs = max(1, Int(arguments[k]) ?? runs)
             case "--threads": k += 1; threads = max(1, Int(arguments[k]) ?? threads)
-            case "--count": k += 1; count = max(1, Int(arguments[k]) ?? count)
+            case "--count": k += 1; count = max(1, Int(arguments[k]) ?? count); countGiven = true
+            case "--seed": k += 1; seed = UInt64(arguments[k]) ?? seed
+            case "--size": k += 1; size = max(8, Int(arguments[k]) ?? size)
+            case "--time-limit": k += 1; timeLimit = Double(arguments[k]) ?? timeLimit
+            case "--jobs": k += 1; jobs = max(1, Int(arguments[k]) ?? jobs)
             case "--reference-size": k += 1; referenceSize = Double(arguments[k]) ?? referenceSize
             case "--steps": k += 1; labeling.stepsToSystole = max(1, Int(arguments[k]) ?? labeling.stepsToSystole)
             case "--reuse-below": k += 1; labeling.solver.factorizationReuseThreshold = Double(arguments[k]) ?? labeling.solver.factorizationReuseThreshold
@@ -300,6 +313,9 @@ for suite in arguments.suites {
     case "label": try labelBenchmark(count: arguments.count, options: arguments.labeling)
     case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize, options: arguments.labeling)
     case "borders": try bordersBenchmark(count: arguments.count)
+    case "oddmasks":
+        OddMaskBenchmark(count: arguments.countGiven ? arguments.count : 5_000, seed: arguments.seed, size: arguments.size,
+                         timeLimit: arguments.timeLimit, jobs: arguments.jobs, options: arguments.labeling).run()
     case "pullback":
         guard FileManager.default.fileExists(atPath: arguments.data) else {
             FileHandle.standardError.write("pullback: no data at \(arguments.data) (set --data or PLAQUEFEM_IVUS_PULLBACK)\n".data(using: .utf8)!)
@@ -307,7 +323,7 @@ for suite in arguments.suites {
         }
         try PullbackBenchmark(directory: arguments.data, options: arguments.labeling).run(sizes: arguments.sizes, refinementCheck: arguments.refinement)
     default:
-        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders, pullback\n".data(using: .utf8)!)
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders, pullback, oddmasks\n".data(using: .utf8)!)
         exit(2)
     }
 }

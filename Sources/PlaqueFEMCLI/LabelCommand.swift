@@ -5,6 +5,7 @@ import Datasets
 import Labeling
 import Meshing
 import Raster
+import Storage
 
 extension StressMeasure: ExpressibleByArgument {}
 
@@ -178,6 +179,10 @@ struct LabelCommand: ParsableCommand {
                 resumed = try LabelFileWriter.resume(at: output, configuration: configuration, provenance: .current)
             } catch {
                 try Self.refuseIfInUse(error, output)
+                if let why = Self.systemReason(error) {
+                    throw CLIError("cannot open \(output) to resume labeling: \(why). Nothing was changed; its committed rows "
+                        + "stay readable (plaquefem inspect \(output)).")
+                }
                 guard case .mismatch = error else {
                     throw ValidationError("\(output) exists and cannot be resumed (\(error)); use --overwrite to replace it")
                 }
@@ -192,6 +197,7 @@ struct LabelCommand: ParsableCommand {
                 writer = try LabelFileWriter.create(at: output, configuration: configuration, provenance: .current, overwrite: overwrite)
             } catch {
                 try Self.refuseIfInUse(error, output)
+                if let why = Self.systemReason(error) { throw CLIError("cannot create \(output): \(why)") }
                 throw error
             }
         }
@@ -203,10 +209,33 @@ struct LabelCommand: ParsableCommand {
                               labeler: FEMLabeler(options: options), writer: writer, pictures: png, commitInterval: commitInterval)
         let start = ContinuousClock.now
         run.execute(jobs: jobs)
-        try writer.close()
+        if let error = run.writeError {
+            // The rows committed before the failure are on disk; closing commits again and may fail too.
+            try? writer.close()
+            throw CLIError(Self.writeFailure(error, output: output, committed: done + run.committedRows, total: selected.count))
+        }
+        do {
+            try writer.close()
+        } catch {
+            throw CLIError(Self.writeFailure(error, output: output, committed: done + run.committedRows, total: selected.count))
+        }
         let (seconds, atto) = (ContinuousClock.now - start).components
         print(run.summary(seconds: Double(seconds) + Double(atto) * 1e-18, output: output, skipped: done))
-        if let error = run.writeError { throw error }
+    }
+
+    /// The operating system's reason for a storage failure ("No space left on device", ...), if known.
+    static func systemReason(_ error: Error) -> String? {
+        if case .storage(let storage) = error as? DatasetError { return storage.systemErrorMessage }
+        return (error as? StorageError)?.systemErrorMessage
+    }
+
+    /// What `label` says when the output cannot be written any more: why, how many rows are safe,
+    /// and how to go on.
+    static func writeFailure(_ error: Error, output: String, committed: Int, total: Int) -> String {
+        let why = systemReason(error) ?? "\(error)"
+        return "cannot write \(output): \(why). Labeling stopped; the file keeps its \(committed) committed rows of \(total), "
+            + "readable as they are (plaquefem inspect \(output)). Free space (or make the folder writable) and run the same "
+            + "command again to resume after them, or choose another --output."
     }
 
     /// The stiffness factor that gives the mean lumen-area change `target` over `calibrationFrames`
@@ -315,6 +344,8 @@ final class LabelingRun: @unchecked Sendable {
     private let progress: ProgressBar
     private var lastCommit = ContinuousClock.now
     private(set) var writeError: Error?
+    /// Rows of this run committed to the file (survive a kill or a later write failure).
+    private(set) var committedRows = 0
 
     init(items: [LabelJobItem], indices: [Int], grid: PixelGrid, labeler: FEMLabeler, writer: LabelFileWriter, pictures: String?,
          commitInterval: Double) {
@@ -330,6 +361,8 @@ final class LabelingRun: @unchecked Sendable {
 
     func execute(jobs: Int) {
         BatchLabeler.forEachConcurrently(count: indices.count, jobs: jobs) { position in
+            // Once the output cannot be written, labeling the rest would only waste time.
+            guard lock.withLock({ writeError == nil }) else { return }
             finish(position, labelItem(indices[position]))
         }
     }
@@ -433,6 +466,7 @@ final class LabelingRun: @unchecked Sendable {
                     if ContinuousClock.now - lastCommit >= commitInterval {
                         try writer.commit()
                         lastCommit = ContinuousClock.now
+                        committedRows = written
                     }
                 } catch {
                     writeError = error

@@ -39,6 +39,7 @@ extension HDF5Dataset {
         try HDF5Library.run { () throws(StorageError) in
             let operation = "append rows"
             let identifier = try writableIdentifier(for: Element.self, operation)
+            if let writeFailure { throw writeFailure }
             let shape = try DatasetDescription.extent(of: identifier, location: location, operation: operation).0
             let rowElements = rowElementCount(shape)
             guard count >= 0, values.count == count * rowElements else {
@@ -61,6 +62,7 @@ extension HDF5Dataset {
                 }
             } catch {
                 tailBuffer = nil
+                writeFailure = error
                 throw error
             }
         }
@@ -88,6 +90,7 @@ extension HDF5Dataset {
 
     /// Writes rows buffered for the incomplete last chunk to the file; lock held by caller.
     func writePendingRows() throws(StorageError) {
+        if let writeFailure { throw writeFailure }
         guard file.isWritable, var tail = tailBuffer else { return }
         let operation = "write buffered rows"
         let identifier = try liveIdentifier(operation)
@@ -98,6 +101,7 @@ extension HDF5Dataset {
             _ = try writeStoredChunk(identifier, tail, rowByteCount: rowByteCount, operation)
         } catch {
             tailBuffer = nil
+            writeFailure = error
             throw error
         }
         tail.writtenRows = tailRows

@@ -29,6 +29,10 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
     let filterCount: Int
     private var identifier: hid_t
     private var tail: TailBuffer?
+    /// The first failed write of buffered or appended rows (a full disk, an I/O error): from then
+    /// on this handle refuses to append or flush rows, so that no later flush can succeed over rows
+    /// that never reached the file (and a caller's "committed" mark cannot cover them).
+    var writeFailure: StorageError?
 
     /// Wraps an open dataset identifier; call with the lock held.
     init(file: HDF5File, identifier: hid_t, location: ObjectLocation, description: DatasetDescription) {

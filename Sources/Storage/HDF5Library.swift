@@ -11,7 +11,13 @@ enum HDF5Library {
     /// The lock guarding every HDF5 call made by this module.
     static let lock = HDF5Lock()
 
+    /// One-time setup. HDF5's exit handler is switched off (`H5dont_atexit`, before anything
+    /// else): HDF5 1.10.8 crashes in it (H5F__close_cb) on a file whose close failed because a
+    /// flush failed, as on a full disk, turning a clear error into a segmentation fault at exit.
+    /// This module closes every file itself (`close()`, or the deinitializer), and committed data
+    /// never depends on the exit handler (a killed process does not run it either).
     private static let initialized: Bool = {
+        _ = H5dont_atexit()
         _ = H5open()
         return true
     }()

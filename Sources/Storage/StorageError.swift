@@ -77,6 +77,22 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         return text
     }
 
+    /// The operating system's message for the failed call when HDF5's file driver reported one
+    /// ("No space left on device", "Read-only file system", "Permission denied", ...), else nil.
+    public var systemErrorMessage: String? {
+        let marker = Array("error message = '".utf8)
+        for message in libraryMessages {
+            let bytes = Array(message.utf8)
+            guard bytes.count > marker.count else { continue }
+            for start in 0...(bytes.count - marker.count) where bytes[start..<(start + marker.count)].elementsEqual(marker) {
+                let rest = bytes[(start + marker.count)...]
+                guard let end = rest.firstIndex(of: UInt8(ascii: "'")), end > rest.startIndex else { break }
+                return String(decoding: rest[..<end], as: UTF8.self)
+            }
+        }
+        return nil
+    }
+
     private var reasonText: String {
         switch reason {
         case .fileNotFound: return "file not found"
