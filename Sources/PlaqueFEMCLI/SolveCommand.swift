@@ -30,6 +30,8 @@ struct SolveCommand: ParsableCommand {
     var fullCycle: Int?
     @Option(help: "Write the systolic fields to this VTU file (with --full-cycle: one file per time point, numbered).")
     var output: String?
+    @Option(help: "Take the mesh as the wall loaded to this pressure (mmHg, or 'diastolic'): unload it first (inverse elastostatics), then load the unloaded geometry.")
+    var imagePressure: String?
     @Flag(help: "Print JSON instead of text.")
     var json = false
     @OptionGroup var solver: SolverOptionGroup
@@ -55,8 +57,28 @@ struct SolveCommand: ParsableCommand {
             pressure = try PressureWaveform.physiological.rescaled(diastolic: diastolic, systolic: systolic)
         }
         let schedule = try fullCycle.map { try LoadSchedule.fullCycle(pressure, steps: $0) } ?? LoadSchedule.toSystole(pressure, steps: steps)
-        let wallSolver = try WallSolver(mesh: wall, options: solver.solverOptions())
-        let solution = try wallSolver.solve(schedule)
+        let solution: WallSolution
+        var unloading: [String: Any] = [:]
+        var unloadingText: [String] = []
+        if let imagePressure {
+            let mmHg = imagePressure == "diastolic" ? pressure.initialPressure : Double(imagePressure) ?? -1
+            guard mmHg > 0, mmHg.isFinite else {
+                throw ValidationError("--image-pressure must be a pressure in mmHg > 0 or 'diastolic', got '\(imagePressure)'")
+            }
+            let loaded = try LoadedImageSolver(mesh: wall, options: solver.solverOptions())
+                .solve(imagePressureKPa: mmHg * kilopascalsPerMillimetreOfMercury, schedule: schedule)
+            solution = loaded.solution
+            let change = loaded.lumenArea(of: loaded.solution.systole) / loaded.lumenArea(of: loaded.imageSnapshot) - 1
+            let fraction = loaded.unloaded.unloadedLumenArea / loaded.unloaded.imageLumenArea
+            unloading = ["image_pressure_mmhg": mmHg, "unloaded_lumen_fraction": fraction, "mismatch_mm": loaded.mismatch,
+                         "lumen_area_change_to_systole": change, "unloading_iterations": loaded.unloaded.report.iterationsPerStep]
+            unloadingText = ["unloading (inverse elastostatics, image at \(String(format: "%.1f", mmHg)) mmHg):",
+                             RingOutput.newtonTable(loaded.unloaded.report),
+                             String(format: "unloaded lumen %.4f of the image's; image reproduced within %.2e um; lumen area %+.2f %% from the image to systole",
+                                    fraction, loaded.mismatch * 1000, 100 * change)]
+        } else {
+            solution = try WallSolver(mesh: wall, options: solver.solverOptions()).solve(schedule)
+        }
         var written: [String] = []
         if let output {
             if solution.snapshots.count == 1 {
@@ -79,16 +101,18 @@ struct SolveCommand: ParsableCommand {
             ]
         }
         if json {
-            let object: [String: Any] = [
+            var object: [String: Any] = [
                 "mesh": mesh, "dofs": solution.report.degreesOfFreedom, "snapshots": rows,
                 "newton_iterations_per_step": solution.report.iterationsPerStep, "cutbacks": solution.report.cutbacks,
                 "reactions": solution.report.reactions, "solve_time_s": solution.report.totalSeconds, "written": written,
             ]
+            if !unloading.isEmpty { object["unloading"] = unloading }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }
         print("\(mesh): \(wall.triangles.count) triangles, \(solution.report.degreesOfFreedom) dofs")
+        for line in unloadingText { print(line) }
         print(RingOutput.newtonTable(solution.report))
         print("  time s   p mmHg    peak max-principal kPa   peak von Mises kPa")
         for s in solution.snapshots {
