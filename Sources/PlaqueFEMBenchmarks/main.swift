@@ -322,8 +322,14 @@ for suite in arguments.suites {
             exit(2)
         }
         try PullbackBenchmark(directory: arguments.data, options: arguments.labeling).run(sizes: arguments.sizes, refinementCheck: arguments.refinement)
+    case "physical":
+        guard FileManager.default.fileExists(atPath: arguments.data) else {
+            FileHandle.standardError.write("physical: no data at \(arguments.data) (set --data or PLAQUEFEM_IVUS_PULLBACK)\n".data(using: .utf8)!)
+            exit(2)
+        }
+        try PhysicalLabelBenchmark(pullback: PullbackBenchmark(directory: arguments.data, options: arguments.labeling), runs: arguments.runs).run()
     default:
-        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders, pullback, oddmasks\n".data(using: .utf8)!)
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders, pullback, physical, oddmasks\n".data(using: .utf8)!)
         exit(2)
     }
 }
