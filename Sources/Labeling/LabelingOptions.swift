@@ -100,12 +100,15 @@ public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
     case solve(FEMError)
     /// The frame's border contours cannot describe a wall (or do not fit the pixel grid).
     case invalidContours(ContourError)
+    /// The frame's own stiffness calibration found no factor (per-frame calibration).
+    case calibration(CalibrationError)
     /// The mask took longer than `LabelingOptions.timeLimit` (`seconds`); `stage` is the stage
     /// that was running or about to start when the limit was found to have passed.
     case timeLimitExceeded(seconds: Double, stage: LabelingStage)
 
     /// Status code: 100 + the mask error's code, 200 for meshing, 300 for the solve (310 when the
-    /// image taken as a loaded state has no unloaded geometry), 400 + the contour error's code, 500
+    /// image taken as a loaded state has no unloaded geometry, 320 when a frame's own calibration
+    /// failed), 400 + the contour error's code, 500
     /// for the time limit.
     public var code: Int32 {
         switch self {
@@ -113,6 +116,7 @@ public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
         case .meshing: 200
         case .solve(.noUnloadedGeometry): 310
         case .solve: 300
+        case .calibration: 320
         case .invalidContours(let error): Int32(400 + error.code)
         case .timeLimitExceeded: 500
         }
@@ -124,6 +128,7 @@ public enum LabelingFailure: Error, Sendable, CustomStringConvertible {
         case .meshing(let error): "meshing failed: \(error)"
         case .solve(let error): "solve failed: \(error)"
         case .invalidContours(let error): "invalid contours: \(error)"
+        case .calibration(let error): "calibration failed: \(error)"
         case .timeLimitExceeded(let seconds, let stage): "time limit: \(seconds) s per mask reached (\(stage.rawValue))"
         }
     }

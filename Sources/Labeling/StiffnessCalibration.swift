@@ -12,13 +12,15 @@ public enum CalibrationError: Error, Sendable, CustomStringConvertible {
     case noFrameSolved(String)
     /// The iteration did not reach the target; the history of (factor, mean area change) pairs.
     case notConverged(target: Double, history: [Evaluation])
+    /// A frame to calibrate on its own has no target (no systolic contour paired with it).
+    case noTarget(String)
 
     public var description: String {
         switch self {
         case .targetNotAnIncrease(let target):
-            String(format: "a lumen-area change of %+.2f %% cannot be produced by lumen pressure (it only widens the lumen); ", 100 * target)
-                + "not calibrated"
+            String(format: "lumen pressure only widens the lumen: a lumen-area change of %+.2f %% cannot be produced, not calibrated", 100 * target)
         case .noFrameSolved(let why): "no calibration frame could be solved: \(why)"
+        case .noTarget(let why): "no calibration target: \(why)"
         case .notConverged(let target, let history):
             String(format: "no stiffness factor reached a lumen-area change of %.3f %% in %d evaluations (last: ", 100 * target, history.count)
                 + history.suffix(3).map { String(format: "x%.4g -> %.3f %%", $0.scale, 100 * $0.meanAreaChange) }.joined(separator: ", ") + ")"
@@ -116,5 +118,42 @@ public struct StiffnessCalibration: Sendable {
         }
         if !history.contains(where: { $0.meanAreaChange.isFinite }) { throw .noFrameSolved(lastFailure) }
         throw .notConverged(target: target, history: history)
+    }
+}
+
+/// Imaged lumen-area changes from the diastolic to the systolic frame of the same site, the targets
+/// of a calibration to a pair of contour files.
+public enum SystolicPairing {
+    /// One diastolic frame's systolic partner and its imaged change A_sys / A_dia - 1.
+    public struct Pair: Sendable, Equatable {
+        /// The systolic frame number.
+        public var systolicFrame: Int
+        /// A_systole / A_diastole - 1 of the lumen contours (polygon areas).
+        public var change: Double
+    }
+
+    /// Pairs each diastolic lumen with the systolic lumen nearest along the pullback (the contours'
+    /// z column), when one lies within half the median spacing of the diastolic frames; without z
+    /// positions, frames pair by rank when both files have the same number of frames. Keys are
+    /// diastolic frame numbers.
+    public static func pair(diastolic: [BorderContour], systolic: [BorderContour]) -> [Int: Pair] {
+        func area(_ c: BorderContour) -> Double { abs(PolygonGeometry.signedArea(c.points)) }
+        var pairs: [Int: Pair] = [:]
+        let positions = diastolic.compactMap(\.position).sorted()
+        if positions.count == diastolic.count, systolic.allSatisfy({ $0.position != nil }), positions.count >= 2, !systolic.isEmpty {
+            let gaps = zip(positions.dropFirst(), positions).map { $0 - $1 }.sorted()
+            let reach = 0.5 * gaps[gaps.count / 2]
+            for d in diastolic {
+                let z = d.position!
+                let nearest = systolic.min { abs($0.position! - z) < abs($1.position! - z) }!
+                guard abs(nearest.position! - z) <= reach, area(d) > 0 else { continue }
+                pairs[d.frame] = Pair(systolicFrame: nearest.frame, change: area(nearest) / area(d) - 1)
+            }
+        } else if diastolic.count == systolic.count {
+            for (d, s) in zip(diastolic.sorted { $0.frame < $1.frame }, systolic.sorted { $0.frame < $1.frame }) where area(d) > 0 {
+                pairs[d.frame] = Pair(systolicFrame: s.frame, change: area(s) / area(d) - 1)
+            }
+        }
+        return pairs
     }
 }

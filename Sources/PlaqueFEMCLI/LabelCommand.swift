@@ -80,7 +80,13 @@ struct LabelCommand: ParsableCommand {
         "Calibrate one stiffness factor for the whole file so that the mean lumen-area change to systole is this fraction (e.g. 0.05).",
         discussion: "The change is from the image pressure (with --image-pressure) or from zero load. The factor multiplies c1 and D1 and is recorded in the file."))
     var calibrateAreaChange: Double?
-    @Option(help: "Frames (evenly spread over the input) that the calibration solves.")
+    @Option(help: ArgumentHelp(
+        "Contour input: calibrate to the systolic lumens of the same sites (a contour file like --lumen); the target is each pair's imaged lumen-area change.",
+        discussion: "Frames pair by their z position (nearest within half the frame spacing). Per file, the target is the mean change of all pairs; a lumen that shrinks from diastole to systole cannot be produced by lumen pressure and is refused."))
+    var calibrateToSystole: String?
+    @Option(help: "Calibrate one factor for the whole file ('file', default) or one per frame ('per-frame', each frame its own target; a frame that cannot be calibrated gets status 320).")
+    var calibration: CalibrationMode = .file
+    @Option(help: "Frames (evenly spread over the input) that a per-file calibration solves.")
     var calibrationFrames: Int = 3
     @Option(help: "Flag labels whose lumen area grows by more than this fraction from the image (or zero load) to systole.")
     var plausibleAreaChange: Double = 0.25
@@ -159,7 +165,27 @@ struct LabelCommand: ParsableCommand {
         options.imagePressureMmHg = try imagePressureMmHg(waveform: options.waveform)
         options.stiffnessScale = stiffnessScale
         options.plausibleLumenAreaChange = plausibleAreaChange
-        if let calibrateAreaChange { options.stiffnessScale = try calibrate(target: calibrateAreaChange, items: items, options: options) }
+        var perFrame: PerFrameCalibration?
+        if calibrateAreaChange != nil || calibrateToSystole != nil {
+            guard calibrateAreaChange == nil || calibrateToSystole == nil else {
+                throw ValidationError("give --calibrate-area-change or --calibrate-to-systole, not both")
+            }
+            let pairs = try calibrateToSystole.map { try systolicPairs($0) }
+            switch calibration {
+            case .perFrame:
+                perFrame = PerFrameCalibration(fraction: calibrateAreaChange, pairs: pairs)
+            case .file:
+                var target = calibrateAreaChange ?? 0
+                if let pairs {
+                    let changes = pairs.values.map(\.change)
+                    guard !changes.isEmpty else { throw ValidationError("no systolic contour pairs with a diastolic frame (z positions too far apart?)") }
+                    target = changes.reduce(0, +) / Double(changes.count)
+                    stderr(String(format: "systolic pairs: %d frames, imaged lumen-area change mean %+.2f %% (%d of them shrink)", changes.count,
+                                  100 * target, changes.filter { $0 <= 0 }.count))
+                }
+                options.stiffnessScale = try calibrate(target: target, items: items, options: options)
+            }
+        }
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
         let environment = ProcessInfo.processInfo.environment
         let shard = try resolvedShard(environment: environment)
@@ -206,7 +232,8 @@ struct LabelCommand: ParsableCommand {
                           items.count, grid.rows, grid.columns, grid.pixelSize, grid.width))
         }
         let run = LabelingRun(items: items, indices: Array(selected.dropFirst(done)), grid: grid,
-                              labeler: FEMLabeler(options: options), writer: writer, pictures: png, commitInterval: commitInterval)
+                              labeler: FEMLabeler(options: options), writer: writer, pictures: png, commitInterval: commitInterval,
+                              perFrame: perFrame)
         let start = ContinuousClock.now
         run.execute(jobs: jobs)
         if let error = run.writeError {
@@ -277,7 +304,17 @@ struct LabelCommand: ParsableCommand {
                           result.history.count, Double(seconds) + Double(atto) * 1e-18) + " (" + used.joined(separator: "; ") + ")")
             return result.scale
         } catch {
-            throw ValidationError("calibration failed: \(error)")
+            throw CLIError("calibration failed: \(error)")
+        }
+    }
+
+    /// Diastolic frame number -> systolic partner and imaged change, from `--lumen` and `path`.
+    func systolicPairs(_ path: String) throws -> [Int: SystolicPairing.Pair] {
+        guard let lumen else { throw ValidationError("--calibrate-to-systole needs contour input (--lumen, --eem)") }
+        do {
+            return SystolicPairing.pair(diastolic: try BorderContourFile.read(at: lumen), systolic: try BorderContourFile.read(at: path))
+        } catch {
+            throw ValidationError("cannot read systolic contours: \(error)")
         }
     }
 
@@ -332,6 +369,7 @@ final class LabelingRun: @unchecked Sendable {
     private let writer: LabelFileWriter
     private let pictures: String?
     private let commitInterval: Duration
+    private let perFrame: PerFrameCalibration?
     private let lock = NSLock()
     private var written = 0
     private var pending: [Int: Row] = [:]
@@ -348,7 +386,7 @@ final class LabelingRun: @unchecked Sendable {
     private(set) var committedRows = 0
 
     init(items: [LabelJobItem], indices: [Int], grid: PixelGrid, labeler: FEMLabeler, writer: LabelFileWriter, pictures: String?,
-         commitInterval: Double) {
+         commitInterval: Double, perFrame: PerFrameCalibration? = nil) {
         self.items = items
         self.indices = indices
         self.grid = grid
@@ -356,6 +394,7 @@ final class LabelingRun: @unchecked Sendable {
         self.writer = writer
         self.pictures = pictures
         self.commitInterval = .milliseconds(Int(commitInterval * 1000))
+        self.perFrame = perFrame
         progress = ProgressBar(total: indices.count, label: "labeling")
     }
 
@@ -396,6 +435,10 @@ final class LabelingRun: @unchecked Sendable {
                            reason: "mask is \(mask.grid.rows)x\(mask.grid.columns), the batch is \(grid.rows)x\(grid.columns)")
             }
             do {
+                let labeler = try frameLabeler(target: perFrame.map { $0.fraction }, frame: nil) {
+                    guard let validated = try? mask.validated(options: self.labeler.options.validation) else { return nil }
+                    return try? self.labeler.wallMesh(of: validated).mesh
+                }
                 let label = try labeler.label(mask)
                 writePicture(label, mask: mask, index: index)
                 return Row(mask: mask.pixels, stress: label.stress, code: 0, reason: "", label: label)
@@ -414,12 +457,34 @@ final class LabelingRun: @unchecked Sendable {
                 return Row(mask: noMask, stress: zeros, code: failure.code, reason: failure.description, gridOrigin: origin)
             }
             do {
+                let target = perFrame.map { $0.fraction ?? $0.pairs?[frame.frame]?.change }
+                let labeler = try frameLabeler(target: target, frame: frame.frame) { try? self.labeler.wallMesh(of: placement.local(borders)).mesh }
                 let label = try labeler.label(borders, on: placement)
                 writePicture(label, mask: label.wall, index: index)
                 return Row(mask: label.wall.pixels, stress: label.stress, code: 0, reason: "", gridOrigin: origin, label: label)
             } catch {
                 return Row(mask: frame.wallPixels(grid: grid), stress: zeros, code: error.code, reason: error.description, gridOrigin: origin)
             }
+        }
+    }
+
+    /// The labeler of one item: the batch's, or, with per-frame calibration, one whose stiffness
+    /// factor gives this item's own target (`target`: nil without per-frame calibration; .some(nil)
+    /// when the item has none).
+    private func frameLabeler(target: Double??, frame: Int?, mesh: () -> TriangleMesh?) throws(LabelingFailure) -> FEMLabeler {
+        guard let target else { return labeler }
+        guard let target else {
+            throw .calibration(.noTarget("no systolic contour of the same site" + (frame.map { " for frame \($0)" } ?? "")))
+        }
+        // A mask that does not mesh fails in labeling with its own reason.
+        guard let wall = mesh() else { return labeler }
+        do {
+            let result = try StiffnessCalibration(options: labeler.options).calibrate(target: target, meshes: [wall])
+            var options = labeler.options
+            options.stiffnessScale = result.scale
+            return FEMLabeler(options: options)
+        } catch {
+            throw .calibration(error)
         }
     }
 
@@ -499,4 +564,17 @@ final class LabelingRun: @unchecked Sendable {
         for (reason, count) in failures.sorted(by: { $0.value > $1.value }) { out += "failed \(count)x: \(reason)\n" }
         return out
     }
+}
+
+/// `--calibration`: one stiffness factor for the file, or one per frame.
+enum CalibrationMode: String, ExpressibleByArgument, CaseIterable {
+    case file
+    case perFrame = "per-frame"
+}
+
+/// Per-frame calibration targets: one fraction for every frame, or each contour frame's imaged
+/// change to its systolic partner.
+struct PerFrameCalibration: Sendable {
+    var fraction: Double?
+    var pairs: [Int: SystolicPairing.Pair]?
 }

@@ -31,8 +31,23 @@ import Testing
             try StiffnessCalibration(options: LabelingOptions()).calibrate(target: -0.1, meshes: [try Self.ring()])
         } throws: { error in
             guard case CalibrationError.targetNotAnIncrease = error else { return false }
-            return "\(error)".contains("cannot be produced by lumen pressure")
+            return "\(error)".contains("lumen pressure only widens the lumen")
         }
+    }
+
+    /// Systolic partners by z within half the frame spacing, or by rank without z.
+    @Test func systolicContoursPairByPosition() throws {
+        func circle(_ frame: Int, _ r: Double, _ z: Double?) -> BorderContour {
+            BorderContour(frame: frame, points: (0..<64).map { Point(r * cos(Double($0) * .pi / 32), r * sin(Double($0) * .pi / 32)) }, position: z)
+        }
+        let diastolic = [circle(1, 1, 0), circle(2, 1, 0.7), circle(3, 1, 1.4)]
+        let systolic = [circle(11, 1.05, 0.05), circle(12, 0.9, 0.66), circle(13, 1, 3)]
+        let pairs = SystolicPairing.pair(diastolic: diastolic, systolic: systolic)
+        #expect(pairs.count == 2 && pairs[1]?.systolicFrame == 11 && pairs[2]?.systolicFrame == 12 && pairs[3] == nil)
+        #expect(abs(try #require(pairs[1]).change - (1.05 * 1.05 - 1)) < 2e-3)
+        #expect(try #require(pairs[2]).change < 0)
+        let byRank = SystolicPairing.pair(diastolic: diastolic.map { circle($0.frame, 1, nil) }, systolic: systolic.map { circle($0.frame, 1.1, nil) })
+        #expect(byRank.count == 3 && byRank[3]?.systolicFrame == 13)
     }
 
     /// The image as the loaded state: a stiff wall's unloaded lumen is a little smaller than the

@@ -74,6 +74,33 @@ import Testing
                                                          "--outer-support", "100"])
         #expect(supported.status == 0 && supported.output.contains("labeled 3 of 3"), "\(supported.output) \(supported.error)")
 
+        // Per-frame calibration to systolic contours (z in the files): frame 1's lumen grows 6 % and gets
+        // its own factor, frame 2's shrinks (status 320, lumen pressure cannot do that), frame 3 has no
+        // systolic partner (320). Per file, the mean change of the pairs is negative: refused.
+        func ellipse(_ frame: Int, _ a: Double, _ b: Double, _ z: Double) -> String {
+            (0..<96).map { k -> String in
+                let t = 2 * Double.pi * Double(k) / 96
+                return "\(frame),\(4 + a * cos(t)),\(4 + b * sin(t)),\(z)"
+            }.joined(separator: "\n")
+        }
+        let grow = 1.06.squareRoot()
+        try ([ellipse(1, 1.0, 1.0, 0), ellipse(2, 1.2, 0.9, 0.5), ellipse(3, 1.2, 0.2, 1.0)].joined(separator: "\n") + "\n")
+            .write(toFile: path("lumen-z.csv"), atomically: true, encoding: .utf8)
+        try ([ellipse(11, grow, grow, 0.02), ellipse(12, 1.0, 0.8, 0.51)].joined(separator: "\n") + "\n")
+            .write(toFile: path("systolic.csv"), atomically: true, encoding: .utf8)
+        let zBase = ["label", "--lumen", path("lumen-z.csv"), "--eem", eem, "--grid-size", "32", "--jobs", "1", "--image-pressure", "80",
+                     "--material", "paper-x10", "--calibrate-to-systole", path("systolic.csv")]
+        let perFrame = try CommandLineTests.run(zBase + ["--output", path("per-frame.h5"), "--calibration", "per-frame"])
+        #expect(perFrame.status == 0, "\(perFrame.error)")
+        let rowsZ = try LabelFileReader.read(at: path("per-frame.h5"))
+        #expect(rowsZ.status == [0, 320, 320], "\(rowsZ.status)")
+        #expect(rowsZ.reasons[1].contains("lumen pressure only widens the lumen") && rowsZ.reasons[2].contains("no systolic contour"),
+                "\(rowsZ.reasons)")
+        let z = try #require(rowsZ.wallMechanics)
+        #expect(abs(z[0] / 0.06 - 1) < 2e-3 && z[3] != 1, "frame 1 calibrated to its own pair: change \(z[0]), factor \(z[3])")
+        let perFile = try CommandLineTests.run(zBase + ["--output", path("per-file.h5")])
+        #expect(perFile.status != 0 && perFile.error.contains("lumen pressure only widens the lumen"), "\(perFile.error)")
+
         // Bad values are refused before anything runs.
         for bad in [["--image-pressure", "-5"], ["--material", "granite"], ["--calibrate-area-change", "-0.1"], ["--outer-support", "-1"]] {
             let run = try CommandLineTests.run(base + ["--output", path("bad.h5")] + bad)
