@@ -41,6 +41,9 @@ public struct UnloadedGeometry: Sendable {
     public var imageLumenArea: Double
     /// Lumen area of the unloaded geometry (mm^2).
     public var unloadedLumenArea: Double
+    /// The inverse solve's end state: U = x - X and the pressures, which is also the forward state
+    /// of the unloaded geometry at the image pressure.
+    public var imageState: MixedState
 }
 
 /// A wall whose image is its loaded state, loaded from its unloaded geometry along a schedule.
@@ -52,7 +55,9 @@ public struct LoadedImageSolution {
     /// The snapshot at the image pressure.
     public var imageSnapshot: WallSolution.Snapshot
     /// Largest distance between a node loaded to the image pressure and its place in the image (mm),
-    /// a common translation removed: how well the unloaded geometry reproduces the image.
+    /// a common translation removed: how well the unloaded geometry reproduces the image. The forward
+    /// solve starts at the inverse solve's end state, so this is how far the forward Newton had to
+    /// move it to satisfy the forward equations (0 when they already held to the tolerance).
     public var mismatch: Double
     /// The forward solver (reference = unloaded geometry).
     let forward: WallSolver
@@ -99,13 +104,21 @@ public final class LoadedImageSolver {
     ///
     /// Throws `FEMError.noUnloadedGeometry` when every attempt inverts elements, Newton does not
     /// converge, or the converged unloaded border folds.
-    public func unloadedGeometry(imagePressureKPa: Double, steps: Int = 1) throws(FEMError) -> UnloadedGeometry {
+    ///
+    /// `initialGuess` (U and p, e.g. the end state of a similar wall's unloading) starts Newton at the
+    /// image pressure from there; when that fails, the ramp from zero load runs as without it.
+    public func unloadedGeometry(imagePressureKPa: Double, steps: Int = 1, initialGuess: MixedState? = nil) throws(FEMError) -> UnloadedGeometry {
         guard imagePressureKPa > 0, imagePressureKPa.isFinite else {
             throw .invalidParameter("image pressure must be finite and > 0, got \(imagePressureKPa) kPa")
         }
         let solution: WallSolution
         do {
-            solution = try inverse.solve(.constant(pressureKPa: imagePressureKPa, steps: steps))
+            let image = LoadSchedule.constant(pressureKPa: imagePressureKPa, steps: 1)
+            if let initialGuess, let guessed = try? inverse.solve(image, startingFrom: (initialGuess, imagePressureKPa)) {
+                solution = guessed
+            } else {
+                solution = try inverse.solve(.constant(pressureKPa: imagePressureKPa, steps: steps))
+            }
         } catch .notConverged(let pressure, let report) {
             let failures = report.steps.compactMap(\.failure)
             let inverted = failures.last.map { $0.contains("inverted") } ?? false
@@ -123,14 +136,16 @@ public final class LoadedImageSolver {
         return UnloadedGeometry(
             imagePressureKPa: imagePressureKPa, positions: positions, report: solution.report,
             imageLumenArea: d.lumenArea(positions: d.nodes.positions),
-            unloadedLumenArea: d.lumenArea(positions: positions))
+            unloadedLumenArea: d.lumenArea(positions: positions), imageState: solution.snapshots.last!.state)
     }
 
     /// Unloads the image taken at `imagePressureKPa` (`unloadedGeometry`) and loads the unloaded
     /// geometry along `schedule`, with the image pressure added as an output point ahead of it
     /// (or the schedule's first point made an output when it is the image pressure).
-    public func solve(imagePressureKPa: Double, schedule: LoadSchedule, inverseSteps: Int = 1) throws(FEMError) -> LoadedImageSolution {
-        let unloaded = try unloadedGeometry(imagePressureKPa: imagePressureKPa, steps: inverseSteps)
+    public func solve(imagePressureKPa: Double, schedule: LoadSchedule, inverseSteps: Int = 1, initialGuess: MixedState? = nil)
+        throws(FEMError) -> LoadedImageSolution
+    {
+        let unloaded = try unloadedGeometry(imagePressureKPa: imagePressureKPa, steps: inverseSteps, initialGuess: initialGuess)
         let forward: WallSolver
         do {
             forward = try WallSolver(mesh: mesh, options: options, linearSolver: nil, referencePositions: unloaded.positions)
@@ -145,7 +160,8 @@ public final class LoadedImageSolver {
         } else {
             points.insert(LoadSchedule.Point(time: first, pressureKPa: imagePressureKPa, isOutput: true), at: 0)
         }
-        let solution = try forward.solve(LoadSchedule(points: points))
+        // The inverse solve's end state (U, p) is the forward equilibrium at the image pressure: start there.
+        let solution = try forward.solve(LoadSchedule(points: points), startingFrom: (unloaded.imageState, imagePressureKPa))
         let imageSnapshot = solution.snapshots.first { abs($0.pressureKPa - imagePressureKPa) <= 1e-12 * imagePressureKPa }!
         // Mismatch: loaded positions against the image, a common (volume-weighted) translation removed.
         let f = forward.discretization, u = imageSnapshot.state.displacement

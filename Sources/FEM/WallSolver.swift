@@ -64,6 +64,9 @@ public struct SolverOptions: Sendable, Codable, Equatable {
     /// 11: 1-18). 0 (default): the outer border is traction free and three dofs hold the rigid-body
     /// motion; with k > 0 the springs hold it and no dof is constrained.
     public var outerSupportStiffness: Double = 0
+    /// Whether each snapshot carries the area-averaged nodal stress (default true; the labeler, which
+    /// samples the stress in the elements, turns it off). Not stored with the options.
+    public var recordsNodalStress = true
     /// Seconds one `solve` may take (wall clock), checked before every Newton iteration; past it the
     /// solve throws `FEMError.timeLimitExceeded`. nil (the default) is no limit. A run-time guard,
     /// not part of what decides a label: absent from stored options (files written with or without
@@ -224,6 +227,13 @@ public final class WallSolver {
 
     /// Solves for equilibrium at every point of `schedule`, starting from the unloaded reference.
     public func solve(_ schedule: LoadSchedule) throws(FEMError) -> WallSolution {
+        try solve(schedule, startingFrom: nil)
+    }
+
+    /// Solves `schedule` starting from a known equilibrium `initial` at lumen pressure `initial.load`
+    /// (kPa) instead of the unloaded reference (nil): the state an unloaded geometry's inverse
+    /// solve ends in is the forward equilibrium at the image pressure.
+    func solve(_ schedule: LoadSchedule, startingFrom initial: (state: MixedState, load: Double)?) throws(FEMError) -> WallSolution {
         let start = ContinuousClock.now
         let d = discretization
         var report = SolveReport()
@@ -241,6 +251,10 @@ public final class WallSolver {
         let stressFreePressure = 2 * options.material.energyDerivative(firstInvariant: 3)
         current.pressure = [Double](repeating: stressFreePressure, count: d.vertexCount)
         var currentLoad = 0.0, currentTime = schedule.points[0].time
+        if let initial {
+            current = initial.state
+            currentLoad = initial.load
+        }
         var previous: (state: MixedState, load: Double)?
         var snapshots: [WallSolution.Snapshot] = []
         var pending = Array(schedule.points.reversed())
@@ -276,7 +290,8 @@ public final class WallSolver {
                     snapshots.append(snapshot(of: current, time: target.time, load: target.pressureKPa))
                 }
             } else {
-                guard report.cutbacks < options.maximumCutbacks else {
+                // Halving a step that starts at its own load (a solve started from a guess) changes nothing.
+                guard report.cutbacks < options.maximumCutbacks, currentLoad != target.pressureKPa else {
                     report.totalSeconds = (ContinuousClock.now - start).seconds
                     report.linearSolver = factorization.description
                     throw .notConverged(pressureKPa: target.pressureKPa, report: report)
@@ -420,9 +435,9 @@ public final class WallSolver {
         // U = x - X of the inverse problem is kept as it is: X = x - U is the unloaded geometry.
         guard formulation == .forward else { return WallSolution.Snapshot(time: time, pressureKPa: load, state: state, nodalStress: []) }
         // On an elastic support the springs fix where the wall is: nothing to remove.
+        let nodalStress = options.recordsNodalStress ? d.nodalStress(state: state, material: options.material) : []
         guard options.outerSupportStiffness == 0 else {
-            return WallSolution.Snapshot(time: time, pressureKPa: load, state: state,
-                                         nodalStress: d.nodalStress(state: state, material: options.material))
+            return WallSolution.Snapshot(time: time, pressureKPa: load, state: state, nodalStress: nodalStress)
         }
         var shifted = state
         var mean = (x: 0.0, y: 0.0)
@@ -436,7 +451,7 @@ public final class WallSolver {
         }
         return WallSolution.Snapshot(
             time: time, pressureKPa: load, state: shifted,
-            nodalStress: d.nodalStress(state: state, material: options.material))
+            nodalStress: nodalStress)
     }
 
     /// max |K_ij - K_ji| / max |K_ij| over the pattern.
@@ -498,6 +513,7 @@ extension WallSolver {
     func stress(of state: MixedState, at points: [Point], locatedIn placement: MixedDiscretization)
         -> [(stress: CauchyStress, location: SampleLocation)]
     {
+        guard !points.isEmpty else { return [] }
         let locator = PointLocator(discretization: placement)
         return points.map { x in
             if let (e, xi, eta) = locator.locate(x) {

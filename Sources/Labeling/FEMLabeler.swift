@@ -247,11 +247,17 @@ public struct FEMLabeler: Sendable {
     /// Solves the wall of `mesh` to systole (from its unloaded geometry when the image is a loaded
     /// state) and samples the systolic stress at `points` (mm, image coordinates; none for the
     /// mechanics alone, as calibration needs).
-    func solve(_ mesh: TriangleMesh, samplingAt points: [Point], timeLimit: Double? = nil) throws(LabelingFailure)
+    ///
+    /// `unloadingGuess` starts the unloading from a similar wall's end state; the result's
+    /// `unloadedState` is this wall's (nil for a stress-free image).
+    func solve(_ mesh: TriangleMesh, samplingAt points: [Point], timeLimit: Double? = nil, unloadingGuess: MixedState? = nil)
+        throws(LabelingFailure)
         -> (samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)], report: SolveReport, degreesOfFreedom: Int,
-            mechanics: WallMechanics)
+            mechanics: WallMechanics, unloadedState: MixedState?)
     {
+        var unloadedState: MixedState?
         var solverOptions = options.scaledSolverOptions
+        solverOptions.recordsNodalStress = false  // the map samples the elements
         if let timeLimit { solverOptions.timeLimit = min(solverOptions.timeLimit ?? timeLimit, timeLimit) }
         let samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)]
         let report: SolveReport
@@ -261,7 +267,9 @@ public struct FEMLabeler: Sendable {
             let schedule = try LoadSchedule.toSystole(options.waveform, steps: options.stepsToSystole)
             if let imagePressure = options.imagePressureMmHg {
                 let solver = try LoadedImageSolver(mesh: mesh, options: solverOptions)
-                let result = try solver.solve(imagePressureKPa: imagePressure * kilopascalsPerMillimetreOfMercury, schedule: schedule)
+                let result = try solver.solve(imagePressureKPa: imagePressure * kilopascalsPerMillimetreOfMercury, schedule: schedule,
+                                              initialGuess: unloadingGuess)
+                unloadedState = result.unloaded.imageState
                 samples = result.stress(of: result.solution.systole.state, atImagePoints: points)
                 report = result.solution.report
                 degreesOfFreedom = result.degreesOfFreedom
@@ -284,7 +292,7 @@ public struct FEMLabeler: Sendable {
             throw .solve(error)
         }
         mechanics.isPlausible = mechanics.lumenAreaChange <= options.plausibleLumenAreaChange
-        return (samples, report, degreesOfFreedom, mechanics)
+        return (samples, report, degreesOfFreedom, mechanics, unloadedState)
     }
 
     /// The wall mesh of a validated mask (pixel-fitted borders).
@@ -306,5 +314,12 @@ public struct FEMLabeler: Sendable {
     /// The lumen-area change and unloading of the wall of `mesh` (no stress sampled).
     public func mechanics(of mesh: TriangleMesh) throws(LabelingFailure) -> WallMechanics {
         try solve(mesh, samplingAt: []).mechanics
+    }
+
+    /// `mechanics(of:)` with the unloading started from `unloadingGuess`, and this wall's unloaded
+    /// end state (U = x - X and the pressures) for the next similar solve.
+    func mechanics(of mesh: TriangleMesh, unloadingGuess: MixedState?) throws(LabelingFailure) -> (WallMechanics, MixedState?) {
+        let solved = try solve(mesh, samplingAt: [], unloadingGuess: unloadingGuess)
+        return (solved.mechanics, solved.unloadedState)
     }
 }

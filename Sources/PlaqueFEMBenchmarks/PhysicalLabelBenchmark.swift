@@ -68,14 +68,17 @@ struct PhysicalLabelBenchmark {
         var calibrationOptions = options
         calibrationOptions.imagePressureMmHg = options.waveform.initialPressure
         let picks = (0..<3).map { meshes[(2 * $0 + 1) * meshes.count / 6].mesh }
-        var calibrations: [Double] = [], trials = 0, scale = 0.0
+        var calibrations: [Double] = [], trials = 0, scale = 0.0, history: [Evaluation] = []
         for _ in 0..<runs {
             calibrations.append(try seconds {
                 let result = try StiffnessCalibration(options: calibrationOptions).calibrate(target: 0.05, meshes: picks)
                 trials = result.history.count
                 scale = result.scale
+                history = result.history
             })
         }
+        print("  calibration trials (factor -> mean change): "
+              + history.map { String(format: "%.5g -> %.5f %%", $0.scale, 100 * $0.meanAreaChange) }.joined(separator: ", "))
         calibrationOptions.stiffnessScale = scale
         let physical = FEMLabeler(options: calibrationOptions)
         var labelTimes: [Double] = []
