@@ -73,7 +73,7 @@ struct ExperimentCommand: ParsableCommand {
     struct IVUS: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ivus",
-            abstract: "SI vs random on synthetic IVUS phantoms labeled by the FEM tool; test MSE after every round.",
+            abstract: "Sampling strategies (SI, its variants, core-set, QBC) vs random on IVUS masks labeled by the FEM tool; test MSE per round.",
             discussion: """
                 A phantom pool trains the VAE and feeds the random baseline (pool phantoms labeled by the FEM tool on \
                 demand); a held-out set of phantoms is labeled once for the test MSE. Each repeat trains a fresh \
@@ -81,8 +81,14 @@ struct ExperimentCommand: ParsableCommand {
                 curves.svg, samples/<run>.h5 (label files with /latent, /round, /origin), pictures/ and README.md. \
                 Progress and the time per activity go to stderr. Besides the test MSE, every round reports the median \
                 and 90th percentile over the test maps of the wall relative L2 error and of the peak-stress error \
-                (curves.csv columns, README table). --network unet trains the U-Net instead of the paper's network.
+                (curves.csv columns, README table). --network unet trains the U-Net instead of the paper's network. \
+                --strategies picks any of SI, SNN, random, SI-data, SI-mix, SI-pool, coreset, QBC (docs/sampling.md). \
+                --pool FILE --test FILE use your own masks (label files or HDF5 files with /masks, 64 x 64) instead of the \
+                phantoms: pool masks are labeled on demand, test masks once. --validation-size N reports on the last N \
+                pool masks instead of the test set, for choosing settings without looking at the test set.
                 Example: plaquefem experiment ivus --rounds 10 --increment 50 --repeats 5 --output results/ivus
+                Example: plaquefem experiment ivus --pool pullback.h5 --pool-rows 0-23 --test pullback.h5 --test-rows 24-31 \
+                --rounds 4 --increment 4 --output results/pullback
                 """
         )
 

@@ -21,8 +21,9 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
     /// Repeats per strategy (each with its own sampling seed and surrogate initialization,
     /// shared by the strategies of that repeat). Default 5.
     public var repeats = 5
-    /// The strategies compared. Default SI and random.
-    public var strategies: [SamplingStrategy] = [.interpolation, .random]
+    /// The strategies compared. Default SI (the paper's), core-set (chosen on a validation split
+    /// of the pool among the new strategies, docs/sampling.md) and random.
+    public var strategies: [SamplingStrategy] = [.interpolation, .coreSet, .random]
     /// Base seed; repeat r uses seed + r for sampling and the surrogate. Default 1.
     public var seed: UInt64 = 1
     /// The progressive-sampling options (rounds, increments, epochs, step).
@@ -47,7 +48,7 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
     public init() {}
 
     /// A small configuration for the demo and tests: 300 phantoms, 40 test phantoms, 4 rounds
-    /// of 20 labels, 2 repeats.
+    /// of 20 labels, 2 repeats; the default strategies (SI, core-set, random).
     public static var demo: IVUSExperimentOptions {
         var options = IVUSExperimentOptions()
         options.poolSize = 300
