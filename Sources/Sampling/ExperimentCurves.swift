@@ -89,33 +89,92 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
         return out
     }
 
-    /// A Markdown table in the shape of the paper's Table 1: one row per round (labels), one
-    /// column per strategy with mean ± sd over repeats, and the change of the first strategy
-    /// against the last (the baseline): relative (%) for errors, in percentage points (pp) for
-    /// metrics that are themselves percentages.
+    /// The strategy the others are compared with: random when present, else the last one.
+    public var baseline: SamplingStrategy? { strategies.contains(.random) ? .random : strategies.last }
+
+    /// Per round, the paired difference of `strategy` against `baseline` over the repeats both
+    /// ran (same repeat index = same seed and initial network): relative (%) for errors, in
+    /// percentage points for metrics in %; mean and sample standard deviation.
+    public func pairedDifference(of strategy: SamplingStrategy, against baseline: SamplingStrategy)
+        -> [(labelCount: Int, mean: Double, standardDeviation: Double, pairs: Int)] {
+        let runs = curves.filter { $0.strategy == strategy }
+        let reference = curves.filter { $0.strategy == baseline }
+        let pairs = runs.compactMap { run in reference.first { $0.repeatIndex == run.repeatIndex }.map { (run, $0) } }
+        guard let roundCount = pairs.map({ min($0.0.rounds.count, $0.1.rounds.count) }).min() else { return [] }
+        return (0..<roundCount).map { index in
+            let values = pairs.map { pair -> Double in
+                let (value, base) = (pair.0.rounds[index].metric, pair.1.rounds[index].metric)
+                if metricUnit == "%" { return value - base }
+                return base != 0 ? 100 * (value - base) / abs(base) : .nan
+            }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.count > 1 ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1) : 0
+            return (pairs[0].0.rounds[index].labelCount, mean, variance.squareRoot(), values.count)
+        }
+    }
+
+    /// The fewest labels at which the mean curve of `strategy` is at least as good as the
+    /// baseline's mean after its last round (nil when it never is): "labels needed to reach
+    /// random's final test MSE", read at the rounds (no interpolation).
+    public func labelsToReachFinal(of baseline: SamplingStrategy, strategy: SamplingStrategy) -> Int? {
+        guard let target = summary(of: baseline).last?.mean else { return nil }
+        return summary(of: strategy).first { lowerIsBetter ? $0.mean <= target : $0.mean >= target }?.labelCount
+    }
+
+    /// Markdown tables in the shape of the paper's Table 1: one row per round (labels), one
+    /// column per strategy with mean ± sd over repeats (with exactly two strategies, also the
+    /// change of the first against the second: relative (%) for errors, in percentage points (pp)
+    /// for metrics in %); then, with a baseline (random) and other strategies, the paired
+    /// difference against it per round (mean ± sd over repeats) and the labels each strategy
+    /// needs to reach the baseline's final value.
     public func markdownTable() -> String {
         let strategies = self.strategies
         let summaries = strategies.map { summary(of: $0) }
         guard let rowCount = summaries.map(\.count).min(), rowCount > 0 else { return "(no results)\n" }
         let repeats = summaries.first?.first?.repeats ?? 0
+        let percent = metricUnit == "%"
         var out = "\(metricName) (\(metricUnit)), mean ± sd over \(repeats) repeat\(repeats == 1 ? "" : "s")"
         out += lowerIsBetter ? "; lower is better\n\n" : "; higher is better\n\n"
         out += "| round | labels | " + strategies.map(\.rawValue).joined(separator: " | ")
-        let compare = strategies.count >= 2
-        if compare { out += " | \(strategies[0].rawValue) vs \(strategies[strategies.count - 1].rawValue)" }
+        let compare = strategies.count == 2
+        if compare { out += " | \(strategies[0].rawValue) vs \(strategies[1].rawValue)" }
         out += " |\n|" + String(repeating: " --- |", count: 2 + strategies.count + (compare ? 1 : 0)) + "\n"
         for row in 0..<rowCount {
             out += "| \(row + 1) | \(summaries[0][row].labelCount) | "
             out += summaries.map { Self.format($0[row].mean) + " ± " + Self.format($0[row].standardDeviation) }.joined(separator: " | ")
             if compare {
-                let (first, last) = (summaries[0][row].mean, summaries[summaries.count - 1][row].mean)
-                if metricUnit == "%" {
+                let (first, last) = (summaries[0][row].mean, summaries[1][row].mean)
+                if percent {
                     out += " | " + String(format: "%+.2f pp", first - last)
                 } else {
                     out += " | " + (last != 0 ? String(format: "%+.1f %%", 100 * (first - last) / abs(last)) : "n/a")
                 }
             }
             out += " |\n"
+        }
+        guard let baseline, strategies.count >= 2 else { return out }
+        let others = strategies.filter { $0 != baseline }
+        let differences = others.map { pairedDifference(of: $0, against: baseline) }
+        let pairedRows = differences.map(\.count).min() ?? 0
+        if pairedRows > 0 {
+            out += "\nPaired difference against \(baseline.rawValue) (same repeat = same seed and initial network), mean ± sd over "
+            out += "repeats, " + (percent ? "in percentage points" : "relative, in %") + (lowerIsBetter ? "; negative is better" : "; positive is better")
+            out += ":\n\n| round | labels | " + others.map(\.rawValue).joined(separator: " | ") + " |\n|"
+            out += String(repeating: " --- |", count: 2 + others.count) + "\n"
+            for row in 0..<pairedRows {
+                out += "| \(row + 1) | \(differences[0][row].labelCount) | "
+                out += differences.map { d in
+                    String(format: percent ? "%+.2f ± %.2f" : "%+.1f ± %.1f", d[row].mean, d[row].standardDeviation)
+                }.joined(separator: " | ") + " |\n"
+            }
+        }
+        if let target = summary(of: baseline).last {
+            out += "\nLabels needed to reach \(baseline.rawValue)'s final \(metricName) (\(Self.format(target.mean)) \(metricUnit) at "
+            out += "\(target.labelCount) labels), mean curves read at the rounds: "
+            out += strategies.map { strategy in
+                let labels = labelsToReachFinal(of: baseline, strategy: strategy)
+                return "\(strategy.rawValue) " + (labels.map(String.init) ?? "not reached")
+            }.joined(separator: ", ") + ".\n"
         }
         return out
     }
@@ -133,10 +192,14 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
     /// An SVG line plot of mean ± sd per strategy against the number of labels (a shaded band
     /// for ± sd), with labeled axes and units; self-contained, readable in a browser.
     public func svg(title: String) -> String {
-        let width = 720.0, height = 460.0
-        let left = 90.0, right = 170.0, top = 50.0, bottom = 60.0
-        let plotWidth = width - left - right, plotHeight = height - top - bottom
         let strategies = self.strategies
+        // The legend sits right of the plot; its width follows the longest entry (about 7.5 px
+        // per character at 13 px), so no entry is clipped.
+        let legendCharacters = strategies.map { "\($0.rawValue) (mean ± sd)".count }.max() ?? 10
+        let right = 60.0 + 7.5 * Double(legendCharacters)
+        let width = 550.0 + right, height = 460.0
+        let left = 90.0, top = 50.0, bottom = 60.0
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
         let summaries = strategies.map { summary(of: $0) }
         let points = summaries.flatMap { $0 }
         guard !points.isEmpty else { return "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n" }
@@ -158,7 +221,7 @@ public struct ExperimentCurves: Sendable, Codable, Equatable {
             return top + (yHigh - clamped) / (yHigh - yLow) * plotHeight
         }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
-        let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"]
+        let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="13">
             <rect width="100%" height="100%" fill="white"/>

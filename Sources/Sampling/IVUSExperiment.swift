@@ -21,8 +21,9 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
     /// Repeats per strategy (each with its own sampling seed and surrogate initialization,
     /// shared by the strategies of that repeat). Default 5.
     public var repeats = 5
-    /// The strategies compared. Default SI and random.
-    public var strategies: [SamplingStrategy] = [.interpolation, .random]
+    /// The strategies compared. Default SI (the paper's), core-set (chosen on a validation split
+    /// of the pool among the new strategies, docs/sampling.md) and random.
+    public var strategies: [SamplingStrategy] = [.interpolation, .coreSet, .random]
     /// Base seed; repeat r uses seed + r for sampling and the surrogate. Default 1.
     public var seed: UInt64 = 1
     /// The progressive-sampling options (rounds, increments, epochs, step).
@@ -36,12 +37,18 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
     public var maskedOutput: Bool?
     /// Parallel FEM labeling jobs. Default: one per core.
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// QBC: surrogates in the committee, the run's own included (>= 2). Default 3.
+    public var committeeSize = 3
+    /// When > 0, the last `validationSize` pool masks are held out, labeled once and used as
+    /// the evaluation set instead of the test set (which is then neither built nor labeled):
+    /// settings are tuned on this, never on the test set. Default 0.
+    public var validationSize = 0
 
     /// The defaults (the full experiment).
     public init() {}
 
     /// A small configuration for the demo and tests: 300 phantoms, 40 test phantoms, 4 rounds
-    /// of 20 labels, 2 repeats.
+    /// of 20 labels, 2 repeats; the default strategies (SI, core-set, random).
     public static var demo: IVUSExperimentOptions {
         var options = IVUSExperimentOptions()
         options.poolSize = 300
@@ -68,17 +75,41 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
             throw .invalidOption(name: "autoencoderHiddenSize", reason: "must be at least 1, got \(autoencoderHiddenSize)")
         }
         guard repeats >= 1 else { throw .invalidOption(name: "repeats", reason: "must be at least 1, got \(repeats)") }
-        guard !strategies.isEmpty, !strategies.contains(.nearestNeighbour) else {
-            throw .invalidOption(name: "strategies", reason: "IVUS compares SI and random (SNN is the MNIST experiment)")
+        guard !strategies.isEmpty else { throw .invalidOption(name: "strategies", reason: "no strategy given") }
+        guard committeeSize >= 2 || !strategies.contains(.committee) else {
+            throw .invalidOption(name: "committeeSize", reason: "QBC needs at least 2 surrogates, got \(committeeSize)")
         }
+        guard validationSize >= 0 else { throw .invalidOption(name: "validationSize", reason: "must be >= 0, got \(validationSize)") }
         guard (1...64).contains(jobs) else { throw .invalidOption(name: "jobs", reason: "must be in 1...64, got \(jobs)") }
         let needed = sampling.labelCount(afterRound: sampling.rounds)
-        guard needed <= poolSize else {
-            throw .invalidOption(name: "poolSize", reason: "the random baseline needs \(needed) pool phantoms, the pool has \(poolSize)")
+        guard needed + validationSize <= poolSize else {
+            throw .invalidOption(name: "poolSize", reason: "the random baseline needs \(needed) pool phantoms"
+                                 + (validationSize > 0 ? " beside \(validationSize) for validation" : "") + ", the pool has \(poolSize)")
         }
         guard sampling.initialCount >= 2 else {
             throw .invalidOption(name: "initialCount", reason: "the surrogate needs at least 2 samples in round 1")
         }
+    }
+}
+
+/// The user's own masks as the pool and the test set (instead of the built-in phantoms); all
+/// masks 64 x 64 on one pixel grid. Pool masks are labeled on demand, test masks once.
+public struct IVUSMaskData: Sendable {
+    /// The pool (VAE training, candidates of every strategy).
+    public var pool: [Mask]
+    /// The held-out test masks.
+    public var test: [Mask]
+    /// Where the pool came from (for the report), e.g. the file name.
+    public var poolName: String
+    /// Where the test masks came from.
+    public var testName: String
+
+    /// Creates the data.
+    public init(pool: [Mask], test: [Mask], poolName: String, testName: String) {
+        self.pool = pool
+        self.test = test
+        self.poolName = poolName
+        self.testName = testName
     }
 }
 
@@ -108,6 +139,13 @@ public struct IVUSExperimentResult: Sendable {
     public var runTimings: SamplingTimings
     /// Pool phantoms labeled (each once, shared by the random runs).
     public var poolLabelsComputed: Int
+    /// Pool masks used (after removing a validation split).
+    public var poolCount: Int
+    /// The user's pool and test sources, nil for the built-in phantoms.
+    public var dataNames: (pool: String, test: String)?
+    /// Whether the metric is on a validation split of the pool (`validationSize` > 0) rather
+    /// than on the test set.
+    public var isValidation: Bool { options.validationSize > 0 }
 }
 
 /// The IVUS experiment: SI against random sampling on synthetic phantoms with the FEM tool.
@@ -132,14 +170,47 @@ public struct IVUSExperiment: Sendable {
         try run(labeler: FEMToolLabeler(), progress: progress)
     }
 
-    /// Runs everything with the given mask labeler (the FEM tool, or a cheap stand-in in tests).
+    /// Runs everything with the FEM tool on the user's masks (`IVUSMaskData`).
+    public func run(data: IVUSMaskData, progress: (String) -> Void = { _ in }) throws(SamplingError) -> IVUSExperimentResult {
+        try run(labeler: FEMToolLabeler(), data: data, progress: progress)
+    }
+
+    /// Runs everything with the given mask labeler (the FEM tool, or a cheap stand-in in tests),
+    /// on the built-in phantoms or, when `data` is given, on the user's pool and test masks
+    /// (`poolSize` and `testSize` are then ignored).
     public func run<MaskLabeler: Labeler>(
-        labeler: MaskLabeler, progress: (String) -> Void = { _ in }
+        labeler: MaskLabeler, data: IVUSMaskData? = nil, progress: (String) -> Void = { _ in }
     ) throws(SamplingError) -> IVUSExperimentResult where MaskLabeler.Input == Mask, MaskLabeler.Label == [Float] {
-        let generator: PhantomGenerator
-        do { generator = try PhantomGenerator(seed: options.phantomSeed) } catch { throw .invalidOption(name: "phantoms", reason: "\(error)") }
-        let poolMasks = generator.phantoms(in: 0..<options.poolSize).map(\.mask.original)
-        let testCandidates = generator.phantoms(in: options.poolSize..<options.poolSize + options.testSize).map(\.mask.original)
+        var poolMasks: [Mask]
+        var testCandidates: [Mask]
+        if let data {
+            poolMasks = data.pool
+            testCandidates = options.validationSize > 0 ? [] : data.test
+        } else {
+            let generator: PhantomGenerator
+            do { generator = try PhantomGenerator(seed: options.phantomSeed) } catch { throw .invalidOption(name: "phantoms", reason: "\(error)") }
+            poolMasks = generator.phantoms(in: 0..<options.poolSize).map(\.mask.original)
+            testCandidates = options.validationSize > 0
+                ? [] : generator.phantoms(in: options.poolSize..<options.poolSize + options.testSize).map(\.mask.original)
+        }
+        if options.validationSize > 0 {
+            guard poolMasks.count > options.validationSize else {
+                throw .invalidOption(name: "validationSize", reason: "\(options.validationSize) of a pool of \(poolMasks.count)")
+            }
+            testCandidates = Array(poolMasks.suffix(options.validationSize))
+            poolMasks.removeLast(options.validationSize)
+        }
+        let needed = options.sampling.labelCount(afterRound: options.sampling.rounds)
+        guard needed <= poolMasks.count else {
+            throw .invalidOption(name: "pool", reason: "the runs need \(needed) pool masks, the pool has \(poolMasks.count)")
+        }
+        guard !testCandidates.isEmpty else { throw .invalidOption(name: "test", reason: "no test masks") }
+        let side = SurrogateTrainer.imageSize
+        let grid0 = poolMasks[0].grid
+        for mask in poolMasks + testCandidates where mask.rows != side || mask.columns != side || mask.grid != grid0 {
+            throw .mismatch("every pool and test mask must be \(side) x \(side) on one pixel grid; got \(mask.rows) x \(mask.columns)")
+        }
+        let setName = options.validationSize > 0 ? "validation set" : "test set"
 
         var start = ContinuousClock.now
         let testResults = labeler.label(batch: testCandidates, jobs: options.jobs)
@@ -152,8 +223,8 @@ public struct IVUSExperiment: Sendable {
             }
         }
         let testSeconds = seconds(since: start)
-        guard !testMasks.isEmpty else { throw .tooManyFailures(round: 0, attempts: testCandidates.count, lastReason: "test set") }
-        progress(String(format: "test set: %d of %d phantoms labeled in %.1f s", testMasks.count, testCandidates.count, testSeconds))
+        guard !testMasks.isEmpty else { throw .tooManyFailures(round: 0, attempts: testCandidates.count, lastReason: setName) }
+        progress(setName + String(format: ": %d of %d masks labeled in %.1f s", testMasks.count, testCandidates.count, testSeconds))
 
         start = ContinuousClock.now
         let grid = poolMasks[0].grid
@@ -177,14 +248,15 @@ public struct IVUSExperiment: Sendable {
                         dice, 100 * prior))
 
         let domain = try PhantomDomain(poolMasks: poolMasks, autoencoder: autoencoder, labeler: labeler, jobs: options.jobs)
-        let side = grid.rows
         let testMaskBatch = try learning {
             try ImageBatch(masks: testMasks.flatMap(\.pixels), count: testMasks.count, height: side, width: side)
         }
         let testStressBatch = try learning {
             try ImageBatch(count: testMasks.count, height: side, width: side, values: testStress.flatMap { $0 })
         }
-        var curves = ExperimentCurves(metricName: "test MSE", metricUnit: "kPa^2", lowerIsBetter: true)
+        let metricName = options.validationSize > 0 ? "validation MSE" : "test MSE"
+        var curves = ExperimentCurves(metricName: options.validationSize > 0 ? "validation MSE" : "test MSE", metricUnit: "kPa^2",
+                                      lowerIsBetter: true)
         var runs: [SamplingRun<[Float]>] = []
         var timings = SamplingTimings()
         for repeatIndex in 0..<options.repeats {
@@ -194,15 +266,21 @@ public struct IVUSExperiment: Sendable {
                     try SurrogateTrainer(seed: seed, architecture: options.network, masksOutput: options.maskedOutput,
                                          options: options.surrogate)
                 }
+                let committee = strategy == .committee ? try (1..<options.committeeSize).map { k throws(SamplingError) in
+                    try learning {
+                        try SurrogateTrainer(seed: seed &+ 1_000 &* UInt64(k), architecture: options.network,
+                                             masksOutput: options.maskedOutput, options: options.surrogate)
+                    }
+                } : []
                 let learner = SurrogateLearner(trainer: trainer, autoencoder: autoencoder, testMasks: testMaskBatch,
-                                               testStress: testStressBatch)
+                                               testStress: testStressBatch, committee: committee)
                 var sampling = options.sampling
                 sampling.seed = seed
                 let run = try ProgressiveSampler(domain: domain, learner: learner, options: sampling).run(strategy: strategy) { round, time in
                     let wall = learner.lastEvaluation.map { ", " + $0.mapErrors.summary } ?? ""
                     progress("\(strategy.rawValue) " + String(
-                        format: "repeat %d round %d: %d labels, test MSE %.1f kPa^2", repeatIndex + 1, round.round,
-                        round.labelCount, round.metric) + wall + String(format: ", %d failed decodes "
+                        format: "repeat %d round %d: %d labels, ", repeatIndex + 1, round.round,
+                        round.labelCount) + metricName + String(format: " %.1f kPa^2", round.metric) + wall + String(format: ", %d failed decodes "
                             + "(labeling %.0f s, training %.0f s, gradients %.1f s)",
                         round.failures, time.labeling, time.training, time.latentGradients))
                 }
@@ -215,6 +293,7 @@ public struct IVUSExperiment: Sendable {
             options: options, curves: curves, runs: runs, testMasks: testMasks, testStress: testStress,
             testFailures: testCandidates.count - testMasks.count, autoencoderDice: dice, priorValidFraction: prior,
             testLabelingSeconds: testSeconds, autoencoderSeconds: autoencoderSeconds, runTimings: timings,
-            poolLabelsComputed: domain.cachedLabelCount)
+            poolLabelsComputed: domain.cachedLabelCount, poolCount: poolMasks.count,
+            dataNames: data.map { ($0.poolName, $0.testName) })
     }
 }

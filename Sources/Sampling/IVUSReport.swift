@@ -77,19 +77,33 @@ extension IVUSExperimentResult {
             out += details + "\n"
         }
         out += "## Setup\n\n"
-        out += "- Pool: \(options.poolSize) synthetic phantoms (seed \(options.phantomSeed)); test set: \(testMasks.count) "
-        out += "further phantoms labeled once by the FEM tool (\(testFailures) failed and were left out).\n"
+        let evaluated = isValidation ? "validation set (the last \(options.validationSize) pool masks, held out; the test set is not used)"
+            : "test set"
+        if let dataNames {
+            out += "- Pool: \(poolCount) masks of \(dataNames.pool), labeled by the FEM tool on demand; \(evaluated): \(testMasks.count) masks"
+            out += isValidation ? "" : " of \(dataNames.test)"
+            out += " labeled once (\(testFailures) failed and were left out).\n"
+        } else {
+            out += "- Pool: \(poolCount) synthetic phantoms (seed \(options.phantomSeed)); \(evaluated): \(testMasks.count) "
+            out += "phantoms labeled once by the FEM tool (\(testFailures) failed and were left out).\n"
+        }
         out += String(format: "- VAE (3-d latent space) trained %d epochs on the pool: reconstruction Dice %.3f; ", options.autoencoderEpochs,
                       autoencoderDice)
         out += String(format: "%.0f %% of prior draws decode to a valid mask.\n", 100 * priorValidFraction)
         out += "- \(options.repeats) repeats x \(curves.strategies.map(\.rawValue).joined(separator: ", ")); \(s.rounds) rounds: "
         out += "\(s.initialCount) labels in round 1, then \(s.increment) per round; \(s.epochsPerRound) surrogate epochs per round "
-        out += "(continuing); \(s.anchorsPerRound) anchors per round; step alpha = \(s.step.stepSize), prior radius \(s.step.priorRadius).\n"
+        out += "(continuing); \(s.anchorsPerRound) anchors per round; step alpha = \(s.step.stepSize), prior radius \(s.step.priorRadius)"
+        out += " (SI-data, SI-mix, SI-pool: the same in units of the pool codes' spread, docs/sampling.md)"
+        out += "; SI-mix exploration share \(s.explorationShare); QBC committee of \(options.committeeSize), "
+        out += "\(s.committeeCandidates) candidates per round.\n"
         let masked = options.maskedOutput ?? options.network.masksOutputByDefault
         out += "- Surrogate: \(options.network == .paper ? "the paper's network" : "the U-Net") (`--network \(options.network.rawValue)`), "
         out += "output \(masked ? "multiplied by the mask" : "not masked").\n"
-        let rejected = runs.filter { $0.strategy == .interpolation }.map(\.rejected.count).reduce(0, +)
-        out += "- SI decodes that failed validation or labeling (replaced by new proposals): \(rejected) in all runs.\n\n"
+        for strategy in curves.strategies where strategy.synthesizes {
+            let rejected = runs.filter { $0.strategy == strategy }.map(\.rejected.count).reduce(0, +)
+            out += "- \(strategy.rawValue) decodes that failed validation or labeling (replaced by new proposals): \(rejected) in all runs.\n"
+        }
+        out += "\n"
         out += "## Where the time went\n\n" + timingLines.map { "- " + $0 }.joined(separator: "\n") + "\n\n"
         out += "## Files\n\n- `experiment.h5`: curves and every run's latent trajectories; `samples/<run>.h5`: each run's train set "
         out += "and rejected decodes in the label-file format (`plaquefem inspect` reads them); `curves.csv`, `table.md`, `curves.svg`.\n\n"

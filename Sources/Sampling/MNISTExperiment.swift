@@ -26,6 +26,8 @@ public struct MNISTExperimentOptions: Sendable, Codable, Equatable {
     }()
     /// Classifier training options.
     public var classifier = ClassifierTrainingOptions()
+    /// QBC: classifiers in the committee, the run's own included (>= 2). Default 3.
+    public var committeeSize = 3
 
     /// The defaults (the full experiment).
     public init() {}
@@ -55,8 +57,11 @@ public struct MNISTExperimentOptions: Sendable, Codable, Equatable {
             throw .invalidOption(name: "autoencoderEpochs", reason: "must be at least 1, got \(autoencoderEpochs)")
         }
         guard repeats >= 1 else { throw .invalidOption(name: "repeats", reason: "must be at least 1, got \(repeats)") }
-        guard !strategies.isEmpty, !strategies.contains(.interpolation) else {
-            throw .invalidOption(name: "strategies", reason: "MNIST compares SNN and random (SI needs a labeling tool)")
+        guard !strategies.isEmpty, !strategies.contains(where: \.synthesizes) else {
+            throw .invalidOption(name: "strategies", reason: "MNIST has no labeling tool: SNN, SI-pool, coreset, QBC and random only")
+        }
+        guard committeeSize >= 2 || !strategies.contains(.committee) else {
+            throw .invalidOption(name: "committeeSize", reason: "QBC needs at least 2 classifiers, got \(committeeSize)")
         }
         let needed = sampling.labelCount(afterRound: sampling.rounds)
         guard needed <= poolSize else {
@@ -130,7 +135,11 @@ public struct MNISTExperiment: Sendable {
             for strategy in options.strategies {
                 let seed = options.seed &+ UInt64(repeatIndex)
                 let trainer = try learning { try ClassifierTrainer(seed: seed, options: options.classifier) }
-                let learner = ClassifierLearner(trainer: trainer, autoencoder: autoencoder, testImages: testImages, testLabels: testLabels)
+                let committee = strategy == .committee ? try (1..<options.committeeSize).map { k throws(SamplingError) in
+                    try learning { try ClassifierTrainer(seed: seed &+ 1_000 &* UInt64(k), options: options.classifier) }
+                } : []
+                let learner = ClassifierLearner(trainer: trainer, autoencoder: autoencoder, testImages: testImages, testLabels: testLabels,
+                                                committee: committee)
                 var sampling = options.sampling
                 sampling.seed = seed
                 let run = try ProgressiveSampler(domain: domain, learner: learner, options: sampling).run(strategy: strategy) { round, time in

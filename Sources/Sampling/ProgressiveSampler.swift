@@ -112,6 +112,12 @@ public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> whe
     ) throws(SamplingError) -> SamplingRun<Domain.Label> {
         try options.validate()
         var state = RunState<Domain>(domain: domain, options: options, strategy: strategy)
+        switch strategy {
+        case .dataInterpolation, .mixedInterpolation, .poolInterpolation:
+            state.posterior = try AggregatePosterior(codes: domain.poolLatents, priorRadius: options.step.priorRadius)
+        default:
+            break
+        }
         var curve: [RoundResult] = []
         for round in 1...options.rounds {
             let quota = round == 1 ? options.initialCount : options.increment
@@ -138,6 +144,9 @@ public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> whe
     private func fill(quota: Int, round: Int, state: inout RunState<Domain>) throws(SamplingError) {
         var added = 0
         var attempts = 0
+        if state.strategy == .mixedInterpolation, round > 1 {
+            state.explorationRemaining = min(quota, Int((Double(quota) * options.explorationShare).rounded()))
+        }
         while added < quota {
             let candidates = try propose(count: quota - added, round: round, state: &state)
             attempts += candidates.count
@@ -168,31 +177,72 @@ public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> whe
 
     /// `count` new candidates of `round` for the strategy.
     private func propose(count: Int, round: Int, state: inout RunState<Domain>) throws(SamplingError) -> [SampleCandidate<Domain.LabelerInput>] {
-        switch (strategy: state.strategy, first: round == 1) {
-        case (.random, _), (.nearestNeighbour, true):
-            return try state.randomPoolCandidates(count: count)
-        case (.interpolation, true):
+        let strategy = state.strategy
+        if round == 1 {
+            guard strategy == .interpolation else { return try state.randomPoolCandidates(count: count) }
             let latents = (0..<count).map { _ in
                 priorDraw(dimension: domain.latentDimension, radius: options.step.priorRadius, generator: &state.generator)
             }
             let start = ContinuousClock.now
             defer { state.timings.proposing += seconds(since: start) }
             return try domain.decode(latents)
-        case (.interpolation, false), (.nearestNeighbour, false):
-            let (points, anchors) = try displacedPoints(count: count, state: &state)
+        }
+        switch strategy {
+        case .random:
+            return try state.randomPoolCandidates(count: count)
+        case .coreSet:
             let start = ContinuousClock.now
             defer { state.timings.proposing += seconds(since: start) }
-            if state.strategy == .interpolation {
-                var candidates = try domain.decode(points)
-                for k in candidates.indices { candidates[k].anchor = anchors[k] }
-                return candidates
-            }
-            return try state.nearestPoolCandidates(to: points, anchors: anchors)
+            return try state.coreSetCandidates(count: count)
+        case .committee:
+            return try committeeCandidates(count: count, state: &state)
+        case .mixedInterpolation:
+            let randomCount = min(count, state.explorationRemaining)
+            state.explorationRemaining -= randomCount
+            var candidates = try state.randomPoolCandidates(count: randomCount)
+            if count > randomCount { candidates += try gradientCandidates(count: count - randomCount, state: &state) }
+            return candidates
+        case .interpolation, .nearestNeighbour, .dataInterpolation, .poolInterpolation:
+            return try gradientCandidates(count: count, state: &state)
         }
     }
 
+    /// Candidates from latent steps: decoded (SI, SI-data, SI-mix) or snapped to the nearest
+    /// unselected pool sample (SNN, SI-pool).
+    private func gradientCandidates(count: Int, state: inout RunState<Domain>) throws(SamplingError) -> [SampleCandidate<Domain.LabelerInput>] {
+        let (points, anchors) = try displacedPoints(count: count, state: &state)
+        let start = ContinuousClock.now
+        defer { state.timings.proposing += seconds(since: start) }
+        if state.strategy.synthesizes {
+            var candidates = try domain.decode(points)
+            for k in candidates.indices { candidates[k].anchor = anchors[k] }
+            return candidates
+        }
+        return try state.nearestPoolCandidates(to: points, anchors: anchors)
+    }
+
+    /// QBC: scores a seeded random subset of the unselected pool (all of it when small) by the
+    /// committee's disagreement and takes the `count` largest.
+    private func committeeCandidates(count: Int, state: inout RunState<Domain>) throws(SamplingError) -> [SampleCandidate<Domain.LabelerInput>] {
+        let start = ContinuousClock.now
+        defer { state.timings.proposing += seconds(since: start) }
+        let unselected = state.unselectedPoolIndices()
+        guard unselected.count >= count else { throw .poolExhausted(requested: count, remaining: unselected.count) }
+        let subsetSize = max(options.committeeCandidates, count)
+        let scored = unselected.count > subsetSize
+            ? randomSubset(of: unselected.count, count: subsetSize, generator: &state.generator).sorted().map { unselected[$0] }
+            : unselected
+        let scores = try learner.committeeDisagreement(images: scored.map { domain.poolCandidate($0).image })
+        guard scores.count == scored.count else {
+            throw .mismatch("\(scores.count) committee scores for \(scored.count) candidates")
+        }
+        let picked = largestScores(scores.map { $0.isFinite ? $0 : -.infinity }, count: count).map { scored[$0] }
+        return state.take(picked)
+    }
+
     /// Chooses anchors at random among the labeled samples and steps each along its trajectory:
-    /// z_{j+1} = step(z_j, dL(F(G(z_j)), y_anchor)/dz), one new point per step.
+    /// z_{j+1} = step(z_j, dL(F(G(z_j)), y_anchor)/dz), one new point per step (the prior step
+    /// for SI and SNN, the step matched to the aggregate posterior for the SI-* variants).
     private func displacedPoints(count: Int, state: inout RunState<Domain>) throws(SamplingError) -> (points: [[Double]], anchors: [Int]) {
         let samples = state.samples
         let anchorCount = min(count, options.anchorsPerRound, samples.count)
@@ -207,7 +257,11 @@ public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> whe
             let gradients = try learner.latentGradients(latents: current, labels: labels)
             state.timings.latentGradients += seconds(since: start)
             for k in current.indices {
-                current[k] = options.step.displaced(current[k], along: gradients[k])
+                if let posterior = state.posterior {
+                    current[k] = posterior.displaced(current[k], along: gradients[k], stepSize: options.step.stepSize)
+                } else {
+                    current[k] = options.step.displaced(current[k], along: gradients[k])
+                }
                 if points.count < count {
                     points.append(current[k])
                     pointAnchors.append(anchors[k])
@@ -227,6 +281,10 @@ struct RunState<Domain: SampleDomain> {
     var samples: [SampleRecord<Domain.Label>] = []
     var rejected: [RejectedProposal] = []
     var timings = SamplingTimings()
+    /// The step matched to the pool codes (SI-data, SI-mix, SI-pool); nil for the prior's step.
+    var posterior: AggregatePosterior?
+    /// SI-mix: random pool picks still to make in the current round.
+    var explorationRemaining = 0
     /// Pool indices in a seeded random order; random picks take the next unselected one.
     private var poolOrder: [Int]
     private var poolCursor = 0
@@ -272,6 +330,22 @@ struct RunState<Domain: SampleDomain> {
             candidates.append(candidate)
         }
         return candidates
+    }
+
+    /// Core-set: k-center greedy on the pool codes with every train sample's code as a centre.
+    mutating func coreSetCandidates(count: Int) throws(SamplingError) -> [SampleCandidate<Domain.LabelerInput>] {
+        let picked = kCenterGreedy(points: domain.poolLatents, centers: samples.map(\.latent), excluded: poolSelected, count: count)
+        guard picked.count == count else { throw .poolExhausted(requested: count, remaining: picked.count) }
+        return take(picked)
+    }
+
+    /// Pool indices not selected yet, ascending.
+    func unselectedPoolIndices() -> [Int] { poolSelected.indices.filter { !poolSelected[$0] } }
+
+    /// Marks the pool samples selected and returns their candidates.
+    mutating func take(_ indices: [Int]) -> [SampleCandidate<Domain.LabelerInput>] {
+        for index in indices { markSelected(index) }
+        return indices.map { domain.poolCandidate($0) }
     }
 
     private mutating func markSelected(_ index: Int) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How new training samples are chosen each round.
 public enum SamplingStrategy: String, Sendable, Codable, CaseIterable {
     /// Sampling by interpolation: displaced latent codes are decoded and labeled by the tool.
@@ -6,6 +8,52 @@ public enum SamplingStrategy: String, Sendable, Codable, CaseIterable {
     case nearestNeighbour = "SNN"
     /// Uniformly random unselected pool samples (the baseline).
     case random
+    /// SI kept on the data distribution: round 1 takes random pool samples (their codes are
+    /// encoder means), and the step and ball are matched to the encoder's aggregate posterior
+    /// (`AggregatePosterior`) instead of N(0, I); displaced codes are decoded and labeled.
+    case dataInterpolation = "SI-data"
+    /// SI-data with exploration: a share `explorationShare` of every later round is random
+    /// unselected pool samples, the rest SI-data proposals.
+    case mixedInterpolation = "SI-mix"
+    /// Gradient-guided pool selection: SI-data's step, then the nearest unselected pool sample,
+    /// labeled by the tool (SNN with a labeling tool and the matched step; cf. ASAL).
+    case poolInterpolation = "SI-pool"
+    /// Core-set: k-center greedy on the pool's latent codes, the labeled samples as centres
+    /// (Sener and Savarese 2018, in the VAE's latent space).
+    case coreSet = "coreset"
+    /// Query by committee: the unselected pool samples (a seeded random subset of
+    /// `committeeCandidates`) on which a committee of task models disagrees most (variance).
+    case committee = "QBC"
+
+    /// Whether later rounds follow the latent gradient (SI, SNN and their variants).
+    public var usesLatentGradient: Bool {
+        switch self {
+        case .interpolation, .nearestNeighbour, .dataInterpolation, .mixedInterpolation, .poolInterpolation: true
+        case .random, .coreSet, .committee: false
+        }
+    }
+
+    /// Whether the strategy synthesizes samples (decoded codes) that need a labeling tool.
+    public var synthesizes: Bool {
+        switch self {
+        case .interpolation, .dataInterpolation, .mixedInterpolation: true
+        default: false
+        }
+    }
+
+    /// Parses a comma-separated list of strategy names ("SI,SI-pool,random"), case-insensitive.
+    public static func list(_ text: String) throws(SamplingError) -> [SamplingStrategy] {
+        var result: [SamplingStrategy] = []
+        for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let strategy = allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else {
+                throw .invalidOption(name: "strategies", reason: "unknown strategy \"\(name)\" (known: "
+                                     + allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            if !result.contains(strategy) { result.append(strategy) }
+        }
+        guard !result.isEmpty else { throw .invalidOption(name: "strategies", reason: "no strategy given") }
+        return result
+    }
 }
 
 /// The options of one progressive sampling run; stored as JSON next to every result.
@@ -29,6 +77,11 @@ public struct SamplingOptions: Sendable, Codable, Equatable {
     public var maximumFailureFactor = 10
     /// Seed of every random choice of the run (prior draws, anchors, random picks, training order).
     public var seed: UInt64 = 1
+    /// SI-mix: share of every later round taken at random from the pool (0...1). Default 0.5.
+    public var explorationShare = 0.5
+    /// QBC: unselected pool samples scored per round (a seeded random subset; all when fewer
+    /// remain). Default 500.
+    public var committeeCandidates = 500
 
     /// The defaults.
     public init() {}
@@ -49,6 +102,8 @@ public struct SamplingOptions: Sendable, Codable, Equatable {
         try require(step.stepSize > 0 && step.stepSize.isFinite, "stepSize", "must be positive and finite, got \(step.stepSize)")
         try require(step.priorRadius > 0 && step.priorRadius.isFinite, "priorRadius",
                     "must be positive and finite, got \(step.priorRadius)")
+        try require(explorationShare >= 0 && explorationShare <= 1, "explorationShare", "must be in 0...1, got \(explorationShare)")
+        try require(committeeCandidates >= 1, "committeeCandidates", "must be at least 1, got \(committeeCandidates)")
         try require(maximumFailureFactor >= 1, "maximumFailureFactor", "must be at least 1, got \(maximumFailureFactor)")
     }
 }

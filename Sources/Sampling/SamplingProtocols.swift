@@ -33,9 +33,18 @@ public protocol TaskLearner<Label>: AnyObject {
     func evaluate() throws(SamplingError) -> Double
     /// Further metrics of the last `evaluate()` (same names in every round), reported beside it.
     func evaluationDetails() -> [NamedMetric]
+    /// Query by committee: per input image (flattened, as `SampleRecord.image`), the
+    /// disagreement of the learner's committee (larger = more uncertain); throws
+    /// `SamplingError.invalidOption` when the learner has no committee.
+    func committeeDisagreement(images: [[Float]]) throws(SamplingError) -> [Double]
 }
 
 extension TaskLearner {
     /// Default: no further metrics.
     public func evaluationDetails() -> [NamedMetric] { [] }
+
+    /// Default: no committee.
+    public func committeeDisagreement(images: [[Float]]) throws(SamplingError) -> [Double] {
+        throw .invalidOption(name: "strategies", reason: "QBC needs a task model with a committee (committee size >= 2)")
+    }
 }

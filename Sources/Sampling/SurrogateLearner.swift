@@ -1,3 +1,4 @@
+import Foundation
 import Learning
 import Neural
 
@@ -17,21 +18,42 @@ public final class SurrogateLearner: TaskLearner {
     public let testMasks: ImageBatch
     /// Held-out stress maps (kPa).
     public let testStress: ImageBatch
+    /// Further committee members for QBC (differently seeded surrogates trained on the same
+    /// samples); empty for the other strategies. `trainer` is member 0 and alone gives the metric.
+    public let committee: [SurrogateTrainer]
 
-    /// Creates the learner.
-    public init(trainer: SurrogateTrainer, autoencoder: VAETrainer, testMasks: ImageBatch, testStress: ImageBatch) {
+    /// Creates the learner; `committee` holds the extra members for QBC.
+    public init(trainer: SurrogateTrainer, autoencoder: VAETrainer, testMasks: ImageBatch, testStress: ImageBatch,
+                committee: [SurrogateTrainer] = []) {
         self.trainer = trainer
         self.autoencoder = autoencoder
         self.testMasks = testMasks
         self.testStress = testStress
+        self.committee = committee
     }
 
-    /// Trains `epochs` more epochs on all samples.
+    /// Trains `epochs` more epochs on all samples (every committee member too, member k with
+    /// shuffle seed `seed + k`).
     public func train(on samples: [SampleRecord<[Float]>], epochs: Int, seed: UInt64) throws(SamplingError) {
         let side = SurrogateTrainer.imageSize
         let masks = try learning { try ImageBatch(count: samples.count, height: side, width: side, values: samples.flatMap(\.image)) }
         let stress = try learning { try ImageBatch(count: samples.count, height: side, width: side, values: samples.flatMap(\.label)) }
         try learning { try trainer.train(masks: masks, stress: stress, epochs: epochs, shuffleSeed: seed) }
+        for (k, member) in committee.enumerated() {
+            try learning { try member.train(masks: masks, stress: stress, epochs: epochs, shuffleSeed: seed &+ UInt64(k + 1)) }
+        }
+    }
+
+    /// Per mask: the variance over the committee (the trainer and `committee`) of the predicted
+    /// stress (kPa), averaged over the 64 x 64 pixels (AL4PDE's ensemble variance).
+    public func committeeDisagreement(images: [[Float]]) throws(SamplingError) -> [Double] {
+        guard !committee.isEmpty else {
+            throw .invalidOption(name: "strategies", reason: "QBC needs a committee of at least 2 surrogates")
+        }
+        let side = SurrogateTrainer.imageSize
+        let masks = try learning { try ImageBatch(count: images.count, height: side, width: side, values: images.flatMap { $0 }) }
+        let predictions = try ([trainer] + committee).map { member throws(SamplingError) in try learning { try member.predict(masks: masks).values } }
+        return committeeVariance(predictions, count: images.count)
     }
 
     /// Per-sample d squared error / dz, targets normalized as in training.
@@ -68,6 +90,43 @@ public final class SurrogateLearner: TaskLearner {
     }
 }
 
+/// Per item, the mean over its `values.count / count` outputs of the variance across members
+/// (population variance; `predictions` holds one flat array per member, all of one length).
+func committeeVariance(_ predictions: [[Float]], count: Int) -> [Double] {
+    guard let first = predictions.first, count > 0 else { return [] }
+    let size = first.count / count
+    let m = Double(predictions.count)
+    return (0..<count).map { item in
+        var total = 0.0
+        for j in item * size..<(item + 1) * size {
+            var sum = 0.0, squares = 0.0
+            for member in predictions {
+                let value = Double(member[j])
+                sum += value
+                squares += value * value
+            }
+            let mean = sum / m
+            total += max(0, squares / m - mean * mean)
+        }
+        return total / Double(size)
+    }
+}
+
+/// Row-wise softmax of `count` rows of logits.
+func softmaxRows(_ logits: [Float], count: Int) -> [Float] {
+    guard count > 0 else { return [] }
+    let width = logits.count / count
+    var out = logits
+    for row in 0..<count {
+        let range = row * width..<(row + 1) * width
+        let largest = logits[range].max() ?? 0
+        var sum: Float = 0
+        for j in range { out[j] = exp(logits[j] - largest); sum += out[j] }
+        for j in range { out[j] /= sum }
+    }
+    return out
+}
+
 /// The MNIST classifier as the task model of an MNIST run: cross-entropy through the frozen
 /// 28 x 28 decoder and classifier for the latent step; the metric is test accuracy in percent.
 public final class ClassifierLearner: TaskLearner {
@@ -79,20 +138,42 @@ public final class ClassifierLearner: TaskLearner {
     public let testImages: ImageBatch
     /// Held-out classes.
     public let testLabels: [Int]
+    /// Further committee members for QBC; empty for the other strategies.
+    public let committee: [ClassifierTrainer]
 
-    /// Creates the learner.
-    public init(trainer: ClassifierTrainer, autoencoder: VAETrainer, testImages: ImageBatch, testLabels: [Int]) {
+    /// Creates the learner; `committee` holds the extra members for QBC.
+    public init(trainer: ClassifierTrainer, autoencoder: VAETrainer, testImages: ImageBatch, testLabels: [Int],
+                committee: [ClassifierTrainer] = []) {
         self.trainer = trainer
         self.autoencoder = autoencoder
         self.testImages = testImages
         self.testLabels = testLabels
+        self.committee = committee
     }
 
-    /// Trains `epochs` more epochs on all samples.
+    /// Trains `epochs` more epochs on all samples (every committee member too, member k with
+    /// shuffle seed `seed + k`).
     public func train(on samples: [SampleRecord<Int>], epochs: Int, seed: UInt64) throws(SamplingError) {
         let side = ClassifierTrainer.imageSize
         let images = try learning { try ImageBatch(count: samples.count, height: side, width: side, values: samples.flatMap(\.image)) }
         try learning { try trainer.train(images: images, labels: samples.map(\.label), epochs: epochs, shuffleSeed: seed) }
+        for (k, member) in committee.enumerated() {
+            try learning { try member.train(images: images, labels: samples.map(\.label), epochs: epochs, shuffleSeed: seed &+ UInt64(k + 1)) }
+        }
+    }
+
+    /// Per image: the variance over the committee of the class probabilities (softmax), averaged
+    /// over the classes.
+    public func committeeDisagreement(images: [[Float]]) throws(SamplingError) -> [Double] {
+        guard !committee.isEmpty else {
+            throw .invalidOption(name: "strategies", reason: "QBC needs a committee of at least 2 classifiers")
+        }
+        let side = ClassifierTrainer.imageSize
+        let batch = try learning { try ImageBatch(count: images.count, height: side, width: side, values: images.flatMap { $0 }) }
+        let probabilities = try ([trainer] + committee).map { member throws(SamplingError) in
+            softmaxRows(try learning { try member.logits(images: batch) }, count: images.count)
+        }
+        return committeeVariance(probabilities, count: images.count)
     }
 
     /// Per-sample d cross-entropy / dz.

@@ -25,6 +25,20 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/tmp/unused"))
     }
 
+    @Test func strategiesPoolAndTestAreChecked() throws {
+        let unknown = try CommandLineTests.run(["experiment", "ivus", "--strategies", "SI,bogus", "--output", "/tmp/unused"])
+        #expect(unknown.status != 0 && unknown.error.contains("unknown strategy \"bogus\"") && unknown.error.contains("QBC"),
+                "\(unknown.error)")
+        let mnist = try CommandLineTests.run(["experiment", "mnist", "--data", "/nonexistent-mnist", "--strategies", "SI", "--quick"])
+        #expect(mnist.status != 0 && mnist.error.contains("labeling tool"), "\(mnist.error)")
+        let testOnly = try CommandLineTests.run(["experiment", "ivus", "--test", "t.h5", "--output", "/tmp/unused"])
+        #expect(testOnly.status != 0 && testOnly.error.contains("--test needs --pool"), "\(testOnly.error)")
+        let missing = try CommandLineTests.run(["experiment", "ivus", "--pool", "/nonexistent.h5", "--test", "/nonexistent.h5",
+                                                "--output", "/tmp/unused"])
+        #expect(missing.status != 0 && missing.error.contains("/nonexistent.h5 does not exist"), "\(missing.error)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/unused"))
+    }
+
     @Test func demoHelpNamesTheOutputs() throws {
         let run = try CommandLineTests.run(["demo", "--help"])
         #expect(run.status == 0)

@@ -80,3 +80,48 @@ extension ExperimentCurvesTests {
         #expect(curves.markdownTable().contains("| 1 | 100 | 91.5 ± 0 | 90.0 ± 0 | +1.50 pp |"))
     }
 }
+
+extension ExperimentCurvesTests {
+    /// Three strategies: the paired difference against random per repeat, and the labels each
+    /// strategy needs to reach random's final value.
+    @Test func pairedDifferencesAndLabelsToReachRandom() {
+        var curves = ExperimentCurves(metricName: "test MSE", metricUnit: "kPa^2", lowerIsBetter: true)
+        func rounds(_ values: [Double]) -> [RoundResult] {
+            values.enumerated().map { RoundResult(round: $0.offset + 1, labelCount: 10 * ($0.offset + 1), metric: $0.element, failures: 0) }
+        }
+        curves.curves = [
+            .init(strategy: .interpolation, repeatIndex: 0, rounds: rounds([100, 60, 50])),
+            .init(strategy: .coreSet, repeatIndex: 0, rounds: rounds([100, 40, 30])),
+            .init(strategy: .random, repeatIndex: 0, rounds: rounds([100, 50, 40])),
+            .init(strategy: .interpolation, repeatIndex: 1, rounds: rounds([200, 90, 70])),
+            .init(strategy: .coreSet, repeatIndex: 1, rounds: rounds([200, 60, 45])),
+            .init(strategy: .random, repeatIndex: 1, rounds: rounds([200, 100, 50])),
+        ]
+        #expect(curves.baseline == .random)
+        let paired = curves.pairedDifference(of: .interpolation, against: .random)
+        // Round 2: +20 % and -10 % -> mean +5 %, sd 21.2 %.
+        #expect(abs(paired[1].mean - 5) < 1e-9 && abs(paired[1].standardDeviation - 450.0.squareRoot()) < 1e-9 && paired[1].pairs == 2)
+        // Random's final mean is 45: core-set's means are 150, 50, 37.5, so it reaches 45 at 30 labels.
+        #expect(curves.labelsToReachFinal(of: .random, strategy: .coreSet) == 30)
+        #expect(curves.labelsToReachFinal(of: .random, strategy: .interpolation) == nil)
+        #expect(curves.labelsToReachFinal(of: .random, strategy: .random) == 30)
+        let table = curves.markdownTable()
+        #expect(table.contains("| round | labels | SI | coreset | random |"))
+        #expect(table.contains("| 2 | 20 | +5.0 ± 21.2 | -30.0 ± 14.1 |"), "\(table)")
+        #expect(table.contains("SI not reached, coreset 30, random 30."), "\(table)")
+    }
+
+    /// The legend's longest entry fits inside the SVG's width (it used to be clipped).
+    @Test func svgLegendIsNotClipped() throws {
+        var curves = Self.curves
+        curves.curves += [.init(strategy: .mixedInterpolation, repeatIndex: 0, rounds: curves.curves[0].rounds)]
+        let svg = curves.svg(title: "t")
+        let width = try #require(svg.firstMatch(of: /width="(\d+)"/).flatMap { Double($0.1) })
+        for match in svg.matches(of: /<text x="([0-9.]+)" y="[0-9.]+">([^<]+)<\/text>/) {
+            let (x, text) = (Double(match.1)!, String(match.2))
+            // 13 px sans-serif: at most about 7.5 px per character.
+            #expect(x + 7.5 * Double(text.count) <= width, "\(text)")
+        }
+        #expect(svg.contains(">random (mean ± sd)</text>") && svg.contains(">SI-mix (mean ± sd)</text>"))
+    }
+}

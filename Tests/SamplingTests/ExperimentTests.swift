@@ -35,7 +35,13 @@ struct ExperimentTests {
         options.sampling.anchorsPerRound = 2
         options.sampling.epochsPerRound = 1
         options.sampling.maximumFailureFactor = 200
+        options.strategies = [.interpolation, .random]
         return options
+    }
+
+    @Test func defaultStrategiesAreSICoreSetAndRandom() {
+        #expect(IVUSExperimentOptions().strategies == [.interpolation, .coreSet, .random])
+        #expect(IVUSExperimentOptions.demo.strategies == [.interpolation, .coreSet, .random])
     }
 
     @Test func tinyIVUSExperimentWritesItsReport() throws {

@@ -6,8 +6,9 @@ import Testing
 /// (a stand-in for masks that fail validation) and labels z0 + z1 otherwise.
 final class PlaneDomain: SampleDomain {
     struct ThresholdLabeler: Labeler {
+        var threshold: Float = 0.8
         func label(_ input: [Float]) throws(LabelerFailure) -> Float {
-            if input[0] > 0.8 { throw .notInPool(index: -1, poolSize: 0) }
+            if input[0] > threshold { throw .notInPool(index: -1, poolSize: 0) }
             return input[0] + input[1]
         }
     }
@@ -15,9 +16,11 @@ final class PlaneDomain: SampleDomain {
     let latentDimension = 2
     let poolLatents: [[Double]]
     var poolCount: Int { poolLatents.count }
-    let labeler = ThresholdLabeler()
+    let labeler: ThresholdLabeler
 
-    init(poolSize: Int, seed: UInt64) {
+    /// `threshold`: decodes and pool samples with z0 above it fail labeling (infinity: none fail).
+    init(poolSize: Int, seed: UInt64, threshold: Float = 0.8) {
+        labeler = ThresholdLabeler(threshold: threshold)
         var generator = SeededGenerator(seed: seed)
         poolLatents = (0..<poolSize).map { _ in [generator.nextUnitDouble() * 2 - 1, generator.nextUnitDouble() * 2 - 1] }
     }
@@ -53,6 +56,9 @@ final class DriftLearner: TaskLearner {
     }
 
     func evaluate() throws(SamplingError) -> Double { mean }
+
+    /// A stand-in committee that disagrees most where the image's second value is largest.
+    func committeeDisagreement(images: [[Float]]) throws(SamplingError) -> [Double] { images.map { Double($0[1]) } }
 }
 
 struct ProgressiveSamplerTests {
