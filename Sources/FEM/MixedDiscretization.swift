@@ -123,10 +123,31 @@ final class MixedDiscretization {
             onBorder[Int(s.start)] = true
             onBorder[Int(s.end)] = true
         }
+        // A triangle at a corner, where a component border meets the wall border (often at a small
+        // angle no refinement can open), is exempt from the component-border part of the rule: its
+        // pressure nodes are shared with the neighbouring triangles of its region along both borders.
+        let onWallBorder = onBorder
+        var isCorner = [Bool](repeating: false, count: mesh.points.count)
         if nodeVertex.count > vertexCount {
-            for v in nodeVertex[vertexCount...] { onBorder[Int(v)] = true }
+            for v in nodeVertex[vertexCount...] {
+                if onWallBorder[Int(v)] { isCorner[Int(v)] = true }
+                onBorder[Int(v)] = true
+            }
         }
-        if let bad = mesh.triangles.firstIndex(where: { onBorder[Int($0.x)] && onBorder[Int($0.y)] && onBorder[Int($0.z)] }) {
+        // ... and so are the triangles next to one (the vertices of the triangles at a corner).
+        var nearCorner = isCorner
+        if isCorner.contains(true) {
+            for t in mesh.triangles where isCorner[Int(t.x)] || isCorner[Int(t.y)] || isCorner[Int(t.z)] {
+                nearCorner[Int(t.x)] = true; nearCorner[Int(t.y)] = true; nearCorner[Int(t.z)] = true
+            }
+        }
+        isCorner = nearCorner
+        func violates(_ t: SIMD3<Int32>) -> Bool {
+            if onWallBorder[Int(t.x)] && onWallBorder[Int(t.y)] && onWallBorder[Int(t.z)] { return true }
+            if isCorner[Int(t.x)] || isCorner[Int(t.y)] || isCorner[Int(t.z)] { return false }
+            return onBorder[Int(t.x)] && onBorder[Int(t.y)] && onBorder[Int(t.z)]
+        }
+        if let bad = mesh.triangles.firstIndex(where: violates) {
             throw .mesh(.invalidGeometry(
                 "triangle \(bad) has all three vertices on the border of the wall or of its component; the P2/P1 pressure needs an interior vertex in every triangle (refine the mesh)"))
         }

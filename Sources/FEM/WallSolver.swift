@@ -542,3 +542,21 @@ extension WallSolver {
         }
     }
 }
+
+extension WallSolver {
+    /// Region (material index: 0 wall, 1 lipid, 2 calcium) of the element holding each point (mm)
+    /// of the reference mesh; points outside the mesh take the element of the nearest border point,
+    /// as `stress(of:at:)` does, so each pixel's class matches the material its stress was taken in.
+    public func regions(at points: [Point]) -> [Int32] {
+        Self.regions(at: points, locatedIn: discretization)
+    }
+
+    static func regions(at points: [Point], locatedIn placement: MixedDiscretization) -> [Int32] {
+        guard placement.regionCount > 1 else { return [Int32](repeating: 0, count: points.count) }
+        let locator = PointLocator(discretization: placement)
+        return points.map { x in
+            if let (e, _, _) = locator.locate(x) { return placement.elementRegion[e] }
+            return placement.elementRegion[locator.nearestBorderPoint(to: x).element]
+        }
+    }
+}

@@ -72,6 +72,19 @@ struct ConstrainedDelaunay {
         var end: (loop: Int, index: Int, parameter: Double)?
     }
 
+    /// Vertices at a corner or at the other end of a live segment from a corner: the triangles
+    /// touching them keep the (possibly small) input angle of the corner; refinement leaves their
+    /// angles alone (the segments at a corner are never split).
+    func cornerNeighbourhood() -> [Bool] {
+        var near = isCorner
+        guard near.contains(true) else { return near }
+        for segment in segments where segment.alive && (isCorner[Int(segment.a)] || isCorner[Int(segment.b)]) {
+            near[Int(segment.a)] = true
+            near[Int(segment.b)] = true
+        }
+        return near
+    }
+
     /// Whether segment `s` lies on an interface chain (wall on both sides).
     @inline(__always) func isInterface(_ s: Int32) -> Bool { Int(segments[Int(s)].curve) >= borderCurveCount }
 

@@ -32,9 +32,11 @@ struct DelaunayRefinement {
         // A triangle at a corner (an interface chain meeting a wall border, possibly at a small
         // input angle) keeps the angle it gets there: no refinement can open an input angle.
         let hasCorners = mesh.isCorner.contains(true)
+        let nearCorner = mesh.cornerNeighbourhood()
         func isBad(_ t: Int32) -> Bool {
             let ia = mesh.vertex(t, 0), ib = mesh.vertex(t, 1), ic = mesh.vertex(t, 2)
-            let atCorner = hasCorners && (mesh.isCorner[Int(ia)] || mesh.isCorner[Int(ib)] || mesh.isCorner[Int(ic)])
+            func near(_ v: Int32) -> Bool { Int(v) < nearCorner.count && nearCorner[Int(v)] }
+            let atCorner = hasCorners && (near(ia) || near(ib) || near(ic))
             if !atCorner && mesh.isBorder[Int(ia)] && mesh.isBorder[Int(ib)] && mesh.isBorder[Int(ic)] { return true }
             let a = mesh.points[Int(ia)], b = mesh.points[Int(ib)], c = mesh.points[Int(ic)]
             let e0 = (b - a).x * (b - a).x + (b - a).y * (b - a).y
@@ -53,8 +55,15 @@ struct DelaunayRefinement {
             if isBad(t) { triangleQueue.append((t, SIMD3(mesh.vertex(t, 0), mesh.vertex(t, 1), mesh.vertex(t, 2)))) }
         }
 
+        // A segment that ends at a corner is never split: at a small input angle the two
+        // segments of the corner would encroach on each other without end (Ruppert's algorithm
+        // needs input angles of 60 degrees); keeping them fixed stops the cascade there.
+        func atCorner(_ s: Int32) -> Bool {
+            hasCorners && (mesh.isCorner[Int(mesh.segments[Int(s)].a)] || mesh.isCorner[Int(mesh.segments[Int(s)].b)])
+        }
+
         func encroached(_ s: Int32) -> Bool {
-            guard mesh.segments[Int(s)].alive else { return false }
+            guard mesh.segments[Int(s)].alive, !atCorner(s) else { return false }
             let slot = Int(mesh.segmentEdge[Int(s)])
             let t = slot / 3, k = slot % 3
             let a = mesh.points[Int(mesh.vertices[3 * t + k])]
@@ -95,7 +104,7 @@ struct DelaunayRefinement {
             guard segment.alive else { return }
             try checkSize()
             let t = mesh.segmentEdge[Int(s)] / 3
-            let m = mesh.curves[Int(segment.curve)].point(at: segment.midParameter)
+            var m = mesh.curves[Int(segment.curve)].point(at: segment.midParameter)
             var seeds = [t]
             let interface = mesh.isInterface(s)
             if interface {
@@ -105,7 +114,14 @@ struct DelaunayRefinement {
             } else if case .found(let u) = mesh.walk(from: t, to: m), u != t {
                 seeds.append(u)
             }
-            guard let cavity = mesh.cavity(of: m, seeds: seeds, split: s) else {
+            var found = mesh.cavity(of: m, seeds: seeds, split: s)
+            if found == nil && interface {
+                // Near a corner the outline's curve point can fall outside the two triangles of
+                // the chord (the border there is a chord too): split at the chord midpoint instead.
+                m = 0.5 * (mesh.points[Int(segment.a)] + mesh.points[Int(segment.b)])
+                found = mesh.cavity(of: m, seeds: seeds, split: s)
+            }
+            guard let cavity = found else {
                 throw .triangulationFailed("cannot split \(interface ? "component" : "border") segment \(s) at its curve midpoint (\(m.x), \(m.y))")
             }
             let v = mesh.addVertex(m, border: true)
@@ -158,12 +174,13 @@ struct DelaunayRefinement {
             case .failed:
                 continue
             case .blocked(let s):
+                if atCorner(s) { continue }
                 try split(s)
                 triangleQueue.append((t, v))
             case .found(let u):
                 guard let cavity = mesh.cavity(of: centre, seeds: [u]) else { continue }
                 var hit: [Int32] = []
-                for edge in cavity.boundary where edge.segment >= 0 {
+                for edge in cavity.boundary where edge.segment >= 0 && !atCorner(edge.segment) {
                     let p = mesh.points[Int(edge.u)], q = mesh.points[Int(edge.w)]
                     if Point.dot(p - centre, q - centre) < 0 { hit.append(edge.segment) }
                 }

@@ -160,7 +160,7 @@ enum WallMesher {
         let quality = MeshQuality(mesh: mesh)
         // Triangles at a corner (a component outline meeting a border) keep the input angle there.
         var corners = Set<Int32>()
-        for (v, corner) in triangulation.isCorner.enumerated() where corner {
+        for (v, corner) in triangulation.cornerNeighbourhood().enumerated() where corner {
             corners.insert(Int32(v - ConstrainedDelaunay.superVertexCount))
         }
         var checkedAngle = quality.minimumAngle

@@ -86,6 +86,12 @@ struct LabelCommand: ParsableCommand {
     var plausibleAreaChange: Double = 0.25
     @OptionGroup var solver: SolverOptionGroup
 
+    // Plaque components (contour input): outlines that get their own material (--material NAME=C1,D1,D2).
+    @Option(help: "Contour input: calcium outlines inside the wall, same layout as --lumen (frames without one are one-material).")
+    var calcium: String?
+    @Option(help: "Contour input: lipid / necrotic-core outlines, same layout as --lumen.")
+    var lipid: String?
+
     func validate() throws {
         if let pixelSize { guard pixelSize > 0, pixelSize.isFinite else { throw ValidationError("--pixel-size must be positive") } }
         let contours = lumen != nil || eem != nil
@@ -105,6 +111,7 @@ struct LabelCommand: ParsableCommand {
             }
         } else {
             guard !inputs.isEmpty else { throw ValidationError("give mask files, or contour files with --lumen and --eem") }
+            guard calcium == nil, lipid == nil else { throw ValidationError("--calcium and --lipid need contour input (--lumen and --eem)") }
         }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
         guard (1...100).contains(steps) else { throw ValidationError("--steps must be in 1...100") }
@@ -140,7 +147,14 @@ struct LabelCommand: ParsableCommand {
             let rule = ContourGridRule(size: gridSize, fieldOfView: fieldOfView, margin: margin,
                                        origin: gridOrigin.flatMap(Self.point), pixelSize: pixelSize)
             let read = try ContourInput.read(lumenPath: lumen, outerPath: eem, unitsInPixels: contourPixelSpacing, rule: rule)
-            return (zip(read.items, read.sources).map { LabelJobItem(source: $1, input: .frame($0)) }, read.grid)
+            var frames = read.items
+            let componentFiles = [(TissueComponent.lipid, lipid), (.calcium, calcium)].compactMap { c, path in path.map { (c, $0) } }
+            if !componentFiles.isEmpty {
+                let (attached, unmatched) = try ContourInput.attachComponents(componentFiles, to: &frames, unitsInPixels: contourPixelSpacing)
+                stderr("components: \(attached) outlines on \(frames.filter { !$0.components.isEmpty }.count) frames"
+                    + (unmatched > 0 ? "; \(unmatched) outlines of frames without lumen/EEM ignored" : ""))
+            }
+            return (zip(frames, read.sources).map { LabelJobItem(source: $1, input: .frame($0)) }, read.grid)
         }
         let masks = MaskInput.read(inputs, pixelSize: pixelSize ?? PixelGrid.defaultPixelSize, hdf5Dataset: dataset)
         guard let first = masks.compactMap({ try? $0.mask.get() }).first else {
@@ -170,6 +184,7 @@ struct LabelCommand: ParsableCommand {
                                                    options: options, inputCount: items.count, shard: shard)
         configuration.storesGridOrigins = contourInput
         configuration.storesWallMechanics = true
+        configuration.storesComponents = calcium != nil || lipid != nil
         let selected = items.indices.filter { shard?.contains($0) ?? true }
         let writer: LabelFileWriter
         var done = 0
@@ -375,6 +390,8 @@ final class LabelingRun: @unchecked Sendable {
         var reason: String
         var gridOrigin: [Double]?
         var label: StressLabel?
+        /// The class map of a labeled row of a wall with components.
+        var components: [UInt8]?
         /// `/wall_mechanics` of a labeled row (kept when `label` is dropped).
         var wallMechanics: [Double]?
         var mechanics: [Double]? { label.map { Self.columns($0.mechanics) } ?? wallMechanics }
@@ -414,9 +431,10 @@ final class LabelingRun: @unchecked Sendable {
                 return Row(mask: noMask, stress: zeros, code: failure.code, reason: failure.description, gridOrigin: origin)
             }
             do {
-                let label = try labeler.label(borders, on: placement)
+                let label = try labeler.label(borders, on: placement, components: frame.components)
                 writePicture(label, mask: label.wall, index: index)
-                return Row(mask: label.wall.pixels, stress: label.stress, code: 0, reason: "", gridOrigin: origin, label: label)
+                return Row(mask: label.wall.pixels, stress: label.stress, code: 0, reason: "", gridOrigin: origin, label: label,
+                           components: label.components)
             } catch {
                 return Row(mask: frame.wallPixels(grid: grid), stress: zeros, code: error.code, reason: error.description, gridOrigin: origin)
             }
@@ -460,7 +478,7 @@ final class LabelingRun: @unchecked Sendable {
                     let index = indices[written]
                     try writer.append(LabelRecord(mask: row.mask, stress: row.stress, status: row.code, reason: row.reason,
                                                   source: items[index].source, inputIndex: Int64(index), gridOrigin: row.gridOrigin,
-                                                  wallMechanics: row.wallMechanics))
+                                                  wallMechanics: row.wallMechanics, components: row.components))
                     written += 1
                     // Committed rows survive a kill; committing every 2 s bounds the loss without a flush per row.
                     if ContinuousClock.now - lastCommit >= commitInterval {
