@@ -444,7 +444,8 @@ final class LabelingRun: @unchecked Sendable {
     private func writePicture(_ label: StressLabel, mask: Mask, index: Int) {
         guard let pictures else { return }
         let path = (pictures as NSString).appendingPathComponent(pictureName(index) + ".png")
-        if let picture = try? StressMapPicture(stress: label.stress, grid: grid, wall: label.wall) {
+        if var picture = try? StressMapPicture(stress: label.stress, grid: grid, wall: label.wall) {
+            picture.classes = label.components
             try? picture.writePNG(besideMask: mask, to: path)
         }
     }
