@@ -45,6 +45,8 @@ struct ComponentChains {
     /// One outline's curve, dense polygon and crossings.
     struct Fitted {
         var component: TissueComponent
+        /// Area of the polygon of the outline's points as given (curve units squared).
+        var outlineArea: Double
         var curve: ClosedCurve
         var polygon: [Point]
         var crossings: [Crossing]
@@ -88,6 +90,36 @@ struct ComponentChains {
             guard points.count >= 4, points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
                 throw .invalidGeometry("component outline \(index) needs at least 4 finite points")
             }
+            // An outline point closer to a border than half the local element size (on either side)
+            // is taken to lie on it: it moves to that distance outside the wall, along the border's
+            // normal, so that the outline is clipped there instead of leaving a sliver of wall only
+            // tiny elements could fill (traced outlines often run a few micrometres inside the
+            // lumen or EEM). Points farther out stay; the clipping removes them.
+            for (k, p) in points.enumerated() {
+                let gap = 0.5 * size(p)
+                for (b, samples) in borderDense.enumerated() {
+                    var best = (distance: Double.infinity, index: 0)
+                    for (j, q) in samples.enumerated() {
+                        let d = q.p.distance(to: p)
+                        if d < best.distance { best = (d, j) }
+                    }
+                    guard best.distance < gap else { continue }
+                    let q = samples[best.index]
+                    let tangent = borders[b].derivative(at: q.t)
+                    let length = max(tangent.length, 1e-300)
+                    // The wall lies on the left of both borders: outward is the right-hand normal.
+                    points[k] = q.p + (gap / length) * Point(tangent.y, -tangent.x)
+                    break
+                }
+            }
+            // Where the outline crossed a border steeply, several points moved to about one place:
+            // keep one of each such cluster (closer than 0.3 of the outline's mean spacing).
+            let spacing = 0.3 * PolygonGeometry.perimeter(outline.points) / Double(outline.points.count)
+            var kept: [Point] = []
+            for p in points where kept.last.map({ p.distance(to: $0) > spacing }) ?? true { kept.append(p) }
+            while kept.count > 1, kept[kept.count - 1].distance(to: kept[0]) <= spacing { kept.removeLast() }
+            guard kept.count >= 4 else { throw .invalidGeometry("component outline \(index) lies along a border (nothing left in the wall)") }
+            points = kept
             let curve = try ClosedCurve(through: points)
             let dense = Self.dense(curve, perKnot: 4)
             let polygon = dense.map(\.p)
@@ -121,7 +153,7 @@ struct ComponentChains {
             if crossings.count % 2 == 1 {
                 throw .invalidGeometry("component outline \(index) crosses the wall borders an odd number of times (touches a border?)")
             }
-            fitted.append(Fitted(component: outline.component, curve: curve, polygon: polygon, crossings: crossings))
+            fitted.append(Fitted(component: outline.component, outlineArea: abs(PolygonGeometry.signedArea(outline.points)), curve: curve, polygon: polygon, crossings: crossings))
         }
 
         // Border vertices at the crossings: existing vertices closer than 0.4 of the local spacing

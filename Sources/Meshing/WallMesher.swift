@@ -141,7 +141,7 @@ enum WallMesher {
             regions = assigned
             for (o, f) in componentChains.fitted.enumerated() {
                 clipping.append(ComponentClipping(
-                    component: f.component, outlineArea: s * s * abs(f.curve.signedArea), meshedArea: s * s * areas[o],
+                    component: f.component, outlineArea: s * s * f.outlineArea, meshedArea: s * s * areas[o],
                     lumenCrossings: f.crossings.filter { $0.border == 1 }.count, outerCrossings: f.crossings.filter { $0.border == 0 }.count))
                 let curve = s == 1 ? f.curve : try ClosedCurve(through: f.curve.knots.map { s * $0 })
                 componentCurves.append((f.component, curve))
