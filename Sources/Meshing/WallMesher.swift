@@ -131,9 +131,18 @@ enum WallMesher {
         var regions: [Int32] = [], interfaces: [TriangleMesh.InterfaceSegment] = [], clipping: [ComponentClipping] = []
         var componentCurves: [(TissueComponent, ClosedCurve)] = []
         if let componentChains {
+            // The segments at a corner are never split, so they may span a tight bend of the outline
+            // where it leaves the wall: straight, so that no curved mid-side point inverts their
+            // triangles. Elsewhere a mid-side point off the chord by more than a quarter of the
+            // chord (a bend the segment does not resolve) is dropped for the same reason.
+            let shift = ConstrainedDelaunay.superVertexCount
             interfaces = ordered.filter { $0.curve >= 2 }.map { segment in
-                TriangleMesh.InterfaceSegment(start: segment.a, end: segment.b,
-                                              midpoint: s * triangulation.curves[Int(segment.curve)].point(at: segment.midParameter))
+                let corner = triangulation.isCorner[Int(segment.a) + shift] || triangulation.isCorner[Int(segment.b) + shift]
+                let a = output.points[Int(segment.a)], b = output.points[Int(segment.b)]
+                let m = triangulation.curves[Int(segment.curve)].point(at: segment.midParameter)
+                let bulge = m.distance(to: 0.5 * (a + b))
+                return TriangleMesh.InterfaceSegment(start: segment.a, end: segment.b,
+                                                     midpoint: corner || bulge > 0.25 * a.distance(to: b) ? nil : s * m)
             }
             let (assigned, areas) = componentChains.regions(
                 points: output.points, triangles: output.triangles,
