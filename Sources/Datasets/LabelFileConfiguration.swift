@@ -20,6 +20,9 @@ public struct LabelFileConfiguration: Sendable, Equatable {
     /// Whether `/wall_mechanics` (each row's lumen-area change, unloaded lumen fraction, unloading
     /// mismatch and stiffness factor) is stored. A resumed file keeps what it has.
     public var storesWallMechanics = false
+    /// Whether `/components` (each row's class map: 0 outside, 1 fibrous wall, 2 lipid, 3 calcium)
+    /// is stored, with the component materials in `/meta` (walls with lipid or calcium outlines).
+    public var storesComponents = false
     /// Number of inputs of the whole job before sharding (nil when unknown, e.g. generated samples).
     public var inputCount: Int?
     /// This file's shard: 1-based index and count (`label --shard K/N`); nil when not sharded.

@@ -29,7 +29,8 @@ public enum LabelFileMerger {
             if c.pixelSize != reference.pixelSize { differences.append("pixel size") }
             if c.options.canonicalJSON != reference.options.canonicalJSON { differences.append("labeling options") }
             if c.latentDimension != reference.latentDimension || c.tracksRounds != reference.tracksRounds
-                || c.storesGridOrigins != reference.storesGridOrigins || c.storesWallMechanics != reference.storesWallMechanics {
+                || c.storesGridOrigins != reference.storesGridOrigins || c.storesWallMechanics != reference.storesWallMechanics
+                || c.storesComponents != reference.storesComponents {
                 differences.append("optional columns")
             }
             if c.inputCount != reference.inputCount { differences.append("number of inputs of the job") }

@@ -106,6 +106,7 @@ public enum LabelFileReader {
         configuration.tracksRounds = try file.contains("round")
         configuration.storesGridOrigins = try file.contains("grid_origin_mm")
         configuration.storesWallMechanics = try file.contains("wall_mechanics")
+        configuration.storesComponents = try file.contains("components")
         if try meta.contains("input_count") { configuration.inputCount = Int(try meta.scalar("input_count", as: Int64.self)) }
         if try meta.contains("shard_index") {
             configuration.shard = LabelFileConfiguration.Shard(

@@ -1,5 +1,6 @@
 import Foundation
 import Labeling
+import Meshing
 import Storage
 
 /// Writes a label file row by row: creates it, or resumes one a killed run left behind.
@@ -41,6 +42,7 @@ public final class LabelFileWriter {
     private let origin: HDF5StringDataset?
     private let gridOrigin: HDF5Dataset?
     private let wallMechanics: HDF5Dataset?
+    private let components: HDF5Dataset?
 
     private init(path: String, configuration: LabelFileConfiguration, file: HDF5File, count: Int) throws(StorageError) {
         self.path = path
@@ -58,6 +60,7 @@ public final class LabelFileWriter {
         origin = configuration.tracksRounds ? try file.openStringDataset("origin") : nil
         gridOrigin = configuration.storesGridOrigins ? try file.openDataset("grid_origin_mm") : nil
         wallMechanics = configuration.storesWallMechanics ? try file.openDataset("wall_mechanics") : nil
+        components = configuration.storesComponents ? try file.openDataset("components") : nil
     }
 
     /// Creates a new, empty label file.
@@ -100,6 +103,7 @@ public final class LabelFileWriter {
         if stored.latentDimension != configuration.latentDimension { differences.append("different latent dimension") }
         if stored.tracksRounds != configuration.tracksRounds { differences.append("rounds tracked differently") }
         if stored.storesGridOrigins != configuration.storesGridOrigins { differences.append("contour and mask input") }
+        if stored.storesComponents != configuration.storesComponents { differences.append("with and without components") }
         if stored.inputCount != configuration.inputCount {
             differences.append("\(stored.inputCount.map(String.init) ?? "unknown") inputs, not \(configuration.inputCount.map(String.init) ?? "unknown")")
         }
@@ -148,6 +152,9 @@ public final class LabelFileWriter {
                 let values = record.wallMechanics?.count == 4 ? record.wallMechanics! : [Double](repeating: .nan, count: 4)
                 try wallMechanics.append(rows: values, count: 1)
             }
+            if let components {
+                try components.append(rows: record.components ?? record.mask.map { $0 != 0 ? 1 : 0 }, count: 1)
+            }
         } catch {
             writeFailure = writeFailure ?? error
             throw .storage(error)
@@ -195,7 +202,7 @@ public final class LabelFileWriter {
     }
 
     private func truncate(to rows: Int) throws(StorageError) {
-        for dataset in [masks, stress, status, inputIndex] + [latent, round, gridOrigin, wallMechanics].compactMap({ $0 }) where try dataset.rowCount != rows {
+        for dataset in [masks, stress, status, inputIndex] + [latent, round, gridOrigin, wallMechanics, components].compactMap({ $0 }) where try dataset.rowCount != rows {
             try dataset.setRowCount(rows)
         }
         for strings in [reasons, sources] + [origin].compactMap({ $0 }) where try strings.count != rows {
@@ -236,6 +243,15 @@ public final class LabelFileWriter {
                 + "(x + (c + 0.5) s, y + (r + 0.5) s), s = /meta pixel_size_mm")
         }
 
+        if c.storesComponents {
+            let classes = try file.createDataset("components", elementType: UInt8.self, shape: [0, rows, columns], maximumRows: .unlimited,
+                                                 chunkRows: chunk, compression: compression)
+            try classes.attributes.set("description", to:
+                "class of each pixel: 0 outside the wall, 1 fibrous wall, 2 lipid / necrotic core, 3 calcium (the material the "
+                + "pixel's stress was taken in)")
+            try classes.attributes.set("classes", to: "0 outside,1 wall,2 lipid,3 calcium")
+        }
+
         if c.storesWallMechanics {
             let mechanics = try file.createDataset("wall_mechanics", elementType: Double.self, shape: [0, 4], maximumRows: .unlimited,
                                                    chunkRows: 256)
@@ -267,6 +283,15 @@ public final class LabelFileWriter {
         try m.set("c1_kpa", to: options.solver.material.c1)
         try m.set("d1_kpa", to: options.solver.material.d1)
         try m.set("d2", to: options.solver.material.d2)
+        if c.storesComponents {
+            // The material of each component (wall = c1_kpa ... above), kPa, kPa, dimensionless.
+            for component in TissueComponent.allCases {
+                let material = options.solver.material(of: component)
+                try m.set("\(component.name)_c1_kpa", to: material.c1)
+                try m.set("\(component.name)_d1_kpa", to: material.d1)
+                try m.set("\(component.name)_d2", to: material.d2)
+            }
+        }
         try m.set("waveform_time_s", to: options.waveform.times)
         try m.set("waveform_pressure_mmhg", to: options.waveform.pressures)
         try m.set("systolic_pressure_mmhg", to: options.waveform.systolicPressure)

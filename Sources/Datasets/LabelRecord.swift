@@ -34,13 +34,18 @@ public struct LabelRecord: Sendable, Equatable {
     /// failed); files with `/wall_mechanics` only.
     public var wallMechanics: [Double]?
 
+    /// The row's class map (0 outside, 1 fibrous wall, 2 lipid, 3 calcium); files with `/components`
+    /// only (nil there: the wall mask as one fibrous class, or zeros for a failed row).
+    public var components: [UInt8]?
+
     /// The four `/wall_mechanics` columns, in order.
     public static let wallMechanicsColumns = ["lumen_area_change", "unloaded_lumen_fraction", "unloading_mismatch_mm", "stiffness_scale"]
 
     /// A row.
     public init(mask: [UInt8], stress: [Float], status: Int32, reason: String, source: String, inputIndex: Int64,
                 latent: [Float]? = nil, round: Int32? = nil, origin: SampleOrigin? = nil, gridOrigin: [Double]? = nil,
-                wallMechanics: [Double]? = nil) {
+                wallMechanics: [Double]? = nil, components: [UInt8]? = nil) {
+        self.components = components
         self.mask = mask
         self.stress = stress
         self.status = status
@@ -60,6 +65,6 @@ public struct LabelRecord: Sendable, Equatable {
         a.mask == b.mask && a.stress == b.stress && a.status == b.status && a.reason == b.reason && a.source == b.source
             && a.inputIndex == b.inputIndex && a.latent == b.latent && a.round == b.round && a.origin == b.origin
             && a.gridOrigin?.map(\.bitPattern) == b.gridOrigin?.map(\.bitPattern)
-            && a.wallMechanics?.map(\.bitPattern) == b.wallMechanics?.map(\.bitPattern)
+            && a.wallMechanics?.map(\.bitPattern) == b.wallMechanics?.map(\.bitPattern) && a.components == b.components
     }
 }

@@ -4,10 +4,11 @@ import Meshing
 public struct MixedState: Sendable, Equatable {
     /// Displacement (u_x, u_y) of every P2 node, interleaved, mm.
     public var displacement: [Double]
-    /// Pressure Lagrange multiplier at every vertex, kPa (the hydrostatic part of the Cauchy stress is -p).
+    /// Pressure Lagrange multiplier at every pressure node (a vertex, one per region touching it),
+    /// kPa (the hydrostatic part of the Cauchy stress is -p).
     public var pressure: [Double]
 
-    /// The undeformed, unstressed state.
+    /// The undeformed state with zero pressures (`vertexCount`: the number of pressure nodes).
     public init(nodeCount: Int, vertexCount: Int) {
         displacement = [Double](repeating: 0, count: 2 * nodeCount)
         pressure = [Double](repeating: 0, count: vertexCount)
@@ -43,6 +44,19 @@ extension MixedDiscretization {
         state: MixedState, material: MooneyRivlinMaterial, lumenPressure load: Double, support: Double = 0,
         residual: inout [Double], values: UnsafeMutablePointer<Double>?
     ) throws(FEMError) {
+        try assemble(state: state, materials: [MooneyRivlinMaterial](repeating: material, count: regionCount), lumenPressure: load,
+                     support: support, residual: &residual, values: values)
+    }
+
+    /// As `assemble(state:material:...)` with element e of the material `materials[region of e]`
+    /// (a table indexed by region: 0 wall, 1 lipid, 2 calcium).
+    func assemble(
+        state: MixedState, materials table: [MooneyRivlinMaterial], lumenPressure load: Double, support: Double = 0,
+        residual: inout [Double], values: UnsafeMutablePointer<Double>?
+    ) throws(FEMError) {
+        guard table.count >= regionCount else {
+            throw .invalidParameter("the mesh has \(regionCount) material regions but \(table.count) materials are given")
+        }
         residual.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         if let values { values.update(repeating: 0, count: pattern.nonzeroCount) }
         let quadratureCount = ReferenceTriangle.quadraturePoints.count
@@ -55,6 +69,7 @@ extension MixedDiscretization {
         let u = state.displacement, p = state.pressure
         geometry.withUnsafeBufferPointer { geometry in
         elementNodes.withUnsafeBufferPointer { elementNodes in
+        elementPressureNodes.withUnsafeBufferPointer { pressureNodes in
         residual.withUnsafeMutableBufferPointer { residual in
         elementScatter.withUnsafeBufferPointer { scatter in
         Re.withUnsafeMutableBufferPointer { Re in
@@ -70,7 +85,8 @@ extension MixedDiscretization {
                     ue[2 * a] = u[2 * node]
                     ue[2 * a + 1] = u[2 * node + 1]
                 }
-                for v in 0..<3 { pe[v] = p[Int(elementNodes[6 * e + v])] }
+                for v in 0..<3 { pe[v] = p[Int(pressureNodes[3 * e + v])] }
+                let material = table[Int(elementRegion[e])]
                 Re.update(repeating: 0)
                 if values != nil { Ke.update(repeating: 0) }
                 for q in 0..<quadratureCount {
@@ -129,13 +145,13 @@ extension MixedDiscretization {
                     residual[2 * node] += Re[2 * a]
                     residual[2 * node + 1] += Re[2 * a + 1]
                 }
-                for v in 0..<3 { residual[2 * nodeCount + Int(elementNodes[6 * e + v])] += Re[12 + v] }
+                for v in 0..<3 { residual[2 * nodeCount + Int(pressureNodes[3 * e + v])] += Re[12 + v] }
                 if let values {
                     let map = scatter.baseAddress! + 225 * e
                     for k in 0..<225 where map[k] >= 0 { values[Int(map[k])] += Ke[k] }
                 }
             }
-        }}}}}}}}
+        }}}}}}}}}
         if let (e, J) = inverted { throw .invertedElement(index: e, jacobian: J) }
         assembleFollowerPressure(state: state, load: load, residual: &residual, values: values)
         assembleSupport(state: state, stiffness: support, residual: &residual, values: values)

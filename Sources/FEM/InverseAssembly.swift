@@ -27,6 +27,19 @@ extension MixedDiscretization {
         state: MixedState, material: MooneyRivlinMaterial, lumenPressure load: Double, support: Double = 0,
         residual: inout [Double], values: UnsafeMutablePointer<Double>?
     ) throws(FEMError) {
+        try assembleInverse(state: state, materials: [MooneyRivlinMaterial](repeating: material, count: regionCount),
+                            lumenPressure: load, support: support, residual: &residual, values: values)
+    }
+
+    /// As `assembleInverse(state:material:...)` with element e of the material
+    /// `materials[region of e]`, the same table as the forward `assemble(state:materials:...)`.
+    func assembleInverse(
+        state: MixedState, materials table: [MooneyRivlinMaterial], lumenPressure load: Double, support: Double = 0,
+        residual: inout [Double], values: UnsafeMutablePointer<Double>?
+    ) throws(FEMError) {
+        guard table.count >= regionCount else {
+            throw .invalidParameter("the mesh has \(regionCount) material regions but \(table.count) materials are given")
+        }
         residual.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         if let values { values.update(repeating: 0, count: pattern.nonzeroCount) }
         let quadratureCount = ReferenceTriangle.quadraturePoints.count
@@ -42,7 +55,8 @@ extension MixedDiscretization {
                 ue[2 * a + 1] = u[2 * node + 1]
             }
             var pe = SIMD3<Double>()
-            for v in 0..<3 { pe[v] = p[Int(elementNodes[6 * e + v])] }
+            for v in 0..<3 { pe[v] = p[Int(elementPressureNodes[3 * e + v])] }
+            let material = table[Int(elementRegion[e])]
             for k in 0..<15 { Re[k] = 0 }
             if values != nil { for k in 0..<225 { Ke[k] = 0 } }
             for q in 0..<quadratureCount {
@@ -92,14 +106,14 @@ extension MixedDiscretization {
                 residual[2 * node] += Re[2 * a]
                 residual[2 * node + 1] += Re[2 * a + 1]
             }
-            for v in 0..<3 { residual[2 * nodeCount + Int(elementNodes[6 * e + v])] += Re[12 + v] }
+            for v in 0..<3 { residual[2 * nodeCount + Int(elementPressureNodes[3 * e + v])] += Re[12 + v] }
             if let values {
                 for k in 0..<225 where elementScatter[225 * e + k] >= 0 { values[Int(elementScatter[225 * e + k])] += Ke[k] }
             }
         }
         if let (e, det) = inverted { throw .invertedElement(index: e, jacobian: det) }
         // The lumen pressure on the image border: the forward follower load at zero displacement.
-        let atImage = MixedState(nodeCount: nodeCount, vertexCount: vertexCount)
+        let atImage = MixedState(nodeCount: nodeCount, vertexCount: pressureNodeCount)
         assembleFollowerPressure(state: atImage, load: load, residual: &residual, values: nil)
         assembleInverseSupport(state: state, stiffness: support, residual: &residual, values: values)
     }

@@ -5,8 +5,11 @@ import Sparse
 /// (isoparametric) triangles, continuous linear pressure on the vertices, the follower-pressure
 /// border, rigid-body constraints and the sparsity pattern of the reduced system.
 ///
-/// Degrees of freedom: displacement component i of node a is dof 2a + i; the pressure at vertex v
-/// is dof 2 n_nodes + v. Three displacement dofs are held at zero to remove rigid-body motion
+/// Degrees of freedom: displacement component i of node a is dof 2a + i; pressure node k is dof
+/// 2 n_nodes + k. The pressure is continuous inside each material region and discontinuous across
+/// region borders (the hydrostatic pressure jumps where the material does: at F = I alone it is
+/// 2 W'(3) of each material), so a vertex carries one pressure node per region that touches it.
+/// In a one-region mesh pressure node k is vertex k. Three displacement dofs are held at zero to remove rigid-body motion
 /// (see `constrainedDofs`); every other dof is an unknown of the reduced system, numbered by
 /// `equation`. All geometric quantities are computed once in the reference configuration.
 final class MixedDiscretization {
@@ -16,6 +19,19 @@ final class MixedDiscretization {
     let vertexCount: Int
     let dofCount: Int
     let elementCount: Int
+    /// Pressure nodes: one per (vertex, region) pair; the first `vertexCount` are the vertices
+    /// themselves, in the region of the first element that uses them.
+    let pressureNodeCount: Int
+    /// Pressure node of each element vertex, 3 per element.
+    var elementPressureNodes: [Int32]
+    /// Vertex of each pressure node.
+    let pressureNodeVertex: [Int32]
+    /// Region (material index) of each element.
+    let elementRegion: [Int32]
+    /// Region of each pressure node.
+    let pressureNodeRegion: [Int32]
+    /// Number of regions (1 + the largest element region).
+    let regionCount: Int
 
     /// Per element and quadrature point: dN/dX (12 values), M (3 values), weight * det J.
     static let geometryStride = 16
@@ -63,19 +79,77 @@ final class MixedDiscretization {
         self.nodes = nodes
         nodeCount = nodes.count
         vertexCount = nodes.vertexCount
-        dofCount = 2 * nodeCount + vertexCount
         elementCount = mesh.triangles.count
         elementNodes = nodes.triangleNodes.flatMap { $0 }
+        let regions = (0..<mesh.triangles.count).map { Int32(mesh.region(ofTriangle: $0)) }
+        elementRegion = regions
+        regionCount = mesh.regionCount
 
-        // Taylor-Hood P2/P1 is inf-sup stable when every triangle has a vertex inside the domain.
+        // Pressure nodes: vertex v in the region of its first element is node v; every further
+        // region at v gets a new node.
+        var pressureNodes = [Int32](repeating: -1, count: 3 * mesh.triangles.count)
+        var vertexRegion = [Int32](repeating: -1, count: vertexCount)
+        var extra: [SIMD2<Int32>: Int32] = [:]
+        var nodeVertex = (0..<vertexCount).map { Int32($0) }
+        for (e, t) in mesh.triangles.enumerated() {
+            for (k, v) in [t.x, t.y, t.z].enumerated() {
+                let region = regions[e]
+                if vertexRegion[Int(v)] < 0 { vertexRegion[Int(v)] = region }
+                if vertexRegion[Int(v)] == region {
+                    pressureNodes[3 * e + k] = v
+                } else if let node = extra[SIMD2(v, region)] {
+                    pressureNodes[3 * e + k] = node
+                } else {
+                    let node = Int32(nodeVertex.count)
+                    extra[SIMD2(v, region)] = node
+                    nodeVertex.append(v)
+                    pressureNodes[3 * e + k] = node
+                }
+            }
+        }
+        var nodeRegion = vertexRegion.map { max($0, 0) }
+        nodeRegion += [Int32](repeating: 0, count: nodeVertex.count - vertexCount)
+        for (key, node) in extra { nodeRegion[Int(node)] = key.y }
+        elementPressureNodes = pressureNodes
+        pressureNodeVertex = nodeVertex
+        pressureNodeRegion = nodeRegion
+        pressureNodeCount = nodeVertex.count
+        dofCount = 2 * nodeCount + pressureNodeCount
+
+        // Taylor-Hood P2/P1 is inf-sup stable when every triangle has a vertex inside its pressure
+        // domain: off the wall border and off the border of its region (where the pressure is cut).
         var onBorder = [Bool](repeating: false, count: mesh.points.count)
         for s in mesh.boundarySegments {
             onBorder[Int(s.start)] = true
             onBorder[Int(s.end)] = true
         }
-        if let bad = mesh.triangles.firstIndex(where: { onBorder[Int($0.x)] && onBorder[Int($0.y)] && onBorder[Int($0.z)] }) {
+        // A triangle at a corner, where a component border meets the wall border (often at a small
+        // angle no refinement can open), is exempt from the component-border part of the rule: its
+        // pressure nodes are shared with the neighbouring triangles of its region along both borders.
+        let onWallBorder = onBorder
+        var isCorner = [Bool](repeating: false, count: mesh.points.count)
+        if nodeVertex.count > vertexCount {
+            for v in nodeVertex[vertexCount...] {
+                if onWallBorder[Int(v)] { isCorner[Int(v)] = true }
+                onBorder[Int(v)] = true
+            }
+        }
+        // ... and so are the triangles next to one (the vertices of the triangles at a corner).
+        var nearCorner = isCorner
+        if isCorner.contains(true) {
+            for t in mesh.triangles where isCorner[Int(t.x)] || isCorner[Int(t.y)] || isCorner[Int(t.z)] {
+                nearCorner[Int(t.x)] = true; nearCorner[Int(t.y)] = true; nearCorner[Int(t.z)] = true
+            }
+        }
+        isCorner = nearCorner
+        func violates(_ t: SIMD3<Int32>) -> Bool {
+            if onWallBorder[Int(t.x)] && onWallBorder[Int(t.y)] && onWallBorder[Int(t.z)] { return true }
+            if isCorner[Int(t.x)] || isCorner[Int(t.y)] || isCorner[Int(t.z)] { return false }
+            return onBorder[Int(t.x)] && onBorder[Int(t.y)] && onBorder[Int(t.z)]
+        }
+        if let bad = mesh.triangles.firstIndex(where: violates) {
             throw .mesh(.invalidGeometry(
-                "triangle \(bad) has all three vertices on the border; the P2/P1 pressure needs an interior vertex in every triangle (refine the mesh)"))
+                "triangle \(bad) has all three vertices on the border of the wall or of its component; the P2/P1 pressure needs an interior vertex in every triangle (refine the mesh)"))
         }
 
         // Reference geometry at quadrature points (isoparametric P2 map).
@@ -144,28 +218,49 @@ final class MixedDiscretization {
 
         // Sparsity of the reduced system: every dof of a triangle couples with every other dof of it
         // (the p-p entries are zero but kept, so that the pattern is structurally symmetric and
-        // nonsingular). Built from node adjacency instead of expanding 15 x 15 element blocks: two P2
-        // nodes couple when they share a triangle, and vertex nodes (numbered first) carry the pressures.
+        // nonsingular). Built from adjacency instead of expanding 15 x 15 element blocks: two P2
+        // nodes couple when they share a triangle, and so do a node and a pressure node, or two
+        // pressure nodes.
+        let pressureCount = pressureNodeCount
         var neighbours = [[Int32]](repeating: [], count: nodeCount)
+        var pressureNeighbours = [[Int32]](repeating: [], count: nodeCount)
+        var pressureNodeNeighbours = [[Int32]](repeating: [], count: pressureCount)
+        var pressurePressureNeighbours = [[Int32]](repeating: [], count: pressureCount)
         for e in 0..<elementCount {
             for a in 0..<6 {
                 let n = Int(elementNodes[6 * e + a])
                 for b in 0..<6 where !neighbours[n].contains(elementNodes[6 * e + b]) {
                     neighbours[n].append(elementNodes[6 * e + b])
                 }
+                for v in 0..<3 where !pressureNeighbours[n].contains(pressureNodes[3 * e + v]) {
+                    pressureNeighbours[n].append(pressureNodes[3 * e + v])
+                }
+            }
+            for v in 0..<3 {
+                let k = Int(pressureNodes[3 * e + v])
+                for b in 0..<6 where !pressureNodeNeighbours[k].contains(elementNodes[6 * e + b]) {
+                    pressureNodeNeighbours[k].append(elementNodes[6 * e + b])
+                }
+                for w in 0..<3 where !pressurePressureNeighbours[k].contains(pressureNodes[3 * e + w]) {
+                    pressurePressureNeighbours[k].append(pressureNodes[3 * e + w])
+                }
             }
         }
-        for n in 0..<nodeCount { neighbours[n].sort() }
+        for n in 0..<nodeCount { neighbours[n].sort(); pressureNeighbours[n].sort() }
+        for k in 0..<pressureCount { pressureNodeNeighbours[k].sort(); pressurePressureNeighbours[k].sort() }
         // Equation numbers grow with dof numbers (displacements first), so each column comes out sorted.
         var starts: [Int32] = [0]
         starts.reserveCapacity(equationCount + 1)
         var rows: [Int32] = []
         for dof in 0..<dofCount where equation[dof] >= 0 {
-            let node = dof < 2 * nodeCount ? dof / 2 : dof - 2 * nodeCount
-            for m in neighbours[node] {
+            let isDisplacement = dof < 2 * nodeCount
+            let node = isDisplacement ? dof / 2 : dof - 2 * nodeCount
+            for m in isDisplacement ? neighbours[node] : pressureNodeNeighbours[node] {
                 for k in 0..<2 where equation[2 * Int(m) + k] >= 0 { rows.append(equation[2 * Int(m) + k]) }
             }
-            for m in neighbours[node] where Int(m) < vertexCount { rows.append(equation[2 * nodeCount + Int(m)]) }
+            for m in isDisplacement ? pressureNeighbours[node] : pressurePressureNeighbours[node] {
+                rows.append(equation[2 * nodeCount + Int(m)])
+            }
             starts.append(Int32(rows.count))
         }
         do {
@@ -178,7 +273,7 @@ final class MixedDiscretization {
         var localDofs = [Int](repeating: 0, count: 15)
         var sortedLocal = [(equation: Int32, local: Int)](repeating: (0, 0), count: 15)
         for e in 0..<elementCount {
-            Self.localDofs(element: e, elementNodes: elementNodes, nodeCount: nodeCount, into: &localDofs)
+            Self.localDofs(element: e, elementNodes: elementNodes, pressureNodes: pressureNodes, nodeCount: nodeCount, into: &localDofs)
             var count = 0
             for r in 0..<15 where equation[localDofs[r]] >= 0 {
                 sortedLocal[count] = (equation[localDofs[r]], r)
@@ -206,13 +301,28 @@ final class MixedDiscretization {
     }
 
     /// Local dof order of an element: (u_x, u_y) of its six nodes, then the pressure at its three vertices.
-    static func localDofs(element e: Int, elementNodes: [Int32], nodeCount: Int, into dofs: inout [Int]) {
+    static func localDofs(element e: Int, elementNodes: [Int32], pressureNodes: [Int32], nodeCount: Int, into dofs: inout [Int]) {
         for a in 0..<6 {
             let node = Int(elementNodes[6 * e + a])
             dofs[2 * a] = 2 * node
             dofs[2 * a + 1] = 2 * node + 1
         }
-        for v in 0..<3 { dofs[12 + v] = 2 * nodeCount + Int(elementNodes[6 * e + v]) }
+        for v in 0..<3 { dofs[12 + v] = 2 * nodeCount + Int(pressureNodes[3 * e + v]) }
+    }
+
+    /// The material of every element from a table indexed by region; throws when the table has
+    /// no entry for a region of the mesh.
+    func elementMaterials(_ table: [MooneyRivlinMaterial]) throws(FEMError) -> [MooneyRivlinMaterial] {
+        guard table.count >= regionCount else {
+            throw .invalidParameter("the mesh has \(regionCount) material regions but \(table.count) materials are given")
+        }
+        return elementRegion.map { table[Int($0)] }
+    }
+
+    /// Stress-free pressure of every pressure node, p = 2 W'(3) of its region's material (kPa):
+    /// sigma = 2 W'(3) I - p I = 0 at F = I.
+    func stressFreePressures(_ table: [MooneyRivlinMaterial]) -> [Double] {
+        pressureNodeRegion.map { 2 * table[Int($0)].energyDerivative(firstInvariant: 3) }
     }
 
     /// Gradients dN/dX (12 values) and det(dX/dxi) of the isoparametric map at (xi, eta); nil if det <= 0.

@@ -20,6 +20,14 @@ public struct MooneyRivlinMaterial: Sendable, Codable, Equatable, Hashable {
     /// The default vessel-wall material: c1 = 36.8 kPa, D1 = 14.4 kPa, D2 = 2.
     public static let vesselWall = MooneyRivlinMaterial(c1: 36.8, d1: 14.4, d2: 2)
 
+    /// Default lipid pool / necrotic core: c1 = 0.5 kPa, D1 = 0.5 kPa, D2 = 1.5 (Tang and
+    /// co-workers' multi-component plaque models; sources and their spread in docs/labeling.md).
+    public static let lipid = MooneyRivlinMaterial(c1: 0.5, d1: 0.5, d2: 1.5)
+
+    /// Default dense calcium: c1 = 92 kPa, D1 = 36 kPa, D2 = 2 (Tang and co-workers' multi-component
+    /// plaque models; sources and their spread in docs/labeling.md).
+    public static let calcium = MooneyRivlinMaterial(c1: 92, d1: 36, d2: 2)
+
     /// Named material sets (`--material NAME`); docs/labeling.md gives their sources.
     public static let presets: [(name: String, material: MooneyRivlinMaterial, summary: String)] = [
         ("paper", .vesselWall, "the paper's wall (c1 36.8 kPa, D1 14.4 kPa, D2 2): the default, for phantoms and the paper's experiments"),
@@ -39,7 +47,7 @@ public struct MooneyRivlinMaterial: Sendable, Codable, Equatable, Hashable {
         self.d2 = d2
     }
 
-    /// Checks the constants: c1 > 0, D1 >= 0, D2 >= 0, all finite.
+    /// Checks the constants: c1 > 0, D1 >= 0, D2 >= 0, all finite (D1 = 0: neo-Hookean).
     public func validate() throws(FEMError) {
         guard c1 > 0, c1.isFinite, d1 >= 0, d1.isFinite, d2 >= 0, d2.isFinite else {
             throw .invalidParameter("material constants need c1 > 0, D1 >= 0, D2 >= 0 (got c1 = \(c1), D1 = \(d1), D2 = \(d2))")

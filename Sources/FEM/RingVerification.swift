@@ -122,7 +122,7 @@ public struct RingVerification: Sendable, Codable {
                 }
                 let x = X + u - center
                 let r = x.length
-                let sigma = d.cauchyStress(element: e, xi: point.xi, eta: point.eta, state: systole.state, material: options.material)
+                let sigma = d.cauchyStress(element: e, xi: point.xi, eta: point.eta, state: systole.state, materials: options.materials)
                 let h = sigma.normal(along: (-x.y / r, x.x / r))
                 let reference = exact.hoopStress(atReferenceRadius: X.length)
                 let dV = d.geometry[(e * quadrature.count + q) * MixedDiscretization.geometryStride + 15]

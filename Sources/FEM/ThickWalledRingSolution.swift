@@ -13,12 +13,26 @@ import Foundation
 /// which is solved for c by bisection; the integrals are evaluated in the reference radius
 /// (dr / r = R dR / r^2) with composite Gauss-Legendre quadrature to round-off.
 ///
+/// A layered ring (materials changing at reference radii R_1 < ... < R_m, e.g. an inner and an
+/// outer annulus of different materials) has the same kinematics, r^2 = R^2 + c everywhere (each
+/// layer is incompressible and the layers stay bonded), and the same radial equilibrium with the
+/// integrand of the layer the radius lies in:
+///
+///     P = sum_layers int_{R_k-1}^{R_k} 2 W_k'(I1) (lambda^2 - lambda^-2) R dR / r^2.
+///
+/// The radial stress is continuous across an interface; the hoop stress jumps by the difference of
+/// 2 W'(I1) (lambda^2 - lambda^-2) between the two materials (`hoopStress(atReferenceRadius:layer:)`).
+///
 /// With an elastic support of stiffness k (kPa/mm per unit reference length) on the outer border,
 /// sigma_r(r_o) = -k (r_o - R_o) R_o / r_o (the spring force spread over the deformed length), and
 /// the left side becomes P - k (r_o - R_o) R_o / r_o.
 public struct ThickWalledRingSolution: Sendable {
-    /// Wall material.
+    /// Wall material (of the innermost layer when layered).
     public let material: MooneyRivlinMaterial
+    /// Material of each layer from the lumen out (one entry for a one-material ring).
+    public let layerMaterials: [MooneyRivlinMaterial]
+    /// Reference radii of the interfaces between layers, ascending (mm); empty for one material.
+    public let interfaceRadii: [Double]
     /// Reference inner radius R_i (mm).
     public let innerRadius: Double
     /// Reference outer radius R_o (mm).
@@ -33,12 +47,30 @@ public struct ThickWalledRingSolution: Sendable {
     /// Solves for c.
     public init(material: MooneyRivlinMaterial, innerRadius: Double, outerRadius: Double, pressureKPa: Double,
                 outerSupportStiffness: Double = 0) throws(FEMError) {
-        try material.validate()
+        try self.init(layers: [material], interfaceRadii: [], innerRadius: innerRadius, outerRadius: outerRadius,
+                      pressureKPa: pressureKPa, outerSupportStiffness: outerSupportStiffness)
+    }
+
+    /// Solves for c in a layered ring: `layers[k]` between `interfaceRadii[k - 1]` and
+    /// `interfaceRadii[k]` (reference radii, mm, ascending, strictly inside the wall).
+    public init(layers: [MooneyRivlinMaterial], interfaceRadii: [Double], innerRadius: Double, outerRadius: Double,
+                pressureKPa: Double, outerSupportStiffness: Double = 0) throws(FEMError) {
+        guard !layers.isEmpty, layers.count == interfaceRadii.count + 1 else {
+            throw .invalidParameter("a layered ring needs one more material than interfaces (got \(layers.count) and \(interfaceRadii.count))")
+        }
+        for layer in layers { try layer.validate() }
         guard innerRadius > 0, outerRadius > innerRadius, outerRadius.isFinite else {
             throw .invalidParameter("ring needs 0 < inner radius < outer radius (got \(innerRadius), \(outerRadius) mm)")
         }
+        let bounds = [innerRadius] + interfaceRadii + [outerRadius]
+        guard zip(bounds, bounds.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw .invalidParameter("interface radii must increase strictly inside the wall (got \(interfaceRadii) mm)")
+        }
         guard pressureKPa >= 0, pressureKPa.isFinite else { throw .invalidParameter("pressure must be >= 0, got \(pressureKPa) kPa") }
+        let material = layers[0]
         self.material = material
+        layerMaterials = layers
+        self.interfaceRadii = interfaceRadii
         self.innerRadius = innerRadius
         self.outerRadius = outerRadius
         self.pressureKPa = pressureKPa
@@ -48,7 +80,7 @@ public struct ThickWalledRingSolution: Sendable {
         self.outerSupportStiffness = outerSupportStiffness
         // P(c) increases with c; bracket then bisect to the last bit.
         func load(_ c: Double) -> Double {
-            Self.stressDifferenceIntegral(material: material, from: innerRadius, to: outerRadius, c: c)
+            Self.layeredIntegral(layers: layers, interfaceRadii: interfaceRadii, from: innerRadius, to: outerRadius, c: c)
                 + Self.supportTraction(stiffness: outerSupportStiffness, outerRadius: outerRadius, c: c)
         }
         var lo = 0.0, hi = innerRadius * innerRadius
@@ -76,12 +108,24 @@ public struct ThickWalledRingSolution: Sendable {
 
     /// Radial Cauchy stress at the material of reference radius R: -P + int_{R_i}^{R} (kPa).
     public func radialStress(atReferenceRadius R: Double) -> Double {
-        -pressureKPa + Self.stressDifferenceIntegral(material: material, from: innerRadius, to: R, c: c)
+        -pressureKPa + Self.layeredIntegral(layers: layerMaterials, interfaceRadii: interfaceRadii, from: innerRadius, to: R, c: c)
     }
 
-    /// Hoop Cauchy stress at the material of reference radius R (kPa).
+    /// Hoop Cauchy stress at the material of reference radius R (kPa); at an interface radius, the
+    /// inner layer's value.
     public func hoopStress(atReferenceRadius R: Double) -> Double {
-        radialStress(atReferenceRadius: R) + Self.stressDifference(material: material, R: R, c: c)
+        hoopStress(atReferenceRadius: R, layer: layer(atReferenceRadius: R))
+    }
+
+    /// Hoop Cauchy stress at reference radius R in the material of `layer` (kPa): on either side
+    /// of an interface, sigma_r(R) + 2 W_layer'(I1) (lambda^2 - lambda^-2).
+    public func hoopStress(atReferenceRadius R: Double, layer: Int) -> Double {
+        radialStress(atReferenceRadius: R) + Self.stressDifference(material: layerMaterials[layer], R: R, c: c)
+    }
+
+    /// The layer holding reference radius R (the inner one at an interface).
+    public func layer(atReferenceRadius R: Double) -> Int {
+        interfaceRadii.firstIndex { R <= $0 } ?? interfaceRadii.count
     }
 
     /// Hoop stress at the inner wall (kPa).
@@ -122,6 +166,22 @@ public struct ThickWalledRingSolution: Sendable {
     static func stressDifference(material: MooneyRivlinMaterial, R: Double, c: Double) -> Double {
         let l2 = (R * R + c) / (R * R)
         return 2 * material.energyDerivative(firstInvariant: l2 + 1 / l2 + 1) * (l2 - 1 / l2)
+    }
+
+    /// int_{R_a}^{R_b} (sigma_theta - sigma_r) R dR / r^2 through layers, each piece in its material.
+    static func layeredIntegral(layers: [MooneyRivlinMaterial], interfaceRadii: [Double], from a: Double, to b: Double,
+                                c: Double) -> Double {
+        guard b > a else { return 0 }
+        var sum = 0.0, lower = a
+        for (k, material) in layers.enumerated() {
+            let upper = k < interfaceRadii.count ? min(interfaceRadii[k], b) : b
+            if upper > lower {
+                sum += stressDifferenceIntegral(material: material, from: lower, to: upper, c: c)
+                lower = upper
+            }
+            if lower >= b { break }
+        }
+        return sum
     }
 
     /// int_{R_a}^{R_b} (sigma_theta - sigma_r) R dR / r^2.

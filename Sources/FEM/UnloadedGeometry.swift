@@ -74,6 +74,11 @@ public struct LoadedImageSolution {
         forward.stress(of: state, at: points, locatedIn: image)
     }
 
+    /// Region (material index) of the element holding each image point (mm); see `WallSolver.regions(at:)`.
+    public func regions(atImagePoints points: [Point]) -> [Int32] {
+        WallSolver.regions(at: points, locatedIn: image)
+    }
+
     /// Degrees of freedom of the forward solve.
     public var degreesOfFreedom: Int { forward.degreesOfFreedom }
 }

@@ -37,8 +37,32 @@ public struct InjectedFault: Sendable, Codable, Equatable {
 
 /// Options of the finite-element solve. Codable so that they can be stored next to results.
 public struct SolverOptions: Sendable, Codable, Equatable {
-    /// Wall material (default: vessel wall, c1 = 36.8 kPa, D1 = 14.4 kPa, D2 = 2).
+    /// Wall material (default: vessel wall, c1 = 36.8 kPa, D1 = 14.4 kPa, D2 = 2); the material of
+    /// region 0 (fibrous wall tissue) of a mesh with components.
     public var material: MooneyRivlinMaterial = .vesselWall
+    /// Material of the lipid / necrotic-core region (region 1) of a mesh with components (default
+    /// `MooneyRivlinMaterial.lipid`); unused by one-material meshes.
+    public var lipidMaterial: MooneyRivlinMaterial = .lipid
+    /// Material of the calcium region (region 2) of a mesh with components (default
+    /// `MooneyRivlinMaterial.calcium`); unused by one-material meshes.
+    public var calciumMaterial: MooneyRivlinMaterial = .calcium
+
+    /// The material table indexed by region (`TissueComponent` raw value): wall, lipid, calcium.
+    public var materials: [MooneyRivlinMaterial] { [material, lipidMaterial, calciumMaterial] }
+
+    /// The material of `component`.
+    public func material(of component: TissueComponent) -> MooneyRivlinMaterial {
+        materials[Int(component.rawValue)]
+    }
+
+    /// Sets the material of `component`.
+    public mutating func setMaterial(_ m: MooneyRivlinMaterial, of component: TissueComponent) {
+        switch component {
+        case .wall: material = m
+        case .lipid: lipidMaterial = m
+        case .calcium: calciumMaterial = m
+        }
+    }
     /// Newton stops when |R_u| <= tol * p_l * L_lumen and |R_p| <= tol * A_wall (default 1e-10).
     public var residualTolerance: Double = 1e-10
     /// Newton iterations per load step before the step counts as failed (default 25).
@@ -79,6 +103,8 @@ public struct SolverOptions: Sendable, Codable, Equatable {
     /// Checks ranges: tolerance in (0, 1e-3], at least one iteration, cutbacks >= 0, a valid material.
     public func validate() throws(FEMError) {
         try material.validate()
+        try lipidMaterial.validate()
+        try calciumMaterial.validate()
         guard residualTolerance > 0, residualTolerance <= 1e-3 else {
             throw .invalidParameter("residual tolerance must be in (0, 1e-3], got \(residualTolerance)")
         }
@@ -103,7 +129,7 @@ public struct SolverOptions: Sendable, Codable, Equatable {
 extension SolverOptions {
     private enum CodingKeys: String, CodingKey {
         case material, residualTolerance, maximumIterations, maximumCutbacks, extrapolatesPredictor, checksSymmetry
-        case factorizationReuseThreshold, outerSupportStiffness
+        case factorizationReuseThreshold, outerSupportStiffness, lipidMaterial, calciumMaterial
     }
 
     /// Encodes the options; the support only when there is one, so files of traction-free walls
@@ -118,6 +144,8 @@ extension SolverOptions {
         try c.encode(checksSymmetry, forKey: .checksSymmetry)
         try c.encode(factorizationReuseThreshold, forKey: .factorizationReuseThreshold)
         if outerSupportStiffness != 0 { try c.encode(outerSupportStiffness, forKey: .outerSupportStiffness) }
+        if lipidMaterial != .lipid { try c.encode(lipidMaterial, forKey: .lipidMaterial) }
+        if calciumMaterial != .calcium { try c.encode(calciumMaterial, forKey: .calciumMaterial) }
     }
 
     /// Decodes options; `factorizationReuseThreshold`, absent from files labeled before chord steps
@@ -133,6 +161,8 @@ extension SolverOptions {
         checksSymmetry = try c.decode(Bool.self, forKey: .checksSymmetry)
         factorizationReuseThreshold = try c.decodeIfPresent(Double.self, forKey: .factorizationReuseThreshold) ?? 0
         outerSupportStiffness = try c.decodeIfPresent(Double.self, forKey: .outerSupportStiffness) ?? 0
+        lipidMaterial = try c.decodeIfPresent(MooneyRivlinMaterial.self, forKey: .lipidMaterial) ?? .lipid
+        calciumMaterial = try c.decodeIfPresent(MooneyRivlinMaterial.self, forKey: .calciumMaterial) ?? .calcium
     }
 }
 
@@ -213,6 +243,7 @@ public final class WallSolver {
         self.formulation = formulation
         discretization = try MixedDiscretization(
             mesh: mesh, positions: referencePositions, constrainsRigidBodyMotion: options.outerSupportStiffness == 0)
+        _ = try discretization.elementMaterials(options.materials)
         do {
             factorization = try TangentSolver(pattern: discretization.pattern, preferredMethod: formulation == .inverse ? .lu : linearSolver)
         } catch {
@@ -220,7 +251,8 @@ public final class WallSolver {
         }
     }
 
-    /// Total degrees of freedom, 2 per P2 node plus 1 per vertex.
+    /// Total degrees of freedom, 2 per P2 node plus 1 per vertex (and 1 more per further region at a
+    /// vertex on a component border).
     public var degreesOfFreedom: Int { discretization.dofCount }
     /// The P2 node set of the displacement field.
     public var nodes: QuadraticNodes { discretization.nodes }
@@ -247,9 +279,9 @@ public final class WallSolver {
         }
 
         // The image is stress free: sigma = 2 W'(3) I - p I = 0 at F = I needs p = 2 W'(3).
-        var current = MixedState(nodeCount: d.nodeCount, vertexCount: d.vertexCount)
-        let stressFreePressure = 2 * options.material.energyDerivative(firstInvariant: 3)
-        current.pressure = [Double](repeating: stressFreePressure, count: d.vertexCount)
+        // (2 W'(3) of each pressure node's own material).
+        var current = MixedState(nodeCount: d.nodeCount, vertexCount: d.pressureNodeCount)
+        current.pressure = d.stressFreePressures(options.materials)
         var currentLoad = 0.0, currentTime = schedule.points[0].time
         if let initial {
             current = initial.state
@@ -422,9 +454,9 @@ public final class WallSolver {
             let pointer = matrix ? buffer.baseAddress : nil
             switch formulation {
             case .forward:
-                try d.assemble(state: state, material: options.material, lumenPressure: load, support: k, residual: &residual, values: pointer)
+                try d.assemble(state: state, materials: options.materials, lumenPressure: load, support: k, residual: &residual, values: pointer)
             case .inverse:
-                try d.assembleInverse(state: state, material: options.material, lumenPressure: load, support: k, residual: &residual, values: pointer)
+                try d.assembleInverse(state: state, materials: options.materials, lumenPressure: load, support: k, residual: &residual, values: pointer)
             }
         }
     }
@@ -435,7 +467,7 @@ public final class WallSolver {
         // U = x - X of the inverse problem is kept as it is: X = x - U is the unloaded geometry.
         guard formulation == .forward else { return WallSolution.Snapshot(time: time, pressureKPa: load, state: state, nodalStress: []) }
         // On an elastic support the springs fix where the wall is: nothing to remove.
-        let nodalStress = options.recordsNodalStress ? d.nodalStress(state: state, material: options.material) : []
+        let nodalStress = options.recordsNodalStress ? d.nodalStress(state: state, materials: options.materials) : []
         guard options.outerSupportStiffness == 0 else {
             return WallSolution.Snapshot(time: time, pressureKPa: load, state: state, nodalStress: nodalStress)
         }
@@ -474,12 +506,12 @@ public final class WallSolver {
 
     /// Cauchy stress at every quadrature point of `state` (6 per element, element-major), kPa.
     public func quadraturePointStress(of state: MixedState) -> [CauchyStress] {
-        discretization.quadratureStress(state: state, material: options.material)
+        discretization.quadratureStress(state: state, materials: options.materials)
     }
 
     /// Area-averaged nodal Cauchy stress of `state` at every P2 node, kPa.
     public func nodalStress(of state: MixedState) -> [CauchyStress] {
-        discretization.nodalStress(state: state, material: options.material)
+        discretization.nodalStress(state: state, materials: options.materials)
     }
 }
 
@@ -517,12 +549,30 @@ extension WallSolver {
         let locator = PointLocator(discretization: placement)
         return points.map { x in
             if let (e, xi, eta) = locator.locate(x) {
-                return (discretization.cauchyStress(element: e, xi: xi, eta: eta, state: state, material: options.material), .inside)
+                return (discretization.cauchyStress(element: e, xi: xi, eta: eta, state: state, materials: options.materials), .inside)
             }
             let nearest = locator.nearestBorderPoint(to: x)
             let sigma = discretization.cauchyStress(element: nearest.element, xi: nearest.xi, eta: nearest.eta, state: state,
-                                                    material: options.material)
+                                                    materials: options.materials)
             return (sigma, .nearestBorder(distance: nearest.distance))
+        }
+    }
+}
+
+extension WallSolver {
+    /// Region (material index: 0 wall, 1 lipid, 2 calcium) of the element holding each point (mm)
+    /// of the reference mesh; points outside the mesh take the element of the nearest border point,
+    /// as `stress(of:at:)` does, so each pixel's class matches the material its stress was taken in.
+    public func regions(at points: [Point]) -> [Int32] {
+        Self.regions(at: points, locatedIn: discretization)
+    }
+
+    static func regions(at points: [Point], locatedIn placement: MixedDiscretization) -> [Int32] {
+        guard placement.regionCount > 1 else { return [Int32](repeating: 0, count: points.count) }
+        let locator = PointLocator(discretization: placement)
+        return points.map { x in
+            if let (e, _, _) = locator.locate(x) { return placement.elementRegion[e] }
+            return placement.elementRegion[locator.nearestBorderPoint(to: x).element]
         }
     }
 }

@@ -121,6 +121,12 @@ public struct StressLabel: Sendable {
     public var timings: LabelTimings
     /// Lumen area change, unloaded geometry and plausibility.
     public var mechanics: WallMechanics
+    /// Class of every pixel when the wall has components (0 outside the wall, 1 fibrous wall,
+    /// 2 lipid, 3 calcium: `TissueComponent.classCode`), the component of the element each wall
+    /// pixel's stress was taken in; nil for a one-material wall.
+    public var components: [UInt8]? = nil
+    /// How each component outline was fitted into the wall (clipping at the borders).
+    public var componentClipping: [ComponentClipping] = []
 }
 
 /// What a label says about the wall's deformation, beside the stress.
@@ -183,7 +189,11 @@ public struct FEMLabeler: Sendable {
     ///
     /// Throws `.invalidContours(.invalidGrid)` when the EEM does not lie inside the grid,
     /// `.meshing` and `.solve` as for masks.
-    public func label(_ borders: WallBorders, on placement: FramePlacement) throws(LabelingFailure) -> StressLabel {
+    ///
+    /// `components` (lipid and calcium outlines in the contours' coordinates) make a wall of several
+    /// materials: the mesh conforms to them (clipped to the wall) and the label carries the class map.
+    public func label(_ borders: WallBorders, on placement: FramePlacement, components: [ComponentOutline] = [])
+        throws(LabelingFailure) -> StressLabel {
         var timings = LabelTimings()
         var stopwatch = Stopwatch()
         func lap() -> Double { stopwatch.lap() }
@@ -200,7 +210,9 @@ public struct FEMLabeler: Sendable {
         let wall = placement.wall(of: borders)
         timings.validate = lap()
         try checkTime(since: start, before: .meshing)
-        let meshed = try wallMesh(of: local)
+        let offset = Point(-placement.originX, -placement.originY)
+        let localComponents = components.map { ComponentOutline(component: $0.component, points: $0.points.map { $0 + offset }) }
+        let meshed = try wallMesh(of: local, components: localComponents)
         timings.mesh = lap()
         var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: (0..<grid.count).filter { wall.pixels[$0] != 0 },
                                        timings: &timings, lap: lap, start: start)
@@ -237,24 +249,31 @@ public struct FEMLabeler: Sendable {
             stress[wallPixels[k]] = Float(options.measure.value(of: sample.stress))
             if sample.location != .inside { outside += 1 }
         }
+        var components: [UInt8]?
+        if let regions = solved.regions {
+            var classes = [UInt8](repeating: 0, count: grid.count)
+            for (k, region) in regions.enumerated() { classes[wallPixels[k]] = UInt8(region + 1) }
+            components = classes
+        }
         timings.rasterize = lap()
         return StressLabel(
             mask: nil, wall: Mask(grid: grid, isMember: { _, _ in false }), stress: stress, measure: options.measure, peak: stress.max() ?? 0, pixelsOutsideMesh: outside,
             triangles: meshed.mesh.triangles.count, degreesOfFreedom: degreesOfFreedom, quality: meshed.quality,
-            report: report, timings: timings, mechanics: mechanics)
+            report: report, timings: timings, mechanics: mechanics, components: components, componentClipping: meshed.componentClipping)
     }
 
     /// Solves the wall of `mesh` to systole (from its unloaded geometry when the image is a loaded
     /// state) and samples the systolic stress at `points` (mm, image coordinates; none for the
     /// mechanics alone, as calibration needs).
-    ///
+    /// `regions` is the region of the element at each point when the mesh has several (else nil).
     /// `unloadingGuess` starts the unloading from a similar wall's end state; the result's
     /// `unloadedState` is this wall's (nil for a stress-free image).
     func solve(_ mesh: TriangleMesh, samplingAt points: [Point], timeLimit: Double? = nil, unloadingGuess: MixedState? = nil)
         throws(LabelingFailure)
         -> (samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)], report: SolveReport, degreesOfFreedom: Int,
-            mechanics: WallMechanics, unloadedState: MixedState?)
+            mechanics: WallMechanics, regions: [Int32]?, unloadedState: MixedState?)
     {
+        var regions: [Int32]?
         var unloadedState: MixedState?
         var solverOptions = options.scaledSolverOptions
         solverOptions.recordsNodalStress = false  // the map samples the elements
@@ -271,6 +290,7 @@ public struct FEMLabeler: Sendable {
                                               initialGuess: unloadingGuess)
                 unloadedState = result.unloaded.imageState
                 samples = result.stress(of: result.solution.systole.state, atImagePoints: points)
+                if mesh.regionCount > 1 { regions = result.regions(atImagePoints: points) }
                 report = result.solution.report
                 degreesOfFreedom = result.degreesOfFreedom
                 mechanics.lumenAreaChange = result.lumenArea(of: result.solution.systole) / result.lumenArea(of: result.imageSnapshot) - 1
@@ -281,6 +301,7 @@ public struct FEMLabeler: Sendable {
                 let solver = try WallSolver(mesh: mesh, options: solverOptions)
                 let solution = try solver.solve(schedule)
                 samples = solver.stress(of: solution.systole.state, at: points)
+                if mesh.regionCount > 1 { regions = solver.regions(at: points) }
                 report = solution.report
                 degreesOfFreedom = solver.degreesOfFreedom
                 let image = MixedState(displacement: [Double](repeating: 0, count: solution.systole.state.displacement.count),
@@ -292,7 +313,7 @@ public struct FEMLabeler: Sendable {
             throw .solve(error)
         }
         mechanics.isPlausible = mechanics.lumenAreaChange <= options.plausibleLumenAreaChange
-        return (samples, report, degreesOfFreedom, mechanics, unloadedState)
+        return (samples, report, degreesOfFreedom, mechanics, regions, unloadedState)
     }
 
     /// The wall mesh of a validated mask (pixel-fitted borders).
@@ -307,8 +328,8 @@ public struct FEMLabeler: Sendable {
     }
 
     /// The wall mesh of a frame's borders (in the coordinates the mesh should have).
-    public func wallMesh(of borders: WallBorders) throws(LabelingFailure) -> MaskMeshResult {
-        do { return try ContourMesher(options.contourMeshing).mesh(borders) } catch { throw .meshing(error) }
+    public func wallMesh(of borders: WallBorders, components: [ComponentOutline] = []) throws(LabelingFailure) -> MaskMeshResult {
+        do { return try ContourMesher(options.contourMeshing).mesh(borders, components: components) } catch { throw .meshing(error) }
     }
 
     /// The lumen-area change and unloading of the wall of `mesh` (no stress sampled).

@@ -28,8 +28,8 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
     /// geometry and loads that (`LoadedImageSolver`). nil (default): the image is stress free, the
     /// paper's setting.
     public var imagePressureMmHg: Double?
-    /// Factor on the wall's c1 and D1 (D2, the shape of the stiffening, unchanged), from a
-    /// calibration or given (default 1). Applied on top of `solver.material`.
+    /// Factor on c1 and D1 of the wall and of every component (D2, the shape of the stiffening,
+    /// unchanged), from a calibration or given (default 1). Applied on top of the solver's materials.
     public var stiffnessScale = 1.0
     /// A label whose lumen area grows by more than this fraction from the image pressure (or from
     /// zero load) to systole is flagged implausible (default 0.25; docs/labeling.md says why).
@@ -47,8 +47,11 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
     /// The solver options with the stiffness scale applied to the material.
     public var scaledSolverOptions: SolverOptions {
         var options = solver
-        options.material.c1 *= stiffnessScale
-        options.material.d1 *= stiffnessScale
+        // Every component moves with the wall: a patient's tissue is stiffer or softer as a whole.
+        for k in [\SolverOptions.material, \SolverOptions.lipidMaterial, \SolverOptions.calciumMaterial] {
+            options[keyPath: k].c1 *= stiffnessScale
+            options[keyPath: k].d1 *= stiffnessScale
+        }
         return options
     }
 

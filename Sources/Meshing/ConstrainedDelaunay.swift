@@ -33,6 +33,11 @@ struct ConstrainedDelaunay {
     /// Edge slot 3t + k of the wall-side triangle of each segment (valid once the wall is extracted).
     var segmentEdge: [Int32] = []
     let curves: [ClosedCurve]
+    /// Curves below this index are wall borders (loops); the rest carry interface chains
+    /// (component outlines inside the wall), whose segments have wall on both sides.
+    let borderCurveCount: Int
+    /// Vertices where an interface chain ends on a wall border (a corner of the input).
+    var isCorner: [Bool] = []
     var triangleCount = 0
     /// A recently created triangle, where point location starts.
     var lastTriangle: Int32 = 0
@@ -56,10 +61,39 @@ struct ConstrainedDelaunay {
         var boundary: [BoundaryEdge]
     }
 
+    /// A constrained polyline inside the wall along `curve` (a component outline): vertices at the
+    /// increasing (unwrapped) `parameters`, closed, or open between two border vertices
+    /// (`start`/`end`: loop index and index into that loop's parameters) at curve parameters
+    /// `startParameter` < parameters < `endParameter`.
+    struct InterfaceChain {
+        var curve: ClosedCurve
+        var parameters: [Double]
+        var start: (loop: Int, index: Int, parameter: Double)?
+        var end: (loop: Int, index: Int, parameter: Double)?
+    }
+
+    /// Vertices at a corner or at the other end of a live segment from a corner: the triangles
+    /// touching them keep the (possibly small) input angle of the corner; refinement leaves their
+    /// angles alone (the segments at a corner are never split).
+    func cornerNeighbourhood() -> [Bool] {
+        var near = isCorner
+        guard near.contains(true) else { return near }
+        for segment in segments where segment.alive && (isCorner[Int(segment.a)] || isCorner[Int(segment.b)]) {
+            near[Int(segment.a)] = true
+            near[Int(segment.b)] = true
+        }
+        return near
+    }
+
+    /// Whether segment `s` lies on an interface chain (wall on both sides).
+    @inline(__always) func isInterface(_ s: Int32) -> Bool { Int(segments[Int(s)].curve) >= borderCurveCount }
+
     /// Triangulates the wall bounded by `loops`: each loop samples its curve at the given
     /// increasing parameters in [0, period), with the wall on the left of increasing parameter.
-    init(loops: [(curve: ClosedCurve, parameters: [Double])], maximumVertices: Int) throws(MeshError) {
-        curves = loops.map(\.curve)
+    /// `chains` become constrained edges inside the wall.
+    init(loops: [(curve: ClosedCurve, parameters: [Double])], chains: [InterfaceChain] = [], maximumVertices: Int) throws(MeshError) {
+        curves = loops.map(\.curve) + chains.map(\.curve)
+        borderCurveCount = loops.count
         var all: [Point] = []
         for loop in loops { for t in loop.parameters { all.append(loop.curve.point(at: t)) } }
         guard !all.isEmpty else { throw .triangulationFailed("no border vertices") }
@@ -75,8 +109,10 @@ struct ConstrainedDelaunay {
         isBorder = [false, false, false]
         _ = allocateTriangle(0, 1, 2)
 
+        var loopFirst: [Int32] = []
         for (c, loop) in loops.enumerated() {
             let first = Int32(points.count)
+            loopFirst.append(first)
             let n = loop.parameters.count
             for (k, t) in loop.parameters.enumerated() {
                 let p = loop.curve.point(at: t)
@@ -84,6 +120,39 @@ struct ConstrainedDelaunay {
                 let a = first + Int32(k), b = first + Int32((k + 1) % n)
                 let tb = k + 1 < n ? loop.parameters[k + 1] : loop.curve.period + loop.parameters[0]
                 segments.append(CurveSegment(a: a, b: b, curve: Int32(c), ta: t, tb: tb))
+            }
+        }
+        isCorner = [Bool](repeating: false, count: points.count)
+        for (k, chain) in chains.enumerated() {
+            let c = Int32(loops.count + k)
+            var ids: [Int32] = [], params: [Double] = []
+            if let start = chain.start {
+                let v = loopFirst[start.loop] + Int32(start.index)
+                isCorner[Int(v)] = true
+                ids.append(v)
+                params.append(start.parameter)
+            }
+            for t in chain.parameters {
+                try insertBorderVertex(chain.curve.point(at: t))
+                ids.append(Int32(points.count - 1))
+                params.append(t)
+            }
+            if let end = chain.end {
+                let v = loopFirst[end.loop] + Int32(end.index)
+                isCorner[Int(v)] = true
+                ids.append(v)
+                params.append(end.parameter)
+            }
+            if chain.start == nil, chain.end == nil {
+                guard ids.count >= 3 else { throw .triangulationFailed("a component outline has fewer than 3 vertices") }
+                for i in 0..<ids.count {
+                    let tb = i + 1 < ids.count ? params[i + 1] : chain.curve.period + params[0]
+                    segments.append(CurveSegment(a: ids[i], b: ids[(i + 1) % ids.count], curve: c, ta: params[i], tb: tb))
+                }
+            } else {
+                for i in 0..<(ids.count - 1) {
+                    segments.append(CurveSegment(a: ids[i], b: ids[i + 1], curve: c, ta: params[i], tb: params[i + 1]))
+                }
             }
         }
         try recoverSegments(maximumVertices: maximumVertices)
@@ -200,7 +269,8 @@ struct ConstrainedDelaunay {
             }
             let slot = 3 * Int(t) + exit
             let n = neighbours[slot]
-            if n < 0 { return edgeSegment[slot] >= 0 ? .blocked(segment: edgeSegment[slot]) : .failed }
+            if edgeSegment[slot] >= 0 { return .blocked(segment: edgeSegment[slot]) }
+            if n < 0 { return .failed }
             // Entry edge of n is the one back to t.
             let a = vertices[slot], b = vertices[3 * Int(t) + (exit + 1) % 3]
             entry = -1
@@ -234,7 +304,7 @@ struct ConstrainedDelaunay {
                 for e in 0..<3 {
                     let slot = 3 * Int(t) + e
                     let n = neighbours[slot]
-                    if n < 0 || edgeSegment[slot] >= 0 { continue }
+                    if n < 0 || (edgeSegment[slot] >= 0 && edgeSegment[slot] != split) { continue }
                     if cavityMark[Int(n)] == markStamp || excludedMark[Int(n)] == excludedStamp { continue }
                     if inCircle(n, p) > 0 {
                         cavityMark[Int(n)] = markStamp
@@ -250,7 +320,7 @@ struct ConstrainedDelaunay {
                     let n = neighbours[slot], segment = edgeSegment[slot]
                     if n >= 0 && cavityMark[Int(n)] == markStamp {
                         // A segment inside the cavity would be deleted: shrink instead.
-                        if segment >= 0 { drop = t; break outer }
+                        if segment >= 0 && segment != split { drop = t; break outer }
                         continue
                     }
                     if split >= 0 && segment == split { continue }
@@ -268,8 +338,9 @@ struct ConstrainedDelaunay {
             var starts = boundary.map(\.u), ends = boundary.map(\.w)
             starts.sort(); ends.sort()
             for i in 1..<max(starts.count, 1) where starts[i] == starts[i - 1] || ends[i] == ends[i - 1] { return nil }
-            if split < 0 && starts != ends { return nil }
-            if split >= 0 {
+            let closedSplit = split >= 0 && isInterface(split)
+            if (split < 0 || closedSplit) && starts != ends { return nil }
+            if split >= 0 && !closedSplit {
                 let segment = segments[Int(split)]
                 let onlyStart = starts.filter { !ends.contains($0) }, onlyEnd = ends.filter { !starts.contains($0) }
                 if onlyStart != [segment.b] || onlyEnd != [segment.a] { return nil }
@@ -324,6 +395,7 @@ struct ConstrainedDelaunay {
     mutating func addVertex(_ p: Point, border: Bool) -> Int32 {
         points.append(p)
         isBorder.append(border)
+        if !isCorner.isEmpty { isCorner.append(false) }
         return Int32(points.count - 1)
     }
 
@@ -420,7 +492,7 @@ struct ConstrainedDelaunay {
                 for k in 0..<3 {
                     let slot = 3 * Int(t) + k
                     let s = edgeSegment[slot]
-                    if s >= 0 {
+                    if s >= 0 && !isInterface(s) {
                         if vertices[slot] == segments[Int(s)].a { left = true } else { right = true }
                         continue
                     }
@@ -452,7 +524,7 @@ struct ConstrainedDelaunay {
                 newVertices.append(vertices[slot])
                 let n = neighbours[slot]
                 let s = edgeSegment[slot]
-                newNeighbours.append(s >= 0 || n < 0 ? -1 : newIndex[Int(n)])
+                newNeighbours.append((s >= 0 && !isInterface(s)) || n < 0 ? -1 : newIndex[Int(n)])
                 newSegments.append(s)
                 if s >= 0 { segmentEdge[Int(s)] = Int32(3 * Int(newIndex[t]) + k) }
             }

@@ -29,9 +29,15 @@ struct DelaunayRefinement {
         var triangleQueue: [(t: Int32, v: SIMD3<Int32>)] = []
         var triangleHead = 0
 
+        // A triangle at a corner (an interface chain meeting a wall border, possibly at a small
+        // input angle) keeps the angle it gets there: no refinement can open an input angle.
+        let hasCorners = mesh.isCorner.contains(true)
+        let nearCorner = mesh.cornerNeighbourhood()
         func isBad(_ t: Int32) -> Bool {
             let ia = mesh.vertex(t, 0), ib = mesh.vertex(t, 1), ic = mesh.vertex(t, 2)
-            if mesh.isBorder[Int(ia)] && mesh.isBorder[Int(ib)] && mesh.isBorder[Int(ic)] { return true }
+            func near(_ v: Int32) -> Bool { Int(v) < nearCorner.count && nearCorner[Int(v)] }
+            let atCorner = hasCorners && (near(ia) || near(ib) || near(ic))
+            if !atCorner && mesh.isBorder[Int(ia)] && mesh.isBorder[Int(ib)] && mesh.isBorder[Int(ic)] { return true }
             let a = mesh.points[Int(ia)], b = mesh.points[Int(ib)], c = mesh.points[Int(ic)]
             let e0 = (b - a).x * (b - a).x + (b - a).y * (b - a).y
             let e1 = (c - b).x * (c - b).x + (c - b).y * (c - b).y
@@ -41,6 +47,7 @@ struct DelaunayRefinement {
             let radiusSquared = e0 * e1 * e2 / (4 * area2 * area2)
             let limit = uniformRadius ?? circumradiusFactor * sizeField.length(at: Point((a.x + b.x + c.x) / 3, (a.y + b.y + c.y) / 3))
             if radiusSquared > limit * limit { return true }
+            if atCorner { return false }
             return min(e0, e1, e2) < 4 * radiusSquared * sineSquared
         }
 
@@ -48,14 +55,32 @@ struct DelaunayRefinement {
             if isBad(t) { triangleQueue.append((t, SIMD3(mesh.vertex(t, 0), mesh.vertex(t, 1), mesh.vertex(t, 2)))) }
         }
 
+        // A segment that ends at a corner is never split: at a small input angle the two
+        // segments of the corner would encroach on each other without end (Ruppert's algorithm
+        // needs input angles of 60 degrees); keeping them fixed stops the cascade there.
+        func atCorner(_ s: Int32) -> Bool {
+            hasCorners && (mesh.isCorner[Int(mesh.segments[Int(s)].a)] || mesh.isCorner[Int(mesh.segments[Int(s)].b)])
+        }
+
         func encroached(_ s: Int32) -> Bool {
-            guard mesh.segments[Int(s)].alive else { return false }
+            guard mesh.segments[Int(s)].alive, !atCorner(s) else { return false }
             let slot = Int(mesh.segmentEdge[Int(s)])
             let t = slot / 3, k = slot % 3
             let a = mesh.points[Int(mesh.vertices[3 * t + k])]
             let b = mesh.points[Int(mesh.vertices[3 * t + (k + 1) % 3])]
             let x = mesh.points[Int(mesh.vertices[3 * t + (k + 2) % 3])]
-            return Point.dot(a - x, b - x) < 0
+            if Point.dot(a - x, b - x) < 0 { return true }
+            // An interface segment has a wall triangle on its other side too.
+            let n = mesh.neighbours[slot]
+            guard n >= 0, mesh.isInterface(s) else { return false }
+            for j in 0..<3 {
+                let y = mesh.vertices[3 * Int(n) + j]
+                if y != mesh.vertices[3 * t + k] && y != mesh.vertices[3 * t + (k + 1) % 3] {
+                    let z = mesh.points[Int(y)]
+                    return Point.dot(a - z, b - z) < 0
+                }
+            }
+            return false
         }
 
         func afterInsertion(_ created: [Int32]) {
@@ -79,11 +104,25 @@ struct DelaunayRefinement {
             guard segment.alive else { return }
             try checkSize()
             let t = mesh.segmentEdge[Int(s)] / 3
-            let m = mesh.curves[Int(segment.curve)].point(at: segment.midParameter)
+            var m = mesh.curves[Int(segment.curve)].point(at: segment.midParameter)
             var seeds = [t]
-            if case .found(let u) = mesh.walk(from: t, to: m), u != t { seeds.append(u) }
-            guard let cavity = mesh.cavity(of: m, seeds: seeds, split: s) else {
-                throw .triangulationFailed("cannot split border segment \(s) at its curve midpoint (\(m.x), \(m.y))")
+            let interface = mesh.isInterface(s)
+            if interface {
+                // Both sides go: the new vertex lies on the curve, not on the chord.
+                let other = mesh.neighbours[Int(mesh.segmentEdge[Int(s)])]
+                if other >= 0 { seeds.append(other) }
+            } else if case .found(let u) = mesh.walk(from: t, to: m), u != t {
+                seeds.append(u)
+            }
+            var found = mesh.cavity(of: m, seeds: seeds, split: s)
+            if found == nil && interface {
+                // Near a corner the outline's curve point can fall outside the two triangles of
+                // the chord (the border there is a chord too): split at the chord midpoint instead.
+                m = 0.5 * (mesh.points[Int(segment.a)] + mesh.points[Int(segment.b)])
+                found = mesh.cavity(of: m, seeds: seeds, split: s)
+            }
+            guard let cavity = found else {
+                throw .triangulationFailed("cannot split \(interface ? "component" : "border") segment \(s) at its curve midpoint (\(m.x), \(m.y))")
             }
             let v = mesh.addVertex(m, border: true)
             let first = Int32(mesh.segments.count)
@@ -91,7 +130,25 @@ struct DelaunayRefinement {
             mesh.segments.append(CurveSegment(a: segment.a, b: v, curve: segment.curve, ta: segment.ta, tb: segment.midParameter))
             mesh.segments.append(CurveSegment(a: v, b: segment.b, curve: segment.curve, ta: segment.midParameter, tb: segment.tb))
             mesh.segmentEdge += [-1, -1]
-            afterInsertion(mesh.commit(cavity, vertex: v, newSegments: (first, first + 1)))
+            if interface {
+                let created = mesh.commit(cavity, vertex: v)
+                // The halves a-v and v-b are interior edges of the fan: mark them on both sides.
+                for f in created {
+                    for k in 0..<3 {
+                        let slot = 3 * Int(f) + k
+                        let x = mesh.vertices[slot], y = mesh.vertices[3 * Int(f) + (k + 1) % 3]
+                        let half: Int32? = (x == v && y == segment.a) || (x == segment.a && y == v) ? first
+                            : (x == v && y == segment.b) || (x == segment.b && y == v) ? first + 1 : nil
+                        if let half {
+                            mesh.edgeSegment[slot] = half
+                            mesh.segmentEdge[Int(half)] = Int32(slot)
+                        }
+                    }
+                }
+                afterInsertion(created)
+            } else {
+                afterInsertion(mesh.commit(cavity, vertex: v, newSegments: (first, first + 1)))
+            }
         }
 
         for t in 0..<mesh.alive.count where mesh.alive[t] { enqueue(Int32(t)) }
@@ -117,12 +174,13 @@ struct DelaunayRefinement {
             case .failed:
                 continue
             case .blocked(let s):
+                if atCorner(s) { continue }
                 try split(s)
                 triangleQueue.append((t, v))
             case .found(let u):
                 guard let cavity = mesh.cavity(of: centre, seeds: [u]) else { continue }
                 var hit: [Int32] = []
-                for edge in cavity.boundary where edge.segment >= 0 {
+                for edge in cavity.boundary where edge.segment >= 0 && !atCorner(edge.segment) {
                     let p = mesh.points[Int(edge.u)], q = mesh.points[Int(edge.w)]
                     if Point.dot(p - centre, q - centre) < 0 { hit.append(edge.segment) }
                 }

@@ -17,6 +17,12 @@ public struct MaskMeshResult: Sendable {
     public var meshArea: Double
     /// Angle and size statistics of the triangulation.
     public var quality: MeshQuality
+    /// Smooth component outlines (mm), as meshed (before clipping to the wall), for plotting.
+    public var componentCurves: [ClosedCurve] = []
+    /// The component of each of `componentCurves`.
+    public var componentCurveKinds: [TissueComponent] = []
+    /// How each component outline was fitted into the wall (clipping at the borders, areas).
+    public var componentClipping: [ComponentClipping] = []
 
     /// Relative wall-area change from the pixel mask to the mesh, (meshArea - pixelWallArea) / pixelWallArea.
     public var relativeAreaError: Double { (meshArea - pixelWallArea) / pixelWallArea }

@@ -44,4 +44,17 @@ public struct MeshQuality: Sendable, Codable, Equatable {
         shortestEdge = shortest
         longestEdge = longest
     }
+
+    /// Smallest interior angle (degrees) over the triangles of `mesh` that `excluding` does not pick.
+    static func minimumAngle(of mesh: TriangleMesh, excluding: (SIMD3<Int32>) -> Bool) -> Double {
+        var smallest = Double.infinity
+        for t in mesh.triangles where !excluding(t) {
+            let p = [mesh.points[Int(t.x)], mesh.points[Int(t.y)], mesh.points[Int(t.z)]]
+            for k in 0..<3 {
+                let u = p[(k + 1) % 3] - p[k], v = p[(k + 2) % 3] - p[k]
+                smallest = min(smallest, atan2(abs(Point.cross(u, v)), Point.dot(u, v)) * 180 / Double.pi)
+            }
+        }
+        return smallest
+    }
 }

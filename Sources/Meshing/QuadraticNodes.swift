@@ -22,6 +22,9 @@ public struct QuadraticNodes: Sendable {
         for s in mesh.boundarySegments {
             if let m = s.midpoint { curved[TriangleMesh.edgeKey(s.start, s.end)] = m }
         }
+        for s in mesh.interfaceSegments {
+            if let m = s.midpoint { curved[TriangleMesh.edgeKey(s.start, s.end)] = m }
+        }
         var edgeNode: [SIMD2<Int32>: Int32] = [:]
         edgeNode.reserveCapacity(mesh.triangles.count * 3 / 2 + 8)
         triangleNodes = []

@@ -11,6 +11,30 @@ public struct TriangleMesh: Sendable, Equatable {
     public var triangles: [SIMD3<Int32>]
     /// Tagged border segments.
     public var boundarySegments: [BoundarySegment]
+    /// Region of each triangle, an index into the solver's material table (`TissueComponent`
+    /// raw values: 0 wall / fibrous tissue, 1 lipid / necrotic core, 2 calcium); empty when the
+    /// whole wall is one region (region 0).
+    public var triangleRegions: [Int32]
+    /// Interior edges on the border between two regions (component outlines), each with the point
+    /// of the smooth outline halfway along it, so that P2 elements see curved component borders.
+    public var interfaceSegments: [InterfaceSegment]
+
+    /// An interior edge on a component border.
+    public struct InterfaceSegment: Sendable, Equatable {
+        /// First vertex index.
+        public var start: Int32
+        /// Second vertex index.
+        public var end: Int32
+        /// Point of the curved outline halfway along the edge (mm), if curved.
+        public var midpoint: Point?
+
+        /// Creates an interface segment.
+        public init(start: Int32, end: Int32, midpoint: Point? = nil) {
+            self.start = start
+            self.end = end
+            self.midpoint = midpoint
+        }
+    }
 
     /// A border segment between two vertices.
     public struct BoundarySegment: Sendable, Equatable {
@@ -34,11 +58,33 @@ public struct TriangleMesh: Sendable, Equatable {
 
     /// Creates a mesh and checks it: indices in range, no degenerate or clockwise triangles, every
     /// boundary segment an edge of exactly one triangle.
-    public init(points: [Point], triangles: [SIMD3<Int32>], boundarySegments: [BoundarySegment]) throws(MeshError) {
+    ///
+    /// `triangleRegions` (empty, or one region >= 0 per triangle) and `interfaceSegments` (interior
+    /// edges, each shared by two triangles) describe a wall of several components.
+    public init(points: [Point], triangles: [SIMD3<Int32>], boundarySegments: [BoundarySegment],
+                triangleRegions: [Int32] = [], interfaceSegments: [InterfaceSegment] = []) throws(MeshError) {
         self.points = points
         self.triangles = triangles
         self.boundarySegments = boundarySegments
+        self.triangleRegions = triangleRegions
+        self.interfaceSegments = interfaceSegments
         try validate()
+    }
+
+    /// Region of triangle `index` (0 when the mesh has no regions).
+    @inline(__always)
+    public func region(ofTriangle index: Int) -> Int {
+        triangleRegions.isEmpty ? 0 : Int(triangleRegions[index])
+    }
+
+    /// Number of regions, 1 + the largest region index (1 for a one-region mesh).
+    public var regionCount: Int { Int(triangleRegions.max() ?? 0) + 1 }
+
+    /// Area of each region's straight-sided triangles (mm^2), indexed by region.
+    public var regionAreas: [Double] {
+        var areas = [Double](repeating: 0, count: regionCount)
+        for t in triangles.indices { areas[region(ofTriangle: t)] += signedArea(ofTriangle: t) }
+        return areas
     }
 
     /// Signed area of triangle `index`, (1/2) (b - a) x (c - a), in mm^2 (positive when counter-clockwise).
@@ -85,6 +131,17 @@ public struct TriangleMesh: Sendable, Equatable {
         }
         if let bad = edgeUse.first(where: { $0.value > 2 }) {
             throw .nonManifoldEdge(vertices: (Int(bad.key.x), Int(bad.key.y)))
+        }
+        if !triangleRegions.isEmpty {
+            guard triangleRegions.count == triangles.count else {
+                throw .invalidGeometry("\(triangleRegions.count) triangle regions for \(triangles.count) triangles")
+            }
+            if let bad = triangleRegions.firstIndex(where: { $0 < 0 || $0 > 255 }) {
+                throw .invalidGeometry("triangle \(bad) has region \(triangleRegions[bad]) (regions are 0 ... 255)")
+            }
+        }
+        for (index, segment) in interfaceSegments.enumerated() where edgeUse[Self.edgeKey(segment.start, segment.end)] != 2 {
+            throw .invalidGeometry("interface segment \(index) is not an interior edge")
         }
     }
 }

@@ -53,8 +53,12 @@ enum WallMesher {
     /// Meshes the wall between `outer` (counter-clockwise) and `lumen` (clockwise); curve
     /// coordinates are multiplied by `scale` to give mm. `referenceWallArea` (mm^2) is what the
     /// result's area error is measured against.
+    ///
+    /// `components` (curve units) become constrained edges inside the wall, clipped to it where
+    /// they cross a border; every triangle gets the region of the outline it lies in (0: wall).
     static func triangulate(outer outerCurve: ClosedCurve, lumen lumenCurve: ClosedCurve, sizing: WallSizing, minimumAngle: Double,
-                            maximumTriangleCount: Int, scale s: Double, referenceWallArea: Double) throws(MeshError) -> MaskMeshResult {
+                            maximumTriangleCount: Int, scale s: Double, referenceWallArea: Double,
+                            components: [ComponentOutline] = []) throws(MeshError) -> MaskMeshResult {
         for curve in [outerCurve, lumenCurve] where !(curve.length.isFinite && curve.length > 0) {
             throw .borderSelfIntersects("a smoothed border degenerated (length \(curve.length))")
         }
@@ -63,7 +67,7 @@ enum WallMesher {
             let n = max(12, Int((curve.length / length).rounded()))
             return (0..<n).map { Double($0) * curve.period / Double(n) }
         }
-        let outerParameters: [Double], lumenParameters: [Double]
+        let sizedOuterParameters: [Double], sizedLumenParameters: [Double]
         var sizeField: MeshSizeField
         let geometryFactor = sizing.geometryOuterFactor ?? sizing.outerFactor
         // The geometry takes over once its lumen edge P_l / n is more than twice the floor (masks: two
@@ -76,15 +80,23 @@ enum WallMesher {
             sizeField.geometry = GeometricSizing(
                 lumenCurve: lumenCurve, outerCurve: outerCurve, circumferentialElements: geometry.circumferentialElements,
                 outerFactor: geometryFactor, elementsAcrossWall: geometry.elementsAcrossWall)
-            outerParameters = try sizedParameters(outerCurve, sizeField, maximumCount: maximumTriangleCount)
-            lumenParameters = try sizedParameters(lumenCurve, sizeField, maximumCount: maximumTriangleCount)
+            sizedOuterParameters = try sizedParameters(outerCurve, sizeField, maximumCount: maximumTriangleCount)
+            sizedLumenParameters = try sizedParameters(lumenCurve, sizeField, maximumCount: maximumTriangleCount)
         } else {
-            outerParameters = uniformParameters(outerCurve, outerH)
-            lumenParameters = uniformParameters(lumenCurve, h)
+            sizedOuterParameters = uniformParameters(outerCurve, outerH)
+            sizedLumenParameters = uniformParameters(lumenCurve, h)
             sizeField = outerH == h ? MeshSizeField(uniform: h)
-                : MeshSizeField(lumen: lumenParameters.map { lumenCurve.point(at: $0) }, lumenLength: h,
-                                outer: outerParameters.map { outerCurve.point(at: $0) }, outerLength: outerH)
+                : MeshSizeField(lumen: sizedLumenParameters.map { lumenCurve.point(at: $0) }, lumenLength: h,
+                                outer: sizedOuterParameters.map { outerCurve.point(at: $0) }, outerLength: outerH)
         }
+        var borderParameters = [sizedOuterParameters, sizedLumenParameters]
+        var componentChains: ComponentChains?
+        if !components.isEmpty {
+            let field = sizeField
+            componentChains = try ComponentChains(outlines: components, outer: outerCurve, lumen: lumenCurve,
+                                                  borderParameters: &borderParameters, size: { p in field.length(at: p) })
+        }
+        let outerParameters = borderParameters[0], lumenParameters = borderParameters[1]
         let outerPolygon = outerParameters.map { outerCurve.point(at: $0) }
         let lumenPolygon = lumenParameters.map { lumenCurve.point(at: $0) }
         guard (outerPolygon + lumenPolygon).allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
@@ -101,7 +113,8 @@ enum WallMesher {
         }
 
         var triangulation = try ConstrainedDelaunay(
-            loops: [(outerCurve, outerParameters), (lumenCurve, lumenParameters)], maximumVertices: maximumTriangleCount)
+            loops: [(outerCurve, outerParameters), (lumenCurve, lumenParameters)], chains: componentChains?.chains.map(\.chain) ?? [],
+            maximumVertices: maximumTriangleCount)
         try DelaunayRefinement(
             minimumAngle: minimumAngle, sizeField: sizeField, circumradiusFactor: 0.75, maximumTriangleCount: maximumTriangleCount
         ).refine(&triangulation)
@@ -110,12 +123,41 @@ enum WallMesher {
         let points = output.points.map { s * $0 }
         let curves = [outerCurve, lumenCurve]
         let ordered = output.segments.sorted { ($0.curve, $0.ta) < ($1.curve, $1.ta) }
-        let segments = ordered.map { segment in
+        let segments = ordered.filter { $0.curve < 2 }.map { segment in
             TriangleMesh.BoundarySegment(
                 start: segment.a, end: segment.b, tag: segment.curve == 0 ? .outer : .lumen,
                 midpoint: s * curves[Int(segment.curve)].point(at: segment.midParameter))
         }
-        let mesh = try TriangleMesh(points: points, triangles: output.triangles, boundarySegments: segments)
+        var regions: [Int32] = [], interfaces: [TriangleMesh.InterfaceSegment] = [], clipping: [ComponentClipping] = []
+        var componentCurves: [(TissueComponent, ClosedCurve)] = []
+        if let componentChains {
+            // The segments at a corner are never split, so they may span a tight bend of the outline
+            // where it leaves the wall: straight, so that no curved mid-side point inverts their
+            // triangles. Elsewhere a mid-side point off the chord by more than a quarter of the
+            // chord (a bend the segment does not resolve) is dropped for the same reason.
+            let shift = ConstrainedDelaunay.superVertexCount
+            interfaces = ordered.filter { $0.curve >= 2 }.map { segment in
+                let corner = triangulation.isCorner[Int(segment.a) + shift] || triangulation.isCorner[Int(segment.b) + shift]
+                let a = output.points[Int(segment.a)], b = output.points[Int(segment.b)]
+                let m = triangulation.curves[Int(segment.curve)].point(at: segment.midParameter)
+                let bulge = m.distance(to: 0.5 * (a + b))
+                return TriangleMesh.InterfaceSegment(start: segment.a, end: segment.b,
+                                                     midpoint: corner || bulge > 0.25 * a.distance(to: b) ? nil : s * m)
+            }
+            let (assigned, areas) = componentChains.regions(
+                points: output.points, triangles: output.triangles,
+                interfaceEdges: Set(interfaces.map { TriangleMesh.edgeKey($0.start, $0.end) }))
+            regions = assigned
+            for (o, f) in componentChains.fitted.enumerated() {
+                clipping.append(ComponentClipping(
+                    component: f.component, outlineArea: s * s * f.outlineArea, meshedArea: s * s * areas[o],
+                    lumenCrossings: f.crossings.filter { $0.border == 1 }.count, outerCrossings: f.crossings.filter { $0.border == 0 }.count))
+                let curve = s == 1 ? f.curve : try ClosedCurve(through: f.curve.knots.map { s * $0 })
+                componentCurves.append((f.component, curve))
+            }
+        }
+        let mesh = try TriangleMesh(points: points, triangles: output.triangles, boundarySegments: segments,
+                                    triangleRegions: regions, interfaceSegments: interfaces)
         var onBorder = [Bool](repeating: false, count: points.count)
         for segment in segments {
             onBorder[Int(segment.start)] = true
@@ -125,8 +167,17 @@ enum WallMesher {
             throw .triangulationFailed("triangle \(bad) kept three border vertices (no interior vertex for Taylor-Hood elements)")
         }
         let quality = MeshQuality(mesh: mesh)
-        guard quality.minimumAngle >= minimumAngle - 1e-9 else {
-            throw .angleBoundNotReached(minimumAngle: quality.minimumAngle, bound: minimumAngle)
+        // Triangles at a corner (a component outline meeting a border) keep the input angle there.
+        var corners = Set<Int32>()
+        for (v, corner) in triangulation.cornerNeighbourhood().enumerated() where corner {
+            corners.insert(Int32(v - ConstrainedDelaunay.superVertexCount))
+        }
+        var checkedAngle = quality.minimumAngle
+        if !corners.isEmpty {
+            checkedAngle = MeshQuality.minimumAngle(of: mesh) { t in corners.contains(t.x) || corners.contains(t.y) || corners.contains(t.z) }
+        }
+        guard checkedAngle >= minimumAngle - 1e-9 else {
+            throw .angleBoundNotReached(minimumAngle: checkedAngle, bound: minimumAngle)
         }
 
         let outerMM = s == 1 ? outerCurve : try ClosedCurve(through: outerCurve.knots.map { s * $0 })
@@ -135,7 +186,8 @@ enum WallMesher {
             mesh: mesh, outerCurve: outerMM, lumenCurve: lumenMM,
             outerBorder: outerMM.samples(count: 4 * outerMM.knots.count),
             lumenBorder: lumenMM.samples(count: 4 * lumenMM.knots.count),
-            pixelWallArea: referenceWallArea, meshArea: mesh.area, quality: quality)
+            pixelWallArea: referenceWallArea, meshArea: mesh.area, quality: quality,
+            componentCurves: componentCurves.map(\.1), componentCurveKinds: componentCurves.map(\.0), componentClipping: clipping)
     }
 
     /// Parameters along `curve` whose spacing follows the size field: the number of segments is

@@ -10,6 +10,8 @@ struct ContourFrameItem: Sendable {
     var borders: Result<WallBorders, ContourError>
     /// nil when the borders failed (no EEM to centre a field of view on).
     var placement: FramePlacement?
+    /// Lipid and calcium outlines of the frame (`label --lipid/--calcium`), in the contours' coordinates.
+    var components: [ComponentOutline] = []
 
     /// The wall rasterised at the pixel centres (what `/masks` holds for the row); zeros without borders.
     func wallPixels(grid: PixelGrid) -> [UInt8] {
@@ -88,6 +90,24 @@ enum ContourInput {
             items.append(ContourFrameItem(frame: pair.frame, borders: pair.borders, placement: placement))
         }
         return (items, grid, items.map { "frame \($0.frame) (\(names))" })
+    }
+
+    /// Attaches the outlines of `paths` (component, file; same layout as --lumen) to the frames of
+    /// `items` by frame number; frames without an outline stay one-material. Outlines of frames the
+    /// job does not have are reported in the returned count.
+    static func attachComponents(_ paths: [(TissueComponent, String)], to items: inout [ContourFrameItem], unitsInPixels spacing: Double?)
+        throws -> (attached: Int, unmatched: Int) {
+        var attached = 0, unmatched = 0
+        for (component, path) in paths {
+            var outlines = try BorderContourFile.read(at: path)
+            if let spacing { outlines = outlines.map { $0.scaled(by: spacing) } }
+            for outline in outlines {
+                guard let k = items.firstIndex(where: { $0.frame == outline.frame }) else { unmatched += 1; continue }
+                items[k].components.append(ComponentOutline(component: component, points: outline.points))
+                attached += 1
+            }
+        }
+        return (attached, unmatched)
     }
 }
 

@@ -92,6 +92,12 @@ struct LabelCommand: ParsableCommand {
     var plausibleAreaChange: Double = 0.25
     @OptionGroup var solver: SolverOptionGroup
 
+    // Plaque components (contour input): outlines that get their own material (--material NAME=C1,D1,D2).
+    @Option(help: "Contour input: calcium outlines inside the wall, same layout as --lumen (frames without one are one-material).")
+    var calcium: String?
+    @Option(help: "Contour input: lipid / necrotic-core outlines, same layout as --lumen.")
+    var lipid: String?
+
     func validate() throws {
         if let pixelSize { guard pixelSize > 0, pixelSize.isFinite else { throw ValidationError("--pixel-size must be positive") } }
         let contours = lumen != nil || eem != nil
@@ -111,6 +117,7 @@ struct LabelCommand: ParsableCommand {
             }
         } else {
             guard !inputs.isEmpty else { throw ValidationError("give mask files, or contour files with --lumen and --eem") }
+            guard calcium == nil, lipid == nil else { throw ValidationError("--calcium and --lipid need contour input (--lumen and --eem)") }
         }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
         guard (1...100).contains(steps) else { throw ValidationError("--steps must be in 1...100") }
@@ -146,7 +153,14 @@ struct LabelCommand: ParsableCommand {
             let rule = ContourGridRule(size: gridSize, fieldOfView: fieldOfView, margin: margin,
                                        origin: gridOrigin.flatMap(Self.point), pixelSize: pixelSize)
             let read = try ContourInput.read(lumenPath: lumen, outerPath: eem, unitsInPixels: contourPixelSpacing, rule: rule)
-            return (zip(read.items, read.sources).map { LabelJobItem(source: $1, input: .frame($0)) }, read.grid)
+            var frames = read.items
+            let componentFiles = [(TissueComponent.lipid, lipid), (.calcium, calcium)].compactMap { c, path in path.map { (c, $0) } }
+            if !componentFiles.isEmpty {
+                let (attached, unmatched) = try ContourInput.attachComponents(componentFiles, to: &frames, unitsInPixels: contourPixelSpacing)
+                stderr("components: \(attached) outlines on \(frames.filter { !$0.components.isEmpty }.count) frames"
+                    + (unmatched > 0 ? "; \(unmatched) outlines of frames without lumen/EEM ignored" : ""))
+            }
+            return (zip(frames, read.sources).map { LabelJobItem(source: $1, input: .frame($0)) }, read.grid)
         }
         let masks = MaskInput.read(inputs, pixelSize: pixelSize ?? PixelGrid.defaultPixelSize, hdf5Dataset: dataset)
         guard let first = masks.compactMap({ try? $0.mask.get() }).first else {
@@ -196,6 +210,7 @@ struct LabelCommand: ParsableCommand {
                                                    options: options, inputCount: items.count, shard: shard)
         configuration.storesGridOrigins = contourInput
         configuration.storesWallMechanics = true
+        configuration.storesComponents = calcium != nil || lipid != nil
         let selected = items.indices.filter { shard?.contains($0) ?? true }
         let writer: LabelFileWriter
         var done = 0
@@ -414,6 +429,8 @@ final class LabelingRun: @unchecked Sendable {
         var reason: String
         var gridOrigin: [Double]?
         var label: StressLabel?
+        /// The class map of a labeled row of a wall with components.
+        var components: [UInt8]?
         /// `/wall_mechanics` of a labeled row (kept when `label` is dropped).
         var wallMechanics: [Double]?
         var mechanics: [Double]? { label.map { Self.columns($0.mechanics) } ?? wallMechanics }
@@ -458,10 +475,15 @@ final class LabelingRun: @unchecked Sendable {
             }
             do {
                 let target = perFrame.map { $0.fraction ?? $0.pairs?[frame.frame]?.change }
-                let labeler = try frameLabeler(target: target, frame: frame.frame) { try? self.labeler.wallMesh(of: placement.local(borders)).mesh }
-                let label = try labeler.label(borders, on: placement)
+                let labeler = try frameLabeler(target: target, frame: frame.frame) {
+                    let offset = Point(-placement.originX, -placement.originY)
+                    let outlines = frame.components.map { ComponentOutline(component: $0.component, points: $0.points.map { $0 + offset }) }
+                    return try? self.labeler.wallMesh(of: placement.local(borders), components: outlines).mesh
+                }
+                let label = try labeler.label(borders, on: placement, components: frame.components)
                 writePicture(label, mask: label.wall, index: index)
-                return Row(mask: label.wall.pixels, stress: label.stress, code: 0, reason: "", gridOrigin: origin, label: label)
+                return Row(mask: label.wall.pixels, stress: label.stress, code: 0, reason: "", gridOrigin: origin, label: label,
+                           components: label.components)
             } catch {
                 return Row(mask: frame.wallPixels(grid: grid), stress: zeros, code: error.code, reason: error.description, gridOrigin: origin)
             }
@@ -491,7 +513,8 @@ final class LabelingRun: @unchecked Sendable {
     private func writePicture(_ label: StressLabel, mask: Mask, index: Int) {
         guard let pictures else { return }
         let path = (pictures as NSString).appendingPathComponent(pictureName(index) + ".png")
-        if let picture = try? StressMapPicture(stress: label.stress, grid: grid, wall: label.wall) {
+        if var picture = try? StressMapPicture(stress: label.stress, grid: grid, wall: label.wall) {
+            picture.classes = label.components
             try? picture.writePNG(besideMask: mask, to: path)
         }
     }
@@ -525,7 +548,7 @@ final class LabelingRun: @unchecked Sendable {
                     let index = indices[written]
                     try writer.append(LabelRecord(mask: row.mask, stress: row.stress, status: row.code, reason: row.reason,
                                                   source: items[index].source, inputIndex: Int64(index), gridOrigin: row.gridOrigin,
-                                                  wallMechanics: row.wallMechanics))
+                                                  wallMechanics: row.wallMechanics, components: row.components))
                     written += 1
                     // Committed rows survive a kill; committing every 2 s bounds the loss without a flush per row.
                     if ContinuousClock.now - lastCommit >= commitInterval {

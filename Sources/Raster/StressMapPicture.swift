@@ -33,6 +33,10 @@ public struct StressMapPicture: Sendable {
     public var foregroundColor = RGBColor.black
     /// Unit label drawn above the colorbar. Default "kPa".
     public var unitLabel = "kPa"
+    /// Class map of a wall with components (0 outside, 1 fibrous wall, 2 lipid, 3 calcium), or nil.
+    /// With it the left panel shows the classes in VH-IVUS colours (fibrous dark green, lipid red,
+    /// calcium white) and the map panel outlines the component borders in `foregroundColor`.
+    public var classes: [UInt8]?
 
     /// Creates a picture of `stress` (kPa, row-major) on `grid`; throws if the count or the
     /// wall mask's shape does not match the grid.
@@ -130,7 +134,15 @@ public struct StressMapPicture: Sendable {
 
         if let mask {
             drawPanel(into: &image, x: layout.maskX ?? 0, y: top, factor: factor) { index in
-                mask.pixels[index] != 0 ? .white : .black
+                if let classes, classes.count == grid.count {
+                    switch classes[index] {
+                    case 1: return RGBColor(red: 0, green: 110, blue: 0)
+                    case 2: return RGBColor(red: 220, green: 0, blue: 0)
+                    case 3: return .white
+                    default: return mask.pixels[index] != 0 ? RGBColor(gray: 128) : .black
+                    }
+                }
+                return mask.pixels[index] != 0 ? .white : .black
             }
         }
         drawPanel(into: &image, x: mapX, y: top, factor: factor) { index in
@@ -138,6 +150,25 @@ public struct StressMapPicture: Sendable {
             let value = stress[index]
             guard value.isFinite else { return invalidColor }
             return colormap.color(for: value, minimum: colorScale.minimum, maximum: colorScale.maximum)
+        }
+
+        // Component borders on the map: a line along every pixel edge between two wall classes.
+        if let classes, classes.count == grid.count {
+            let width = max(1, factor / 3)
+            for row in 0..<grid.rows {
+                for column in 0..<grid.columns {
+                    let a = classes[row * grid.columns + column]
+                    guard a != 0 else { continue }
+                    if column + 1 < grid.columns, case let b = classes[row * grid.columns + column + 1], b != 0, b != a {
+                        image.fillRectangle(x: mapX + (column + 1) * factor - width / 2, y: top + row * factor, width: width,
+                                            height: factor, color: foregroundColor)
+                    }
+                    if row + 1 < grid.rows, case let b = classes[(row + 1) * grid.columns + column], b != 0, b != a {
+                        image.fillRectangle(x: mapX + column * factor, y: top + (row + 1) * factor - width / 2, width: factor,
+                                            height: width, color: foregroundColor)
+                    }
+                }
+            }
         }
 
         // Colorbar: row y shows the value at its centre, maximum at the top.

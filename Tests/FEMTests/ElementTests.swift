@@ -52,14 +52,14 @@ import Sparse
         var entries: [(row: Int, column: Int)] = []
         var dofs = [Int](repeating: 0, count: 15)
         for e in 0..<d.elementCount {
-            MixedDiscretization.localDofs(element: e, elementNodes: d.elementNodes, nodeCount: d.nodeCount, into: &dofs)
+            MixedDiscretization.localDofs(element: e, elementNodes: d.elementNodes, pressureNodes: d.elementPressureNodes, nodeCount: d.nodeCount, into: &dofs)
             for r in dofs where d.equation[r] >= 0 {
                 for c in dofs where d.equation[c] >= 0 { entries.append((Int(d.equation[r]), Int(d.equation[c]))) }
             }
         }
         #expect(d.pattern == (try SparsityPattern(dimension: d.equationCount, entries: entries)))
         for e in 0..<d.elementCount {
-            MixedDiscretization.localDofs(element: e, elementNodes: d.elementNodes, nodeCount: d.nodeCount, into: &dofs)
+            MixedDiscretization.localDofs(element: e, elementNodes: d.elementNodes, pressureNodes: d.elementPressureNodes, nodeCount: d.nodeCount, into: &dofs)
             for r in 0..<15 {
                 for c in 0..<15 {
                     let expected = d.equation[dofs[r]] >= 0 && d.equation[dofs[c]] >= 0

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+@testable import FEM
+@testable import Labeling
+@testable import Meshing
+
+/// The 12 calcified frames of the real pullback: every one meshes with its calcium outline
+/// (clipped where it crosses the lumen or EEM), solves, and keeps the stress jump at the calcium border.
+@Suite struct CalcifiedPullbackTests {
+    @Test func everyCalcifiedFrameLabelsWithItsCalcium() throws {
+        guard let folder = ContourLabelingTests.pullback else {
+            print("skipped: the IVUS pullback is not at ../shared/data/ivus-pullback (set PLAQUEFEM_IVUS_PULLBACK)")
+            return
+        }
+        let lumens = try BorderContourFile.read(at: folder + "/diastolic_contours.csv")
+        let outers = try BorderContourFile.read(at: folder + "/eem_diastolic_contours.csv")
+        let calcium = try BorderContourFile.read(at: folder + "/calcium_diastolic_contours.csv")
+        #expect(calcium.count == 12)
+        let labeler = FEMLabeler()
+        var clipped = 0
+        for outline in calcium {
+            let lumen = try #require(lumens.first { $0.frame == outline.frame }), outer = try #require(outers.first { $0.frame == outline.frame })
+            let borders = try WallBorders(frame: outline.frame, lumen: lumen.points, outer: outer.points)
+            let placement = try #require(FramePlacement.centred(on: borders, side: 4, size: 48))
+            let label = try labeler.label(borders, on: placement, components: [ComponentOutline(component: .calcium, points: outline.points)])
+            let classes = try #require(label.components)
+            #expect(classes.contains(3) && classes.contains(1), "frame \(outline.frame)")
+            #expect(zip(classes, label.wall.pixels).allSatisfy { ($0 != 0) == ($1 != 0) })
+            #expect(label.componentClipping.count == 1)
+            if label.componentClipping[0].isClipped { clipped += 1 }
+            // Angles stay reasonable away from corners; the smallest anywhere is reported, not hidden.
+            #expect(label.quality.minimumAngle > 1, "frame \(outline.frame): \(label.quality.minimumAngle) degrees")
+            #expect(label.report.steps.allSatisfy { $0.converged })
+        }
+        #expect(clipped >= 9, "most outlines cross or touch a border")
+    }
+}
