@@ -70,6 +70,8 @@ struct LabelCommand: ParsableCommand {
     var commitInterval: Double = 2
     @Flag(help: "Replace an existing output file instead of resuming it.")
     var overwrite = false
+    @Option(help: "Seconds one mask may take from validation to the end of the solve; a mask past it is recorded with status 500 and labeling goes on. Default: no limit. Not stored with the options (a resumed run may use another).")
+    var timeLimit: Double?
     @OptionGroup var solver: SolverOptionGroup
 
     func validate() throws {
@@ -95,6 +97,7 @@ struct LabelCommand: ParsableCommand {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
         guard (1...100).contains(steps) else { throw ValidationError("--steps must be in 1...100") }
         guard commitInterval >= 0, commitInterval.isFinite else { throw ValidationError("--commit-interval must be >= 0") }
+        if let timeLimit { guard timeLimit > 0, !timeLimit.isNaN else { throw ValidationError("--time-limit must be positive (seconds)") } }
         _ = try resolvedShard(environment: ProcessInfo.processInfo.environment)
     }
 
@@ -142,6 +145,7 @@ struct LabelCommand: ParsableCommand {
         options.solver = solver.solverOptions(startingFrom: options.solver)
         options.measure = stress
         options.stepsToSystole = steps
+        options.timeLimit = timeLimit
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
         let environment = ProcessInfo.processInfo.environment
         let shard = try resolvedShard(environment: environment)
