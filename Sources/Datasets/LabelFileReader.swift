@@ -100,7 +100,11 @@ public enum LabelFileReader {
         }
         var configuration = LabelFileConfiguration(
             rows: shape[1], columns: shape[2], pixelSize: try meta.scalar("pixel_size_mm", as: Double.self), options: options)
-        if try file.contains("latent") { configuration.latentDimension = try file.openDataset("latent").shape.last }
+        if try file.contains("latent") {
+            let shape = try file.openDataset("latent").shape
+            guard shape.count == 2 else { throw DatasetError.notALabelFile(path: path, reason: "/latent has shape \(shape), expected (N, D)") }
+            configuration.latentDimension = shape[1]
+        }
         configuration.tracksRounds = try file.contains("round")
         configuration.storesGridOrigins = try file.contains("grid_origin_mm")
         if try meta.contains("input_count") { configuration.inputCount = Int(try meta.scalar("input_count", as: Int64.self)) }
@@ -111,8 +115,25 @@ public enum LabelFileReader {
         return configuration
     }
 
+    /// Checks that every per-row dataset has the row shape the configuration implies (a file
+    /// written by another tool, or damaged, could hold /stress of another size than /masks, which
+    /// would put one row's values into the next).
+    static func checkRowShapes(of file: HDF5File, _ c: LabelFileConfiguration, path: String) throws {
+        var expected: [String: [Int]] = ["stress": [c.rows, c.columns], "status": []]
+        for name in ["input_index", "round"] { expected[name] = [] }
+        expected["grid_origin_mm"] = [2]
+        if let d = c.latentDimension { expected["latent"] = [d] }
+        for (name, row) in expected.sorted(by: { $0.key < $1.key }) where try file.contains(name) {
+            let shape = try file.openDataset(name).shape
+            guard !shape.isEmpty, Array(shape.dropFirst()) == row else {
+                throw DatasetError.notALabelFile(path: path, reason: "/\(name) has shape \(shape), expected (N\(row.map { ", \($0)" }.joined()))")
+            }
+        }
+    }
+
     static func contents(of file: HDF5File, path: String) throws -> LabelFileContents {
         let configuration = try configuration(of: file, path: path)
+        try checkRowShapes(of: file, configuration, path: path)
         let n = try committedRowCount(file)
         let rows = 0..<n
         func strings(_ name: String) throws -> [String] { n == 0 ? [] : try file.openStringDataset(name).readRows(rows) }

@@ -107,6 +107,8 @@ public final class LabelFileWriter {
         guard differences.isEmpty else { throw .mismatch(path: path, reason: differences.joined(separator: "; ")) }
         return try LabelFileReader.converting(path) {
             let file = try HDF5File.open(at: path, mode: .readWrite)
+            // Refuse a damaged layout before changing anything.
+            try LabelFileReader.checkRowShapes(of: file, stored, path: path)
             let committed = try LabelFileReader.committedRowCount(file)
             let writer = try LabelFileWriter(path: path, configuration: configuration, file: file, count: committed)
             try writer.truncate(to: committed)

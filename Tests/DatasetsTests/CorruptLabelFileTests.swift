@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Labeling
 import Storage
 import Testing
 
@@ -36,5 +37,37 @@ import Testing
             try LabelFileMerger.merge([path], into: path + ".merged.h5", provenance: Provenance(softwareVersion: "test", commandLine: "test"))
         }
         try? FileManager.default.removeItem(atPath: path + ".merged.h5")
+    }
+
+    /// Found while writing the fuzz targets: `inspect` (and export, merge, training) crashed with
+    /// "Array index is out of range" on a label file whose /stress rows had another size than its
+    /// /masks rows (a file written by another tool). Each per-row dataset's row shape is now checked.
+    @Test(arguments: [("stress", [0, 2, 2]), ("status", [0, 1]), ("input_index", [0, 3]), ("latent", [0]), ("grid_origin_mm", [0, 3])])
+    func aPerRowDatasetOfTheWrongShapeIsATypedError(_ name: String, _ shape: [Int]) throws {
+        let path = temporaryPath("wrong-\(name)")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = LabelFileConfiguration(rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions(),
+                                                   latentDimension: 3, inputCount: 4)
+        configuration.storesGridOrigins = true
+        let writer = try LabelFileWriter.create(at: path, configuration: configuration, provenance: provenance)
+        for k in 0..<3 {
+            var row = record(k, latent: 3)
+            row.gridOrigin = [0.5, 1.5]
+            try writer.append(row)
+        }
+        try writer.close()
+        #expect(try LabelFileReader.read(at: path).count == 3)
+        // Replace the dataset by one with 3 rows of another shape.
+        let file = try HDF5File.open(at: path, mode: .readWrite)
+        try file.removeChild(name)
+        var rows = shape
+        rows[0] = 3
+        let dataset = try file.createDataset(name, elementType: Int64.self, shape: rows, maximumRows: .unlimited,
+                                             chunkRows: 4, compression: .none)
+        try dataset.write([Int64](repeating: 1, count: rows.reduce(1, *)))
+        try file.close()
+        #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+        #expect(throws: DatasetError.self) { try LabelFileWriter.resume(at: path, configuration: configuration, provenance: provenance) }
     }
 }
