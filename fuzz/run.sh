@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-targets=(contour-file png-mask npy-mask hdf5-mask label-file model-file waveform-csv gmsh)
+targets=(contour-file png-mask npy-mask hdf5-mask label-file label-layout model-file waveform-csv gmsh)
 target=${1:?usage: fuzz/run.sh TARGET|all [SECONDS|build|replay FILE...] (targets: ${targets[*]})}
 shift
 if [ "$target" = all ]; then
@@ -32,7 +32,7 @@ case "$target" in
     png-mask|npy-mask) modules=(Raster) ;;
     waveform-csv) modules=(Meshing Sparse FEM) ;;
     model-file) modules=(Raster Storage Neural Learning) ;;
-    label-file) modules=(Meshing Sparse FEM Raster Labeling Storage Datasets) ;;
+    label-file|label-layout) modules=(Meshing Sparse FEM Raster Labeling Storage Datasets) ;;
     hdf5-mask)
         modules=(Meshing Sparse FEM Raster Labeling Storage Datasets Neural Learning)
         extra=(Sources/PlaqueFEMCLI/MaskInput.swift Sources/PlaqueFEMCLI/MaskDataset.swift) ;;
@@ -213,6 +213,17 @@ if target != "label-file":
     model("surrogate-stub.h5", "surrogate", {"image_size": 64}, {"stub.weight": (2, 2)})
     model("classifier-stub.h5", "classifier", {}, {"fc.weight": (10, 2)})
 PY
+    ;;
+label-layout)
+    # The choices start from zeros (every dataset present with the expected shapes) and from a few
+    # random byte strings.
+    head -c 64 /dev/zero > "$corpus/zeros"
+    python3 - "$corpus" <<'PY2'
+import random, sys
+for k in range(1, 5):
+    random.seed(k)
+    open(sys.argv[1] + f"/random-{k}", "wb").write(bytes(random.randrange(256) for _ in range(64 * k)))
+PY2
     ;;
 waveform-csv)
     cp data/waveforms/physiological.csv "$corpus/"

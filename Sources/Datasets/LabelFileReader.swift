@@ -70,12 +70,17 @@ public enum LabelFileReader {
     }
 
     /// The number of complete rows: `committed_rows` (format 2) capped by every dataset's length.
-    static func committedRowCount(_ file: HDF5File) throws(StorageError) -> Int {
+    /// A negative `committed_rows` (a damaged file) is `.notALabelFile`.
+    static func committedRowCount(_ file: HDF5File) throws -> Int {
         var counts = [try file.openDataset("masks").rowCount, try file.openDataset("stress").rowCount,
                       try file.openDataset("status").rowCount, try file.openStringDataset("failure_reason").count,
                       try file.openStringDataset("source").count]
         if try file.attributes.contains("committed_rows") {
-            counts.append(Int(try file.attributes.scalar("committed_rows", as: Int64.self)))
+            let committed = try file.attributes.scalar("committed_rows", as: Int64.self)
+            guard committed >= 0 else {
+                throw DatasetError.notALabelFile(path: file.path, reason: "committed_rows is \(committed)")
+            }
+            counts.append(Int(committed))
         }
         for name in ["input_index", "latent", "round", "grid_origin_mm"] where try file.contains(name) {
             counts.append(try file.openDataset(name).rowCount)

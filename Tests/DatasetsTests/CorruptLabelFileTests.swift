@@ -70,4 +70,21 @@ import Testing
         #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
         #expect(throws: DatasetError.self) { try LabelFileWriter.resume(at: path, configuration: configuration, provenance: provenance) }
     }
+
+    /// Fuzz finding (label-layout): a negative committed_rows made `inspect` trap on the range 0..<-3
+    /// (and `label --resume` would have cut the file back). It is now refused as not a label file.
+    @Test func aNegativeCommittedRowCountIsATypedError() throws {
+        let path = temporaryPath("negative-committed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = LabelFileConfiguration(rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions(), inputCount: 2)
+        let writer = try LabelFileWriter.create(at: path, configuration: configuration, provenance: provenance)
+        for k in 0..<2 { try writer.append(record(k)) }
+        try writer.close()
+        let file = try HDF5File.open(at: path, mode: .readWrite)
+        try file.attributes.set("committed_rows", to: Int64(-3))
+        try file.close()
+        #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+        #expect(throws: DatasetError.self) { try LabelFileWriter.resume(at: path, configuration: configuration, provenance: provenance) }
+    }
 }
