@@ -112,10 +112,19 @@ public enum LabelFileReader {
         }
         configuration.tracksRounds = try file.contains("round")
         configuration.storesGridOrigins = try file.contains("grid_origin_mm")
-        if try meta.contains("input_count") { configuration.inputCount = Int(try meta.scalar("input_count", as: Int64.self)) }
+        if try meta.contains("input_count") {
+            let count = try meta.scalar("input_count", as: Int64.self)
+            guard (0...Int64(Int32.max)).contains(count) else {
+                throw DatasetError.notALabelFile(path: path, reason: "/meta input_count is \(count)")
+            }
+            configuration.inputCount = Int(count)
+        }
         if try meta.contains("shard_index") {
-            configuration.shard = LabelFileConfiguration.Shard(
-                index: Int(try meta.scalar("shard_index", as: Int64.self)), count: Int(try meta.scalar("shard_count", as: Int64.self)))
+            let index = try meta.scalar("shard_index", as: Int64.self), count = try meta.scalar("shard_count", as: Int64.self)
+            guard count >= 1, count <= Int64(Int32.max), (1...count).contains(index) else {
+                throw DatasetError.notALabelFile(path: path, reason: "/meta shard \(index) of \(count)")
+            }
+            configuration.shard = LabelFileConfiguration.Shard(index: Int(index), count: Int(count))
         }
         return configuration
     }

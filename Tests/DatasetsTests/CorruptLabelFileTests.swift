@@ -87,4 +87,27 @@ import Testing
         #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
         #expect(throws: DatasetError.self) { try LabelFileWriter.resume(at: path, configuration: configuration, provenance: provenance) }
     }
+
+    /// Fuzz finding (label-layout): a negative /meta input_count trapped in `merge` (the range of
+    /// expected inputs 0..<count), and Int64.max would have listed 2^63 missing inputs. Input counts
+    /// outside 0...Int32.max and shards outside 1...count are refused as not a label file.
+    @Test(arguments: [("input_count", Int64(-2)), ("input_count", Int64.max), ("shard_index", Int64(0)), ("shard_count", Int64(0))])
+    func anImpossibleJobSizeIsATypedError(_ name: String, _ value: Int64) throws {
+        let path = temporaryPath("meta-\(name)")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = LabelFileConfiguration(rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions(), inputCount: 4)
+        configuration.shard = LabelFileConfiguration.Shard(index: 1, count: 2)
+        let writer = try LabelFileWriter.create(at: path, configuration: configuration, provenance: provenance)
+        for k in [0, 2] { try writer.append(record(k)) }
+        try writer.close()
+        let file = try HDF5File.open(at: path, mode: .readWrite)
+        let meta = try file.openGroup("meta")
+        try meta.attributes.set(name, to: value)
+        meta.close()
+        try file.close()
+        let merged = path + ".merged.h5"
+        defer { try? FileManager.default.removeItem(atPath: merged) }
+        #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect(throws: DatasetError.self) { try LabelFileMerger.merge([path], into: merged, provenance: provenance) }
+    }
 }
