@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-targets=(contour-file png-mask npy-mask hdf5-mask label-file model-file waveform-csv gmsh)
+targets=(contour-file png-mask npy-mask hdf5-mask label-file label-layout model-file waveform-csv gmsh)
 target=${1:?usage: fuzz/run.sh TARGET|all [SECONDS|build|replay FILE...] (targets: ${targets[*]})}
 shift
 if [ "$target" = all ]; then
@@ -32,7 +32,7 @@ case "$target" in
     png-mask|npy-mask) modules=(Raster) ;;
     waveform-csv) modules=(Meshing Sparse FEM) ;;
     model-file) modules=(Raster Storage Neural Learning) ;;
-    label-file) modules=(Meshing Sparse FEM Raster Labeling Storage Datasets) ;;
+    label-file|label-layout) modules=(Meshing Sparse FEM Raster Labeling Storage Datasets) ;;
     hdf5-mask)
         modules=(Meshing Sparse FEM Raster Labeling Storage Datasets Neural Learning)
         extra=(Sources/PlaqueFEMCLI/MaskInput.swift Sources/PlaqueFEMCLI/MaskDataset.swift) ;;
@@ -214,6 +214,17 @@ if target != "label-file":
     model("classifier-stub.h5", "classifier", {}, {"fc.weight": (10, 2)})
 PY
     ;;
+label-layout)
+    # The choices start from zeros (every dataset present with the expected shapes) and from a few
+    # random byte strings.
+    head -c 64 /dev/zero > "$corpus/zeros"
+    python3 - "$corpus" <<'PY2'
+import random, sys
+for k in range(1, 5):
+    random.seed(k)
+    open(sys.argv[1] + f"/random-{k}", "wb").write(bytes(random.randrange(256) for _ in range(64 * k)))
+PY2
+    ;;
 waveform-csv)
     cp data/waveforms/physiological.csv "$corpus/"
     printf 'time_s;pressure_mmHg\n0;80\n0.4;120\n0.8;80\n' > "$corpus/semicolon.csv"
@@ -264,4 +275,9 @@ MSH
     ;;
 esac
 echo "fuzz: $target for ${seconds}s, $(ls "$corpus" | wc -l) seeds" >&2
-"$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="fuzz/findings/$target/" "$corpus"
+# libhdf5 1.10.8 loops forever on some corrupt global heaps (see docs/reliability.md); for the
+# targets that open HDF5 files the run goes on after a timeout or a crash (fork mode, one job),
+# keeping each input; sort the crashes by their stacks afterwards (most are inside libhdf5).
+extra_flags=()
+case "$target" in hdf5-mask|label-file|model-file) extra_flags=(-fork=1 -ignore_timeouts=1 -ignore_crashes=1) ;; esac
+"$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "${extra_flags[@]}" -artifact_prefix="fuzz/findings/$target/" "$corpus"

@@ -72,12 +72,17 @@ public enum LabelFileReader {
     }
 
     /// The number of complete rows: `committed_rows` (format 2) capped by every dataset's length.
-    static func committedRowCount(_ file: HDF5File) throws(StorageError) -> Int {
+    /// A negative `committed_rows` (a damaged file) is `.notALabelFile`.
+    static func committedRowCount(_ file: HDF5File) throws -> Int {
         var counts = [try file.openDataset("masks").rowCount, try file.openDataset("stress").rowCount,
                       try file.openDataset("status").rowCount, try file.openStringDataset("failure_reason").count,
                       try file.openStringDataset("source").count]
         if try file.attributes.contains("committed_rows") {
-            counts.append(Int(try file.attributes.scalar("committed_rows", as: Int64.self)))
+            let committed = try file.attributes.scalar("committed_rows", as: Int64.self)
+            guard committed >= 0 else {
+                throw DatasetError.notALabelFile(path: file.path, reason: "committed_rows is \(committed)")
+            }
+            counts.append(Int(committed))
         }
         for name in ["input_index", "latent", "round", "grid_origin_mm"] where try file.contains(name) {
             counts.append(try file.openDataset(name).rowCount)
@@ -102,21 +107,51 @@ public enum LabelFileReader {
         }
         var configuration = LabelFileConfiguration(
             rows: shape[1], columns: shape[2], pixelSize: try meta.scalar("pixel_size_mm", as: Double.self), options: options)
-        if try file.contains("latent") { configuration.latentDimension = try file.openDataset("latent").shape.last }
+        if try file.contains("latent") {
+            let shape = try file.openDataset("latent").shape
+            guard shape.count == 2 else { throw DatasetError.notALabelFile(path: path, reason: "/latent has shape \(shape), expected (N, D)") }
+            configuration.latentDimension = shape[1]
+        }
         configuration.tracksRounds = try file.contains("round")
         configuration.storesGridOrigins = try file.contains("grid_origin_mm")
         configuration.storesWallMechanics = try file.contains("wall_mechanics")
         configuration.storesComponents = try file.contains("components")
-        if try meta.contains("input_count") { configuration.inputCount = Int(try meta.scalar("input_count", as: Int64.self)) }
+        if try meta.contains("input_count") {
+            let count = try meta.scalar("input_count", as: Int64.self)
+            guard (0...Int64(Int32.max)).contains(count) else {
+                throw DatasetError.notALabelFile(path: path, reason: "/meta input_count is \(count)")
+            }
+            configuration.inputCount = Int(count)
+        }
         if try meta.contains("shard_index") {
-            configuration.shard = LabelFileConfiguration.Shard(
-                index: Int(try meta.scalar("shard_index", as: Int64.self)), count: Int(try meta.scalar("shard_count", as: Int64.self)))
+            let index = try meta.scalar("shard_index", as: Int64.self), count = try meta.scalar("shard_count", as: Int64.self)
+            guard count >= 1, count <= Int64(Int32.max), (1...count).contains(index) else {
+                throw DatasetError.notALabelFile(path: path, reason: "/meta shard \(index) of \(count)")
+            }
+            configuration.shard = LabelFileConfiguration.Shard(index: Int(index), count: Int(count))
         }
         return configuration
     }
 
+    /// Checks that every per-row dataset has the row shape the configuration implies (a file
+    /// written by another tool, or damaged, could hold /stress of another size than /masks, which
+    /// would put one row's values into the next).
+    static func checkRowShapes(of file: HDF5File, _ c: LabelFileConfiguration, path: String) throws {
+        var expected: [String: [Int]] = ["stress": [c.rows, c.columns], "status": []]
+        for name in ["input_index", "round"] { expected[name] = [] }
+        expected["grid_origin_mm"] = [2]
+        if let d = c.latentDimension { expected["latent"] = [d] }
+        for (name, row) in expected.sorted(by: { $0.key < $1.key }) where try file.contains(name) {
+            let shape = try file.openDataset(name).shape
+            guard !shape.isEmpty, Array(shape.dropFirst()) == row else {
+                throw DatasetError.notALabelFile(path: path, reason: "/\(name) has shape \(shape), expected (N\(row.map { ", \($0)" }.joined()))")
+            }
+        }
+    }
+
     static func contents(of file: HDF5File, path: String) throws -> LabelFileContents {
         let configuration = try configuration(of: file, path: path)
+        try checkRowShapes(of: file, configuration, path: path)
         let n = try committedRowCount(file)
         let rows = 0..<n
         func strings(_ name: String) throws -> [String] { n == 0 ? [] : try file.openStringDataset(name).readRows(rows) }

@@ -116,6 +116,8 @@ public final class LabelFileWriter {
         configuration.storesWallMechanics = stored.storesWallMechanics
         return try LabelFileReader.converting(path) {
             let file = try HDF5File.open(at: path, mode: .readWrite)
+            // Refuse a damaged layout before changing anything.
+            try LabelFileReader.checkRowShapes(of: file, stored, path: path)
             let committed = try LabelFileReader.committedRowCount(file)
             let writer = try LabelFileWriter(path: path, configuration: configuration, file: file, count: committed)
             try writer.truncate(to: committed)

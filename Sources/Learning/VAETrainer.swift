@@ -219,12 +219,39 @@ public final class VAETrainer {
             guard value > 0, value < 1 << 31 else { throw .notAModelFile("architecture_\(name) is \(value)") }
             return Int(value)
         }
+        let (height, width) = (try size("image_height"), try size("image_width"))
+        let (latent, hidden) = (try size("latent_dimension"), try size("hidden_size"))
+        // The sizes come from the file: refuse a network too large to build before allocating it
+        // (a damaged attribute of 2^30 x 2^30 pixels used to abort in the allocator).
+        guard let parameters = parameterCount(inputSize: height.multipliedReportingOverflow(by: width),
+                                              hidden: hidden, latent: latent), parameters <= maximumParameterCount else {
+            throw .notAModelFile("architecture \(height) x \(width) pixels, hidden size \(hidden), latent dimension \(latent) "
+                + "describes a VAE of more than \(maximumParameterCount) parameters")
+        }
         let trainer = try VAETrainer(
-            seed: 0, imageHeight: try size("image_height"), imageWidth: try size("image_width"),
-            latentDimension: try size("latent_dimension"), hiddenSize: try size("hidden_size"), options: options)
+            seed: 0, imageHeight: height, imageWidth: width, latentDimension: latent, hiddenSize: hidden, options: options)
         try ModelFile.read(into: trainer.model, kind: .vae, from: file)
         trainer.epochsCompleted = ModelFile.epochsCompleted(in: file)
         return trainer
+    }
+
+    /// The most parameters `load` builds a VAE with (2^28, 1 GiB of float32; the paper's VAE has 3.6 M).
+    public static let maximumParameterCount = 1 << 28
+
+    /// Parameters of the VAE (`VariationalAutoencoder`): encoder n->h->h, two heads h->d, decoder
+    /// d->h->h->n, weights and biases; nil on overflow.
+    private static func parameterCount(inputSize: (partialValue: Int, overflow: Bool), hidden h: Int, latent d: Int) -> Int? {
+        guard !inputSize.overflow else { return nil }
+        let n = inputSize.partialValue
+        var total = 0
+        for (a, b) in [(n, h), (h, h), (h, d), (h, d), (d, h), (h, h), (h, n)] {
+            let (weights, o1) = a.multipliedReportingOverflow(by: b)
+            let (layer, o2) = weights.addingReportingOverflow(b)
+            let (sum, o3) = total.addingReportingOverflow(layer)
+            guard !o1, !o2, !o3 else { return nil }
+            total = sum
+        }
+        return total
     }
 
     /// Opens the model file at `path` read-only and loads it; see `load(from:options:)`.

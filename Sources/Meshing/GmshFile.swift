@@ -112,10 +112,10 @@ public enum GmshFile {
         var curvePhysical: [Int: [Int]] = [:]
         if let entities = sections["Entities"], let header = entities.first {
             let counts = header.split(separator: " ").compactMap { Int($0) }
-            guard counts.count == 4 else { throw ParseError(reason: "bad $Entities header") }
+            guard counts.count == 4, counts.allSatisfy({ $0 >= 0 }) else { throw ParseError(reason: "bad $Entities header") }
             for line in entities.dropFirst(1 + counts[0]).prefix(counts[1]) {
                 let v = line.split(separator: " ")
-                guard v.count >= 8, let tag = Int(v[0]), let np = Int(v[7]), v.count >= 8 + np else {
+                guard v.count >= 8, let tag = Int(v[0]), let np = Int(v[7]), np >= 0, np <= v.count - 8 else {
                     throw ParseError(reason: "bad curve entity line '\(line)'")
                 }
                 curvePhysical[tag] = v[8..<(8 + np)].compactMap { Int($0) }
@@ -125,14 +125,14 @@ public enum GmshFile {
         var positionOfTag: [Int: Point] = [:]
         var cursor = 1
         let nodeHeader = nodeLines[0].split(separator: " ").compactMap { Int($0) }
-        guard nodeHeader.count == 4 else { throw ParseError(reason: "bad $Nodes header") }
+        guard nodeHeader.count == 4, nodeHeader[0] >= 0 else { throw ParseError(reason: "bad $Nodes header") }
         for _ in 0..<nodeHeader[0] {
             guard cursor < nodeLines.count else { throw ParseError(reason: "truncated $Nodes section") }
             let block = nodeLines[cursor].split(separator: " ").compactMap { Int($0) }
             guard block.count == 4 else { throw ParseError(reason: "bad node block header '\(nodeLines[cursor])'") }
             if block[2] != 0 { throw ParseError(reason: "parametric node blocks are not supported") }
             let n = block[3]
-            guard cursor + 1 + 2 * n <= nodeLines.count else { throw ParseError(reason: "truncated node block") }
+            guard n >= 0, n <= nodeLines.count, cursor + 1 + 2 * n <= nodeLines.count else { throw ParseError(reason: "truncated node block") }
             for k in 0..<n {
                 guard let tag = Int(nodeLines[cursor + 1 + k]) else { throw ParseError(reason: "bad node tag") }
                 let xyz = nodeLines[cursor + 1 + n + k].split(separator: " ").compactMap { Double($0) }
@@ -143,7 +143,7 @@ public enum GmshFile {
         }
         guard let elementLines = sections["Elements"], !elementLines.isEmpty else { throw ParseError(reason: "no $Elements section") }
         let elementHeader = elementLines[0].split(separator: " ").compactMap { Int($0) }
-        guard elementHeader.count == 4 else { throw ParseError(reason: "bad $Elements header") }
+        guard elementHeader.count == 4, elementHeader[0] >= 0 else { throw ParseError(reason: "bad $Elements header") }
         var triangles: [[Int]] = []
         var borderLines: [(nodes: [Int], tag: BoundaryTag)] = []
         cursor = 1
@@ -152,7 +152,7 @@ public enum GmshFile {
             let block = elementLines[cursor].split(separator: " ").compactMap { Int($0) }
             guard block.count == 4 else { throw ParseError(reason: "bad element block header") }
             let (dim, entity, type, n) = (block[0], block[1], block[2], block[3])
-            guard cursor + 1 + n <= elementLines.count else { throw ParseError(reason: "truncated element block") }
+            guard n >= 0, n <= elementLines.count, cursor + 1 + n <= elementLines.count else { throw ParseError(reason: "truncated element block") }
             for k in 0..<n {
                 let ids = elementLines[cursor + 1 + k].split(separator: " ").compactMap { Int($0) }.dropFirst()
                 if dim == 2, (type == 2 && ids.count == 3) || (type == 9 && ids.count == 6) {

@@ -74,7 +74,7 @@ struct LabelCommand: ParsableCommand {
         "Take the image as the loaded state at this lumen pressure (mmHg, or 'diastolic' for the waveform's first): find the unloaded geometry, load it to systole.",
         discussion: "Default: the image is stress free (the paper's setting). Frames without an unloaded geometry get status 310."))
     var imagePressure: String?
-    @Option(help: "Factor on the wall's c1 and D1 (D2 unchanged).")
+    @Option(help: "Factor on c1 and D1 of the wall and its components (D2 unchanged).")
     var stiffnessScale: Double = 1
     @Option(help: ArgumentHelp(
         "Calibrate one stiffness factor for the whole file so that the mean lumen-area change to systole is this fraction (e.g. 0.05).",
@@ -90,6 +90,8 @@ struct LabelCommand: ParsableCommand {
     var calibrationFrames: Int = 3
     @Option(help: "Flag labels whose lumen area grows by more than this fraction from the image (or zero load) to systole.")
     var plausibleAreaChange: Double = 0.25
+    @Option(help: "Seconds one mask may take from validation to the end of the solve; a mask past it is recorded with status 500 and labeling goes on. Default: no limit. Not stored with the options (a resumed run may use another).")
+    var timeLimit: Double?
     @OptionGroup var solver: SolverOptionGroup
 
     // Plaque components (contour input): outlines that get their own material (--material NAME=C1,D1,D2).
@@ -122,6 +124,7 @@ struct LabelCommand: ParsableCommand {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
         guard (1...100).contains(steps) else { throw ValidationError("--steps must be in 1...100") }
         guard commitInterval >= 0, commitInterval.isFinite else { throw ValidationError("--commit-interval must be >= 0") }
+        if let timeLimit { guard timeLimit > 0, !timeLimit.isNaN else { throw ValidationError("--time-limit must be positive (seconds)") } }
         _ = try resolvedShard(environment: ProcessInfo.processInfo.environment)
     }
 
@@ -200,6 +203,7 @@ struct LabelCommand: ParsableCommand {
                 options.stiffnessScale = try calibrate(target: target, items: items, options: options)
             }
         }
+        options.timeLimit = timeLimit
         if let png { try FileManager.default.createDirectory(atPath: png, withIntermediateDirectories: true) }
         let environment = ProcessInfo.processInfo.environment
         let shard = try resolvedShard(environment: environment)

@@ -1,0 +1,113 @@
+import Datasets
+import Foundation
+import Labeling
+import Storage
+import Testing
+
+/// Label files damaged the way the fuzzer (fuzz/run.sh label-file) damaged them: every reader
+/// `inspect`, `merge`, export and resume use answers with a typed error, never a crash.
+@Suite struct CorruptLabelFileTests {
+    /// The shipped sample label file (24 rows of 64 x 64).
+    static let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("data/phantoms/labels-24.h5").path
+
+    /// The sample with `patches` (offset, byte) applied, in a temporary file.
+    static func damaged(_ name: String, _ patches: [(Int, UInt8)]) throws -> String {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample)))
+        for (offset, value) in patches where offset < bytes.count { bytes[offset] = value }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("plaquefem-\(name)-\(UUID().uuidString).h5").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func theSampleReads() throws {
+        #expect(try LabelFileReader.read(at: Self.sample).count == 24)
+    }
+
+    /// Fuzz finding (label-file, 2026-12-07): four bytes of an object header's size field set to
+    /// 0xFF make libhdf5 1.10.8 ask malloc for 0xFFFFFFFF00000050 bytes while opening /masks. glibc
+    /// refuses, HDF5 reports a failure, and the reader turns it into a DatasetError (under
+    /// AddressSanitizer's default allocator the same request aborts inside libhdf5).
+    @Test func aHugeSizeFieldIsATypedError() throws {
+        let path = try Self.damaged("huge-size", (1044..<1048).map { ($0, 0xFF) })
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+        #expect(throws: DatasetError.self) {
+            try LabelFileMerger.merge([path], into: path + ".merged.h5", provenance: Provenance(softwareVersion: "test", commandLine: "test"))
+        }
+        try? FileManager.default.removeItem(atPath: path + ".merged.h5")
+    }
+
+    /// Found while writing the fuzz targets: `inspect` (and export, merge, training) crashed with
+    /// "Array index is out of range" on a label file whose /stress rows had another size than its
+    /// /masks rows (a file written by another tool). Each per-row dataset's row shape is now checked.
+    @Test(arguments: [("stress", [0, 2, 2]), ("status", [0, 1]), ("input_index", [0, 3]), ("latent", [0]), ("grid_origin_mm", [0, 3])])
+    func aPerRowDatasetOfTheWrongShapeIsATypedError(_ name: String, _ shape: [Int]) throws {
+        let path = temporaryPath("wrong-\(name)")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = LabelFileConfiguration(rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions(),
+                                                   latentDimension: 3, inputCount: 4)
+        configuration.storesGridOrigins = true
+        let writer = try LabelFileWriter.create(at: path, configuration: configuration, provenance: provenance)
+        for k in 0..<3 {
+            var row = record(k, latent: 3)
+            row.gridOrigin = [0.5, 1.5]
+            try writer.append(row)
+        }
+        try writer.close()
+        #expect(try LabelFileReader.read(at: path).count == 3)
+        // Replace the dataset by one with 3 rows of another shape.
+        let file = try HDF5File.open(at: path, mode: .readWrite)
+        try file.removeChild(name)
+        var rows = shape
+        rows[0] = 3
+        let dataset = try file.createDataset(name, elementType: Int64.self, shape: rows, maximumRows: .unlimited,
+                                             chunkRows: 4, compression: .none)
+        try dataset.write([Int64](repeating: 1, count: rows.reduce(1, *)))
+        try file.close()
+        #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+        #expect(throws: DatasetError.self) { try LabelFileWriter.resume(at: path, configuration: configuration, provenance: provenance) }
+    }
+
+    /// Fuzz finding (label-layout): a negative committed_rows made `inspect` trap on the range 0..<-3
+    /// (and `label --resume` would have cut the file back). It is now refused as not a label file.
+    @Test func aNegativeCommittedRowCountIsATypedError() throws {
+        let path = temporaryPath("negative-committed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = LabelFileConfiguration(rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions(), inputCount: 2)
+        let writer = try LabelFileWriter.create(at: path, configuration: configuration, provenance: provenance)
+        for k in 0..<2 { try writer.append(record(k)) }
+        try writer.close()
+        let file = try HDF5File.open(at: path, mode: .readWrite)
+        try file.attributes.set("committed_rows", to: Int64(-3))
+        try file.close()
+        #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+        #expect(throws: DatasetError.self) { try LabelFileWriter.resume(at: path, configuration: configuration, provenance: provenance) }
+    }
+
+    /// Fuzz finding (label-layout): a negative /meta input_count trapped in `merge` (the range of
+    /// expected inputs 0..<count), and Int64.max would have listed 2^63 missing inputs. Input counts
+    /// outside 0...Int32.max and shards outside 1...count are refused as not a label file.
+    @Test(arguments: [("input_count", Int64(-2)), ("input_count", Int64.max), ("shard_index", Int64(0)), ("shard_count", Int64(0))])
+    func anImpossibleJobSizeIsATypedError(_ name: String, _ value: Int64) throws {
+        let path = temporaryPath("meta-\(name)")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var configuration = LabelFileConfiguration(rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions(), inputCount: 4)
+        configuration.shard = LabelFileConfiguration.Shard(index: 1, count: 2)
+        let writer = try LabelFileWriter.create(at: path, configuration: configuration, provenance: provenance)
+        for k in [0, 2] { try writer.append(record(k)) }
+        try writer.close()
+        let file = try HDF5File.open(at: path, mode: .readWrite)
+        let meta = try file.openGroup("meta")
+        try meta.attributes.set(name, to: value)
+        meta.close()
+        try file.close()
+        let merged = path + ".merged.h5"
+        defer { try? FileManager.default.removeItem(atPath: merged) }
+        #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect(throws: DatasetError.self) { try LabelFileMerger.merge([path], into: merged, provenance: provenance) }
+    }
+}
