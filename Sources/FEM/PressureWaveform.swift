@@ -65,6 +65,7 @@ public struct PressureWaveform: Sendable, Codable, Equatable {
 
     /// Pressure at time t (mmHg), linear between samples, clamped outside [t_0, t_end].
     public func pressure(at t: Double) -> Double {
+        guard !t.isNaN else { return .nan }  // no time, no pressure (a NaN load is refused by the solver)
         if t <= times[0] { return pressures[0] }
         if t >= times[times.count - 1] { return pressures[pressures.count - 1] }
         var hi = times.firstIndex { $0 >= t }!

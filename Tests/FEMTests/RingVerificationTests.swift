@@ -74,6 +74,7 @@ import Testing
         #expect(abs(w.systoleTime - 0.24) < 1e-12)
         #expect(abs(w.duration - 0.8) < 1e-12)
         #expect(abs(w.pressure(at: 0.02) - 82) < 1e-12)
+        #expect(w.pressure(at: .nan).isNaN, "a NaN time gives a NaN pressure, not a trap (fuzz finding, docs/reliability.md note 1)")
     }
 
     @Test func csvParsing() throws {
