@@ -49,9 +49,21 @@ extension HDF5Dataset {
             guard rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
                 throw location.error(.shapeMismatch, operation, "rows \(rows) outside 0..<\(shape[0])")
             }
-            let count = rows.count * rowElementCount(shape)
+            // The shape comes from the file: refuse a read whose size overflows or exceeds this
+            // machine's memory (a damaged extent of 3e16 rows trapped on the multiplication).
+            var count = rows.count
+            for dimension in shape.dropFirst() {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard !overflow else { throw location.error(.shapeMismatch, operation, "\(rows.count) rows of shape \(shape) overflow") }
+                count = product
+            }
             if count == 0 {
                 return []
+            }
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: max(requestedType.byteCount, 1))
+            guard !overflow, bytes <= HDF5Library.readableByteLimit else {
+                throw location.error(.shapeMismatch, operation,
+                                     "\(rows.count) rows of shape \(shape) are more than this machine's memory (\(HDF5Library.readableByteLimit) bytes)")
             }
             let fileSpace = try Dataspaces.fileRows(identifier, rows: rows, location: location, operation: operation)
             defer { _ = H5Sclose(fileSpace) }

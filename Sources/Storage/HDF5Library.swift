@@ -1,4 +1,9 @@
 import CHDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Process-wide access to the HDF5 C library: one lock, one-time setup, error stack capture.
 ///
@@ -28,6 +33,15 @@ enum HDF5Library {
         _ = H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
         _ = H5Eclear2(hid_t(H5E_DEFAULT))
     }
+
+    /// The most bytes one read may return: the machine's physical memory (a larger read can only
+    /// come from a damaged shape, and would abort in the allocator).
+    static let readableByteLimit: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return Int.max }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: size)
+        return overflow ? Int.max : bytes
+    }()
 
     /// Runs `body` holding the global lock, after one-time library setup.
     static func run<Result>(_ body: () throws(StorageError) -> Result) throws(StorageError) -> Result {

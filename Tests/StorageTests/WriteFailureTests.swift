@@ -78,3 +78,22 @@ private func run(_ program: String, _ arguments: [String]) -> Bool {
     process.waitUntilExit()
     return process.terminationReason == .exit && process.terminationStatus == 0
 }
+
+/// Reads whose size comes from a damaged extent.
+@Suite struct HugeExtentTests {
+    /// Fuzz finding (hdf5-mask, 2026-12-07): a mask file whose /masks extent read 3.3e16 rows of
+    /// 64 x 64 made `read` trap on the element-count multiplication (`label FILE.h5` crashed). A read
+    /// that overflows, or needs more bytes than the machine's memory, is now `.shapeMismatch`.
+    @Test(arguments: [32_772_357_110_104_088, 1 << 40])
+    func aReadLargerThanMemoryIsATypedError(_ rows: Int) throws {
+        let path = TestFiles.path("huge-extent")
+        defer { TestFiles.remove(path) }
+        let file = try HDF5File.create(at: path)
+        let masks = try file.createDataset("masks", elementType: UInt8.self, shape: [0, 64, 64], maximumRows: .unlimited, chunkRows: 4)
+        try masks.setRowCount(rows)
+        let error = try #require(throws: StorageError.self) { try masks.read(as: UInt8.self) }
+        #expect(error.reason == .shapeMismatch)
+        #expect(throws: StorageError.self) { try masks.readConverted(as: Double.self) }
+        try file.close()
+    }
+}
