@@ -25,7 +25,7 @@ public struct UnloadedGeometryFailure: Error, Sendable, CustomStringConvertible 
         let reached = report.steps.last(where: \.converged).map { String(format: "%.1f", $0.pressureKPa / kilopascalsPerMillimetreOfMercury) } ?? "0"
         let iterations = report.steps.map(\.linearSolves).reduce(0, +)
         return "no unloaded geometry (\(cause.rawValue)): \(detail); unloaded up to \(reached) mmHg in \(report.steps.count) "
-            + "steps (\(report.cutbacks) cutbacks, \(iterations) Newton iterations)"
+            + "steps (\(report.cutbacks) cutbacks, \(iterations) Newton iterations); a stiffer wall or an outer support may have one"
     }
 }
 
