@@ -158,17 +158,24 @@ extension MixedDiscretization {
     }
 
     /// Adds the elastic support of the outer border, a spring foundation of stiffness k (kPa/mm)
-    /// per unit reference length: R_a += k int L_a u |X'| ds, K_ab += k int L_a L_b |X'| ds I.
-    func assembleSupport(state: MixedState, stiffness k: Double, residual: inout [Double], values: UnsafeMutablePointer<Double>?) {
+    /// per unit reference length: R_a += k int L_a u |X'| ds, with the displacement u of `state`.
+    ///
+    /// Forward (`referenceMoves` false): X is this discretization's node positions and
+    /// K_ab += k int L_a L_b |X'| ds I. Inverse (`referenceMoves` true): the node positions are the
+    /// image x, `state` holds U = x - X, so X = x - U moves with U and
+    /// dR_(a,i)/dU_(b,m) = k int L_a (delta_im L_b |X'| - U_i X'_m L_b' / |X'|) ds.
+    func assembleSupport(state: MixedState, stiffness k: Double, referenceMoves: Bool = false, residual: inout [Double],
+                         values: UnsafeMutablePointer<Double>?) {
         guard k != 0 else { return }
         let u = state.displacement
         for (o, n) in outerSegments.enumerated() {
             let ids = [Int(n.x), Int(n.y), Int(n.z)]
-            let X = ids.map { nodes.positions[$0] }
+            let X = ids.map { referenceMoves ? nodes.positions[$0] - Point(u[2 * $0], u[2 * $0 + 1]) : nodes.positions[$0] }
             let base = (lumenSegments.count + o) * 36
             for (sq, weight) in ReferenceTriangle.edgeQuadrature {
                 let (L, dL) = ReferenceTriangle.edgeShape(sq)
-                let length = (dL[0] * X[0] + dL[1] * X[1] + dL[2] * X[2]).length
+                let tangent = dL[0] * X[0] + dL[1] * X[1] + dL[2] * X[2]
+                let length = tangent.length
                 var us = Point(0, 0)
                 for b in 0..<3 { us = us + L[b] * Point(u[2 * ids[b]], u[2 * ids[b] + 1]) }
                 for a in 0..<3 {
@@ -176,12 +183,17 @@ extension MixedDiscretization {
                     residual[2 * ids[a] + 1] += k * weight * length * L[a] * us.y
                 }
                 guard let values else { continue }
+                let U = [us.x, us.y], T = [tangent.x, tangent.y]
                 for a in 0..<3 {
                     for b in 0..<3 {
-                        let c = k * weight * length * L[a] * L[b]
                         for i in 0..<2 {
-                            let position = segmentScatter[base + 6 * (2 * a + i) + (2 * b + i)]
-                            if position >= 0 { values[Int(position)] += c }
+                            for m in 0..<2 where referenceMoves || i == m {
+                                let position = segmentScatter[base + 6 * (2 * a + i) + (2 * b + m)]
+                                guard position >= 0 else { continue }
+                                var c = i == m ? L[b] * length : 0
+                                if referenceMoves { c -= U[i] * T[m] * dL[b] / length }
+                                values[Int(position)] += k * weight * L[a] * c
+                            }
                         }
                     }
                 }

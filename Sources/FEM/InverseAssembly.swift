@@ -115,46 +115,7 @@ extension MixedDiscretization {
         // The lumen pressure on the image border: the forward follower load at zero displacement.
         let atImage = MixedState(nodeCount: nodeCount, vertexCount: pressureNodeCount)
         assembleFollowerPressure(state: atImage, load: load, residual: &residual, values: nil)
-        assembleInverseSupport(state: state, stiffness: support, residual: &residual, values: values)
-    }
-
-    /// The elastic support in the inverse problem: the forward spring k int L_a u |X'| ds on the
-    /// unknown reference border X = x - U, so |X'| depends on U:
-    /// dR_(a,i)/dU_(b,m) = k int L_a (delta_im L_b |X'| - U_i X'_m L_b' / |X'|) ds.
-    func assembleInverseSupport(state: MixedState, stiffness k: Double, residual: inout [Double], values: UnsafeMutablePointer<Double>?) {
-        guard k != 0 else { return }
-        let u = state.displacement
-        for (o, n) in outerSegments.enumerated() {
-            let ids = [Int(n.x), Int(n.y), Int(n.z)]
-            let X = ids.map { nodes.positions[$0] - Point(u[2 * $0], u[2 * $0 + 1]) }
-            let base = (lumenSegments.count + o) * 36
-            for (sq, weight) in ReferenceTriangle.edgeQuadrature {
-                let (L, dL) = ReferenceTriangle.edgeShape(sq)
-                let tangent = dL[0] * X[0] + dL[1] * X[1] + dL[2] * X[2]
-                let length = tangent.length
-                var us = Point(0, 0)
-                for b in 0..<3 { us = us + L[b] * Point(u[2 * ids[b]], u[2 * ids[b] + 1]) }
-                let U = [us.x, us.y], T = [tangent.x, tangent.y]
-                for a in 0..<3 {
-                    residual[2 * ids[a]] += k * weight * length * L[a] * us.x
-                    residual[2 * ids[a] + 1] += k * weight * length * L[a] * us.y
-                }
-                guard let values else { continue }
-                for a in 0..<3 {
-                    for b in 0..<3 {
-                        for i in 0..<2 {
-                            for m in 0..<2 {
-                                let position = segmentScatter[base + 6 * (2 * a + i) + (2 * b + m)]
-                                guard position >= 0 else { continue }
-                                var c = -U[i] * T[m] * dL[b] / length
-                                if i == m { c += L[b] * length }
-                                values[Int(position)] += k * weight * L[a] * c
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        assembleSupport(state: state, stiffness: support, referenceMoves: true, residual: &residual, values: values)
     }
 }
 
