@@ -33,7 +33,10 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
     public var stiffnessScale = 1.0
     /// A label whose lumen area grows by more than this fraction from the image pressure (or from
     /// zero load) to systole is flagged implausible (default 0.25; docs/labeling.md says why).
-    public var plausibleLumenAreaChange = 0.25
+    public var plausibleLumenAreaChange = Self.defaultPlausibleLumenAreaChange
+    /// The default of `plausibleLumenAreaChange`: twice the largest mean coronary area change of
+    /// 8-12 % over the cycle (docs/labeling.md).
+    public static let defaultPlausibleLumenAreaChange = 0.25
     /// Seconds one mask (or contour frame) may take from validation to the end of the solve, wall
     /// clock; past it the mask fails with `LabelingFailure.timeLimitExceeded`. Checked between the
     /// stages and, inside the solve, before every Newton iteration (`SolverOptions.timeLimit`).
@@ -73,7 +76,7 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
         try c.encode(measure, forKey: .measure)
         try c.encodeIfPresent(imagePressureMmHg, forKey: .imagePressureMmHg)
         if stiffnessScale != 1 { try c.encode(stiffnessScale, forKey: .stiffnessScale) }
-        if plausibleLumenAreaChange != 0.25 { try c.encode(plausibleLumenAreaChange, forKey: .plausibleLumenAreaChange) }
+        if plausibleLumenAreaChange != Self.defaultPlausibleLumenAreaChange { try c.encode(plausibleLumenAreaChange, forKey: .plausibleLumenAreaChange) }
     }
 
     /// Decodes options; `contourMeshing`, absent from files written before contour input existed,
@@ -89,7 +92,7 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
         measure = try c.decode(StressMeasure.self, forKey: .measure)
         imagePressureMmHg = try c.decodeIfPresent(Double.self, forKey: .imagePressureMmHg)
         stiffnessScale = try c.decodeIfPresent(Double.self, forKey: .stiffnessScale) ?? 1
-        plausibleLumenAreaChange = try c.decodeIfPresent(Double.self, forKey: .plausibleLumenAreaChange) ?? 0.25
+        plausibleLumenAreaChange = try c.decodeIfPresent(Double.self, forKey: .plausibleLumenAreaChange) ?? Self.defaultPlausibleLumenAreaChange
     }
 }
 

@@ -67,7 +67,7 @@ struct InspectCommand: ParsableCommand {
         if let median = s.lumenAreaChangeMedian, let implausible = s.implausibleLabels {
             let options = LabelingOptions(canonicalJSON: s.optionsJSON)
             lines.append(String(format: "  lumen area change to systole: median %+.1f %%; %d labels above %.0f %% (implausible)", 100 * median, implausible,
-                                100 * (options?.plausibleLumenAreaChange ?? 0.25)))
+                                100 * (options?.plausibleLumenAreaChange ?? LabelingOptions.defaultPlausibleLumenAreaChange)))
             if let options, options.imagePressureMmHg != nil || options.stiffnessScale != 1 {
                 lines.append(String(format: "  image taken as loaded at %@; stiffness factor %.4g",
                                     options.imagePressureMmHg.map { String(format: "%.0f mmHg", $0) } ?? "no pressure (stress free)",

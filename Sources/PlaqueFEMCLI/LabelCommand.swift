@@ -89,7 +89,7 @@ struct LabelCommand: ParsableCommand {
     @Option(help: "Frames (evenly spread over the input) that a per-file calibration solves.")
     var calibrationFrames: Int = 3
     @Option(help: "Flag labels whose lumen area grows by more than this fraction from the image (or zero load) to systole.")
-    var plausibleAreaChange: Double = 0.25
+    var plausibleAreaChange: Double = LabelingOptions.defaultPlausibleLumenAreaChange
     @Option(help: "Seconds one mask may take from validation to the end of the solve; a mask past it is recorded with status 500 and labeling goes on. Default: no limit. Not stored with the options (a resumed run may use another).")
     var timeLimit: Double?
     @OptionGroup var solver: SolverOptionGroup
