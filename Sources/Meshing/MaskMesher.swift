@@ -86,10 +86,12 @@ public struct MaskMesher: Sendable {
         func smooth(_ contour: [Point]) -> [Point] {
             let relaxed = smoother.smooth(contour)
             guard options.minimumBorderWavelength > 0 else { return relaxed }
-            // At most `maximumBorderModes` shape modes: on a fine mask the pixel staircase beats at
-            // wavelengths many pixels long, which a pixel-scale low-pass keeps (no effect on 64 x 64
-            // masks, whose borders are shorter than 32 x 8 px).
-            let wavelength = max(options.minimumBorderWavelength, PolygonGeometry.perimeter(relaxed) / Double(options.maximumBorderModes))
+            // At most `maximumBorderModes` shape modes, and none finer than the scanner resolves: on a
+            // fine mask the pixel staircase beats at wavelengths many pixels long, which a pixel-scale
+            // low-pass keeps (no effect on 64 x 64 masks, whose borders are shorter than 24 x 8 px
+            // and whose pixels are coarser than the scanner's resolution).
+            let wavelength = max(options.minimumBorderWavelength, PolygonGeometry.perimeter(relaxed) / Double(options.maximumBorderModes),
+                                 2 * options.scannerResolution / pixelSize)
             return FourierSmoothing(minimumWavelength: wavelength).smooth(relaxed)
         }
         // Each border separately keeps the area its pixel contour encloses: blurring and smoothing

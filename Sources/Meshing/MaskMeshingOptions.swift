@@ -43,6 +43,15 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
     /// 24 modes put the mask-based maps within 0.8 % (median relative L2) and 1.0 % (median peak) of
     /// the contour-based ones; 32 modes 1.0 % and 1.5 %, 48 modes 1.3 % and 3.4 %.
     public var maximumBorderModes = 24
+    /// Lateral resolution of the scanner that made the image (mm); 0 turns this floor off. A border
+    /// shape mode shorter than two resolution cells (wavelength < 2 x this) is finer than the image
+    /// can show, so the low-pass removes it whatever the pixel size: a 512 x 512 mask of a coronary
+    /// cross-section has pixels of 0.01-0.02 mm, while IVUS resolves about 0.1-0.15 mm axially and
+    /// 0.15-0.4 mm laterally (20-60 MHz catheters), so the modes in between are the pixel staircase,
+    /// not anatomy. Default 0.2 mm (IVUS); about 0.02 mm suits OCT. It binds only where 2 x this
+    /// exceeds `minimumBorderWavelength` pixels and the border length / `maximumBorderModes`: never on
+    /// masks with pixels of 0.05 mm or more (the 64 x 64 phantoms have 0.125 mm).
+    public var scannerResolution = 0.2
     /// Element size from the wall's geometry above the pixel floor (`GeometricSizingOptions`):
     /// h(p) = max(pixel-graded h(p), geometric h(p)), used once the geometric lumen edge (lumen
     /// perimeter / n) exceeds two pixels. On 64 x 64 masks it does not (the pixel decides, the meshes
@@ -78,6 +87,9 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
         guard blurSigma >= 0, blurSigma <= 4 else { throw .invalidMask("blur sigma must be in [0, 4] pixels, got \(blurSigma)") }
         guard smoothingIterations >= 0 else { throw .invalidMask("smoothing iterations must be >= 0, got \(smoothingIterations)") }
         guard maximumBorderModes >= 4 else { throw .invalidMask("maximum border modes must be >= 4, got \(maximumBorderModes)") }
+        guard scannerResolution >= 0, scannerResolution.isFinite else {
+            throw .invalidMask("scanner resolution must be >= 0 and finite, got \(scannerResolution) mm")
+        }
         try geometricSizing?.validate()
         guard maximumTriangleCount > 0 else { throw .invalidMask("maximum triangle count must be positive, got \(maximumTriangleCount)") }
     }
@@ -86,11 +98,12 @@ public struct MaskMeshingOptions: Sendable, Equatable, Codable {
 extension MaskMeshingOptions {
     private enum CodingKeys: String, CodingKey {
         case targetEdgeLength, outerEdgeLengthFactor, minimumAngle, blurSigma, smoothingIterations, maximumTriangleCount
-        case minimumBorderWavelength, fitsBordersToPixels, geometricSizing, maximumBorderModes
+        case minimumBorderWavelength, fitsBordersToPixels, geometricSizing, maximumBorderModes, scannerResolution
     }
 
-    /// Decodes options; `fitsBordersToPixels`, `geometricSizing` and `maximumBorderModes`, absent from
-    /// files labeled before they existed, read as false, nil and no cap (what those files were labeled with).
+    /// Decodes options; `fitsBordersToPixels`, `geometricSizing`, `maximumBorderModes` and
+    /// `scannerResolution`, absent from files labeled before they existed, read as false, nil, no cap
+    /// and no floor (what those files were labeled with).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -104,5 +117,6 @@ extension MaskMeshingOptions {
         // Files labeled before geometric sizing existed were sized by the pixel alone.
         geometricSizing = try c.decodeIfPresent(GeometricSizingOptions.self, forKey: .geometricSizing)
         maximumBorderModes = try c.decodeIfPresent(Int.self, forKey: .maximumBorderModes) ?? 1_000_000
+        scannerResolution = try c.decodeIfPresent(Double.self, forKey: .scannerResolution) ?? 0
     }
 }

@@ -11,6 +11,8 @@ struct PullbackBenchmark {
     var lumenFile = "diastolic_contours.csv"
     var outerFile = "eem_diastolic_contours.csv"
     var options: LabelingOptions
+    /// Print the mask-against-contour differences of every frame, not only their median and maximum.
+    var perFrame = false
 
     /// The pullback's checked frames.
     func frames() throws -> [(frame: Int, borders: Result<WallBorders, ContourError>)] {
@@ -103,6 +105,14 @@ struct PullbackBenchmark {
                 if !d.isEmpty {
                     print(String(format: "    mask vs contour map, same grid: rel L2 median %.2f %% (max %.2f %%), peak median %.2f %% (max %.2f %%)",
                                  100 * median(d.map(\.relativeL2)), 100 * d.map(\.relativeL2).max()!, 100 * median(d.map(\.relativePeak)), 100 * d.map(\.relativePeak).max()!))
+                }
+                if perFrame {
+                    for (row, contour) in zip(rows, contours) {
+                        guard let mask = row.label, let exact = contour.label else { continue }
+                        let difference = mask.difference(from: exact)
+                        print(String(format: "      frame %4d: rel L2 %5.2f %%, peak %+6.2f %% (contour peak %.1f kPa)",
+                                     row.frame, 100 * difference.relativeL2, 100 * (Double(mask.peak) / Double(exact.peak) - 1), Double(exact.peak)))
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@
 //   swift run -c release plaquefem-bench [ring] [label] [accuracy] [--runs N] [--count N] [--threads T]
 //                                        [borders] [--reference-size MM] [--steps N] [--tolerance T]
 //                                        [--reuse-below R]
-//                                        [pullback] [--data DIR] [--sizes 64,128,256,512] [--refinement]
+//                                        [pullback] [--data DIR] [--sizes 64,128,256,512] [--refinement] [--per-frame]
 //                                        [oddmasks] [--count N] [--seed S] [--size PX] [--time-limit SECONDS] [--jobs J]
 //
 // ring: [--mesh-sizes 0.1,0.05] [--ring-reuse-below R] full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
@@ -17,7 +17,8 @@
 // pullback: the diastolic frames of a real IVUS pullback (--data DIR, default $PLAQUEFEM_IVUS_PULLBACK or
 // ../shared/data/ivus-pullback) labeled from their contours on 64x64 and 512x512 grids and from masks
 // rasterised from them at --sizes; per-frame medians by stage, dofs, failures, peak RSS; --refinement adds
-// the default contour mesh against one with 4x the triangles.
+// the default contour mesh against one with 4x the triangles; --per-frame prints each frame's mask-vs-contour
+// differences; --blur S, --border-modes N and --scanner-resolution MM set the mask border smoothing.
 // oddmasks: --count seeded odd masks (blobs, bumpy rings, holes, bridges, specks, one-pixel features,
 // thresholded noise; OddMaskGenerator) through validate, mesh and solve with a per-mask time limit;
 // the share labeled and the failures by reason, per kind.
@@ -42,6 +43,7 @@ struct Arguments {
     var data = ProcessInfo.processInfo.environment["PLAQUEFEM_IVUS_PULLBACK"] ?? "../shared/data/ivus-pullback"
     var sizes = [64, 128, 256, 512]
     var refinement = false
+    var perFrame = false
     var meshSizes = [0.5, 0.25, 0.125, 0.1, 0.08334, 0.0625]
     var ringSolver = SolverOptions()
     var seed: UInt64 = 0x1C0FFEE
@@ -67,6 +69,9 @@ struct Arguments {
             case "--data": k += 1; data = arguments[k]
             case "--sizes": k += 1; sizes = arguments[k].split(separator: ",").compactMap { Int($0) }
             case "--refinement": refinement = true
+            case "--per-frame": perFrame = true
+            case "--blur": k += 1; labeling.meshing.blurSigma = Double(arguments[k]) ?? labeling.meshing.blurSigma
+            case "--scanner-resolution": k += 1; labeling.meshing.scannerResolution = Double(arguments[k]) ?? labeling.meshing.scannerResolution
             case "--mesh-sizes": k += 1; meshSizes = arguments[k].split(separator: ",").compactMap { Double($0) }
             case "--ring-reuse-below": k += 1; ringSolver.factorizationReuseThreshold = Double(arguments[k]) ?? 0
             case "--circumferential": k += 1; labeling.contourMeshing.sizing.circumferentialElements = Double(arguments[k]) ?? 96
@@ -321,7 +326,8 @@ for suite in arguments.suites {
             FileHandle.standardError.write("pullback: no data at \(arguments.data) (set --data or PLAQUEFEM_IVUS_PULLBACK)\n".data(using: .utf8)!)
             exit(2)
         }
-        try PullbackBenchmark(directory: arguments.data, options: arguments.labeling).run(sizes: arguments.sizes, refinementCheck: arguments.refinement)
+        try PullbackBenchmark(directory: arguments.data, options: arguments.labeling, perFrame: arguments.perFrame)
+            .run(sizes: arguments.sizes, refinementCheck: arguments.refinement)
     case "physical":
         guard FileManager.default.fileExists(atPath: arguments.data) else {
             FileHandle.standardError.write("physical: no data at \(arguments.data) (set --data or PLAQUEFEM_IVUS_PULLBACK)\n".data(using: .utf8)!)
