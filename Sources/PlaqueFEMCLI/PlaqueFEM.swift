@@ -3,6 +3,7 @@ import Foundation
 import CMalloc
 import Neural
 import Sparse
+import Storage
 
 /// The `plaquefem` command: finite-element labeling of vessel-wall masks and its verification.
 @main
@@ -25,12 +26,27 @@ struct PlaqueFEMCommand: ParsableCommand {
         BLASThreads.set(threads)
         setBLASThreadCount(threads)
         keepLargeAllocationsOnTheHeap()
+        stopOnStalledHDF5Reads()
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+/// Ends the process with a message (exit status 4) when libhdf5 does not return from reading a
+/// file's variable-length strings within PLAQUEFEM_HDF5_READ_TIMEOUT seconds (default 60; 0: wait
+/// forever): libhdf5 1.10 loops forever on a damaged global heap (docs/reliability.md). Reads come
+/// before writes in every command, and label files keep their last committed rows, so stopping
+/// here loses nothing that was written.
+func stopOnStalledHDF5Reads() {
+    let seconds = ProcessInfo.processInfo.environment["PLAQUEFEM_HDF5_READ_TIMEOUT"].flatMap(Double.init) ?? 60
+    HDF5ReadWatchdog.install(timeLimit: seconds) { message in
+        FileHandle.standardError.write(Data(("error: " + message + ". Stopped; files already written keep their last committed rows."
+            + " (PLAQUEFEM_HDF5_READ_TIMEOUT sets the limit in seconds.)\n").utf8))
+        _exit(4)
     }
 }
 

@@ -42,7 +42,10 @@ enum StringCoding {
             let memoryType = try location.check(HDF5Library.makeVariableLengthStringType(), operation)
             defer { _ = H5Tclose(memoryType) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            let status = pointers.withUnsafeMutableBytes { reader(memoryType, $0.baseAddress) }
+            // Variable-length strings come from the global heap, where libhdf5 1.10 can loop forever.
+            let status = HDF5ReadWatchdog.watch(location, operation) {
+                pointers.withUnsafeMutableBytes { reader(memoryType, $0.baseAddress) }
+            }
             try location.check(status, operation)
             let strings = pointers.map { pointer in pointer.map { String(cString: $0) } ?? "" }
             let space = try Dataspaces.memory(count: count, location: location, operation: operation)

@@ -1,0 +1,55 @@
+import Foundation
+import Synchronization
+
+/// A deadline for libhdf5's reads of variable-length strings, which live in the file's global heap.
+///
+/// libhdf5 1.10.8 (Debian 12) loops forever on a damaged global heap collection (a free-space
+/// object of size 0; `H5HG_read`, found by fuzzing, docs/reliability.md): `inspect`, `merge`,
+/// `label --resume`, `predict` and model loading would hang on such a file, holding the library's
+/// lock, with no way to interrupt the call from outside. The watchdog cannot interrupt it either;
+/// it turns the hang into a report: when a read of variable-length strings has not returned after
+/// `timeLimit` seconds, the installed handler is called (on another thread) with a message naming
+/// the file and object. The executable's handler prints it and ends the process; this library only
+/// reports. Reads of fixed-size data are not watched: their time grows with their size, and
+/// libhdf5's known endless loop is in the global heap.
+public enum HDF5ReadWatchdog {
+    private struct Settings {
+        var timeLimit: Double
+        var handler: @Sendable (String) -> Void
+    }
+
+    private static let settings = Mutex<Settings?>(nil)
+
+    /// Calls `handler` with a message when a variable-length string read runs longer than
+    /// `timeLimit` seconds (positive and finite; otherwise the watchdog is switched off). The read
+    /// itself goes on (it cannot be stopped): the handler is expected to end the process.
+    public static func install(timeLimit: Double, handler: @escaping @Sendable (String) -> Void) {
+        settings.withLock { $0 = timeLimit > 0 && timeLimit.isFinite ? Settings(timeLimit: timeLimit, handler: handler) : nil }
+    }
+
+    /// Switches the watchdog off.
+    public static func remove() {
+        settings.withLock { $0 = nil }
+    }
+
+    /// Whether a read has finished; shared with the deadline's closure.
+    private final class Completion: Sendable {
+        let finished = Atomic<Bool>(false)
+    }
+
+    /// Runs `read` (a libhdf5 call that reads variable-length strings at `location`) under the deadline.
+    static func watch<Result>(_ location: ObjectLocation, _ operation: String, _ read: () -> Result) -> Result {
+        guard let current = settings.withLock({ $0 }) else { return read() }
+        let completion = Completion()
+        let limit = current.timeLimit, handler = current.handler
+        let object = location.objectPath, file = location.filePath
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit) {
+            guard !completion.finished.load(ordering: .acquiring) else { return }
+            handler(
+                "libhdf5 did not return within \(limit) s from \(operation) (variable-length strings of \(object) in \(file)); "
+                    + "the file's global heap is probably damaged (libhdf5 1.10 loops forever on such a heap)")
+        }
+        defer { completion.finished.store(true, ordering: .releasing) }
+        return read()
+    }
+}
