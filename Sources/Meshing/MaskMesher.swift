@@ -118,7 +118,7 @@ public struct MaskMesher: Sendable {
         // about the mesh its contours give (a pixel-sized mesh at 512 x 512 is 16x the 128 x 128 one).
         let geometry = options.targetEdgeLength == nil ? options.geometricSizing : nil
         // A component outline around the lumen would cut the wall into two rings; refused.
-        for outline in components where PolygonGeometry.contains(outline.points, rawLumen[0]) {
+        for outline in components where rawLumen.allSatisfy({ PolygonGeometry.contains(outline.points, $0) }) {
             throw .invalidMask("the \(outline.component) region encircles the lumen (a component must not go all around the lumen)")
         }
         return try WallMesher.triangulate(

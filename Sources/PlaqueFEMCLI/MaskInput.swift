@@ -7,6 +7,25 @@ struct MaskInputItem: Sendable {
     /// File name, or "file.h5[k]" / "file.npy[k]" for stacks.
     var source: String
     var mask: Result<Mask, InputFailure>
+    /// The class mask, when read as one (`label --components`); `mask` is then its wall.
+    var classMask: ClassMask? = nil
+
+    init(source: String, mask: Result<Mask, InputFailure>) {
+        self.source = source
+        self.mask = mask
+    }
+
+    /// A class mask (its wall as `mask`), or why it could not be read.
+    init(source: String, classMask: Result<ClassMask, InputFailure>) {
+        self.source = source
+        switch classMask {
+        case .success(let classes):
+            mask = .success(classes.wall)
+            self.classMask = classes
+        case .failure(let failure):
+            mask = .failure(failure)
+        }
+    }
 }
 
 /// A mask that could not be read; recorded in the output with this reason.
@@ -51,6 +70,81 @@ enum MaskInput {
                 items += readHDF5(path: path, name: name, dataset: hdf5Dataset, pixelSize: pixelSize)
             default:
                 items.append(MaskInputItem(source: name, mask: .failure(InputFailure(
+                    code: InputFailure.unreadable, description: "\(path): unsupported file type (use .png, .npy, .h5)"))))
+            }
+        }
+        return items
+    }
+
+    /// Reads class masks (`label --components`): per pixel a code 0 outside the wall, 1 fibrous,
+    /// 2 lipid, 3 calcium, from .npy (integers, or floats that are exactly 0...3), HDF5 ((N, H, W)
+    /// dataset) and PNG (grey values 0...3, or a palette / RGB picture in `palette`'s colours).
+    static func readClasses(_ paths: [String], pixelSize: Double, hdf5Dataset: String, palette: ComponentPalette) -> [MaskInputItem] {
+        func failure(_ error: Error) -> InputFailure {
+            if let classes = error as? ClassMaskError { return InputFailure(code: Int32(100 + classes.code), description: "\(error)") }
+            return InputFailure(code: InputFailure.unreadable, description: "\(error)")
+        }
+        var items: [MaskInputItem] = []
+        for path in paths {
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+            case "png":
+                do {
+                    items.append(MaskInputItem(source: name, classMask: .success(try PNGFile.readClassMask(path: path, pixelSize: pixelSize, palette: palette))))
+                } catch {
+                    items.append(MaskInputItem(source: name, classMask: .failure(failure(error))))
+                }
+            case "npy":
+                do {
+                    let array = try NumPyFile.read(path: path)
+                    for k in 0..<array.imageCount {
+                        let source = array.shape.count == 3 ? "\(name)[\(k)]" : name
+                        do {
+                            items.append(MaskInputItem(source: source, classMask: .success(try array.classMask(at: k, pixelSize: pixelSize))))
+                        } catch {
+                            items.append(MaskInputItem(source: source, classMask: .failure(failure(error))))
+                        }
+                    }
+                } catch {
+                    items.append(MaskInputItem(source: name, classMask: .failure(failure(error))))
+                }
+            case "h5", "hdf5":
+                do {
+                    let file = try HDF5File.open(at: path, mode: .readOnly)
+                    defer { try? file.close() }
+                    let data = try file.openDataset(hdf5Dataset)
+                    guard data.rank == 3 else {
+                        items.append(MaskInputItem(source: name, classMask: .failure(InputFailure(
+                            code: InputFailure.unreadable, description: "\(path): dataset /\(hdf5Dataset) has rank \(data.rank), expected (N, H, W)"))))
+                        continue
+                    }
+                    let shape = try data.shape
+                    guard let grid = PixelGrid(rows: shape[1], columns: shape[2], pixelSize: pixelSize) else {
+                        items.append(MaskInputItem(source: name, classMask: .failure(InputFailure(
+                            code: InputFailure.unreadable, description: "\(path): /\(hdf5Dataset) has shape \(shape)"))))
+                        continue
+                    }
+                    let bytes: [UInt8]? = try data.elementType == .uint8 ? data.read(as: UInt8.self) : nil
+                    let values: [Double] = bytes == nil ? try data.readConverted(as: Double.self) : []
+                    for k in 0..<shape[0] {
+                        let range = (k * grid.count)..<((k + 1) * grid.count)
+                        do throws(ClassMaskError) {
+                            let mask: ClassMask
+                            if let bytes {
+                                mask = try ClassMask(grid: grid, classes: Array(bytes[range]))
+                            } else {
+                                mask = try ClassMask(grid: grid, values: Array(values[range]))
+                            }
+                            items.append(MaskInputItem(source: "\(name)[\(k)]", classMask: .success(mask)))
+                        } catch {
+                            items.append(MaskInputItem(source: "\(name)[\(k)]", classMask: .failure(failure(error))))
+                        }
+                    }
+                } catch {
+                    items.append(MaskInputItem(source: name, classMask: .failure(failure(error))))
+                }
+            default:
+                items.append(MaskInputItem(source: name, classMask: .failure(InputFailure(
                     code: InputFailure.unreadable, description: "\(path): unsupported file type (use .png, .npy, .h5)"))))
             }
         }

@@ -6,22 +6,26 @@ import Foundation
 /// is the lumen radius and r_o(phi) the distance to the outer border along the same ray, so the
 /// local wall is w(phi) = r_o(phi) - r_l(phi).
 ///
-/// - Lipid pool, with probability `lipidProbability`: centre angle theta ~ U[0, 360), angular
-///   width 2 a with a ~ U[`lipidHalfWidthRange`], fibrous cap t ~ U[`capThicknessRange`] between
-///   the lumen and the pool, depth d = f (w(theta) - t - m) with f ~ U[`lipidDepthFractionRange`]
-///   and m = `outerMargin`. A pixel centre is lipid where |phi - theta| < a and
+/// - Lipid pool, with probability `lipidProbability`: fibrous cap t ~ U[`capThicknessRange`]
+///   between the lumen and the pool; centre angle theta uniform over the angles where the wall
+///   leaves room for it (w(theta) - t - m >= 2 pixels, m = `outerMargin`; tested every 5 degrees,
+///   theta uniform within the chosen 5-degree step; no such angle: no pool); angular width 2 a
+///   with a ~ U[`lipidHalfWidthRange`]; depth d = f (w(theta) - t - m) with
+///   f ~ U[`lipidDepthFractionRange`]. A pixel centre is lipid where |phi - theta| < a and
 ///   r_l(phi) + t <= rho <= min(r_l(phi) + t + d sqrt(cos(90 |phi - theta| / a)), r_o(phi) - m):
 ///   a crescent along the lumen under a cap of thickness t, rounded at its shoulders, never
-///   reaching the outer border. Where w(theta) leaves no room (d < 2 pixels) the angle is redrawn
-///   (up to 8 times), else the phantom has no pool.
+///   reaching the outer border. Only its largest 8-connected piece is kept (the thin shoulders
+///   can leave single pixels); a pool below `minimumComponentPixels` is left out.
 /// - Calcium deposits: n ~ U{`calciumCountRange`}; each an ellipse of equal-area diameter
 ///   D ~ U[`calciumDiameterRange`] and aspect ratio q ~ U[1, `calciumMaximumAspect`] (long axis
 ///   along the wall, circumferential), centred at angle phi_c ~ U[0, 360) and radius
 ///   r_l + u w with u ~ U[0, 1] (0 at the lumen, 1 at the outer border): deposits may touch or cross
 ///   the lumen or the outer border, where the wall clips them.
 /// - Every component keeps `minimumGapPixels` pixels (Chebyshev) from every other, and has at
-///   least `minimumComponentPixels` pixels; a deposit that does not is redrawn (up to 16 times),
-///   else left out. The lipid pool is drawn first.
+///   least `minimumComponentPixels` pixels (its largest 8-connected piece, the one kept); a deposit
+///   that does not is redrawn (up to 16 times), else left out. The lipid pool is drawn first. A
+///   fibrous pixel whose four neighbours are all the deposit's or outside the wall (where a deposit
+///   meets a border) joins the deposit.
 public struct ComponentPhantomDistribution: Sendable, Hashable, Codable {
     /// Probability of a lipid pool. Default 0.7.
     public var lipidProbability: Double
@@ -31,7 +35,7 @@ public struct ComponentPhantomDistribution: Sendable, Hashable, Codable {
     public var lipidDepthFractionRange: ClosedRange<Double>
     /// Range of the pool's angular half-width a (degrees). Default 20...60.
     public var lipidHalfWidthRange: ClosedRange<Double>
-    /// Fibrous margin m kept between the pool and the outer border (mm). Default 0.1875.
+    /// Fibrous margin m kept between the pool and the outer border (mm). Default 0.125 (one pixel).
     public var outerMargin: Double
     /// Range of the number of calcium deposits. Default 0...2.
     public var calciumCountRange: ClosedRange<Int>
@@ -47,7 +51,7 @@ public struct ComponentPhantomDistribution: Sendable, Hashable, Codable {
     /// The defaults documented on each property.
     public init(lipidProbability: Double = 0.7, capThicknessRange: ClosedRange<Double> = 0.1875...0.5,
                 lipidDepthFractionRange: ClosedRange<Double> = 0.3...0.8, lipidHalfWidthRange: ClosedRange<Double> = 20...60,
-                outerMargin: Double = 0.1875, calciumCountRange: ClosedRange<Int> = 0...2,
+                outerMargin: Double = 0.125, calciumCountRange: ClosedRange<Int> = 0...2,
                 calciumDiameterRange: ClosedRange<Double> = 0.25...0.75, calciumMaximumAspect: Double = 2.5,
                 minimumGapPixels: Int = 2, minimumComponentPixels: Int = 8) {
         self.lipidProbability = lipidProbability
@@ -152,26 +156,46 @@ public struct ComponentPhantomGenerator: Sendable {
             return true
         }
 
+        func neighbours4(_ index: Int) -> [Int] {
+            let (r, c) = grid.pixel(at: index)
+            return [(r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)].filter { grid.contains(row: $0.0, column: $0.1) }.map { $0.0 * grid.columns + $0.1 }
+        }
+
+        /// The largest 8-connected piece of `pixels`.
+        func largestPiece(_ pixels: [Int]) -> [Int] {
+            guard !pixels.isEmpty else { return [] }
+            var member = [Bool](repeating: false, count: grid.count)
+            for index in pixels { member[index] = true }
+            let pieces = ComponentLabeling(isMember: member, rows: grid.rows, columns: grid.columns, connectivity: .eight)
+            let largest = Int32(pieces.indicesBySizeDescending[0])
+            return pixels.filter { pieces.labels[$0] == largest }
+        }
+
         var capThickness: Double?
         if random.nextUnit() < d.lipidProbability {
-            for _ in 0..<8 {
-                let theta = random.nextUniform(-Double.pi, Double.pi)
-                let halfWidth = random.nextUniform(d.lipidHalfWidthRange.lowerBound, d.lipidHalfWidthRange.upperBound) * Double.pi / 180
-                let cap = random.nextUniform(d.capThicknessRange.lowerBound, d.capThicknessRange.upperBound)
-                let fraction = random.nextUniform(d.lipidDepthFractionRange.lowerBound, d.lipidDepthFractionRange.upperBound)
+            let cap = random.nextUniform(d.capThicknessRange.lowerBound, d.capThicknessRange.upperBound)
+            let halfWidth = random.nextUniform(d.lipidHalfWidthRange.lowerBound, d.lipidHalfWidthRange.upperBound) * Double.pi / 180
+            let fraction = random.nextUniform(d.lipidDepthFractionRange.lowerBound, d.lipidDepthFractionRange.upperBound)
+            let step = 5 * Double.pi / 180
+            func room(_ theta: Double) -> Double {
                 let rl = lumen.radius(at: theta)
-                let depth = fraction * (outerRadius(theta, from: rl) - rl - cap - d.outerMargin)
-                guard depth >= 2 * grid.pixelSize else { continue }
-                let pixels = polar.filter { p in
+                return outerRadius(theta, from: rl) - rl - cap - d.outerMargin
+            }
+            let admissible = (0..<72).map { Double($0) * step }.filter { room($0) >= 2 * grid.pixelSize }
+            let pick = random.next(), jitter = random.nextUnit()
+            if !admissible.isEmpty {
+                let theta = admissible[Int(pick % UInt64(admissible.count))] + (jitter - 0.5) * step
+                let depth = fraction * max(room(theta), 0)
+                let pixels = largestPiece(polar.filter { p in
                     let delta = angleBetween(p.phi, theta)
                     guard delta < halfWidth else { return false }
                     let top = min(p.lumen + cap + depth * cos(0.5 * Double.pi * delta / halfWidth).squareRoot(), p.outer - d.outerMargin)
                     return p.rho >= p.lumen + cap && p.rho <= top
-                }.map(\.index)
-                guard pixels.count >= d.minimumComponentPixels else { continue }
-                for index in pixels { classes[index] = ClassMask.lipidCode }
-                capThickness = cap
-                break
+                }.map(\.index))
+                if pixels.count >= d.minimumComponentPixels {
+                    for index in pixels { classes[index] = ClassMask.lipidCode }
+                    capThickness = cap
+                }
             }
         }
 
@@ -189,15 +213,23 @@ public struct ComponentPhantomGenerator: Sendable {
                 // Semi-axes with a b = (D / 2)^2: a along the wall (tangent), b across it (radial).
                 let a = 0.5 * diameter * aspect.squareRoot(), b = 0.5 * diameter / aspect.squareRoot()
                 let (tx, ty) = (-sin(phi), cos(phi))
-                let pixels = polar.filter { p in
+                let pixels = largestPiece(polar.filter { p in
                     let (row, column) = grid.pixel(at: p.index)
                     let centre = grid.center(row: row, column: column)
                     let (dx, dy) = (centre.x - cx, centre.y - cy)
                     let along = dx * tx + dy * ty, across = dx * ty - dy * tx
                     return (along / a) * (along / a) + (across / b) * (across / b) < 1
-                }.map(\.index)
+                }.map(\.index))
                 guard pixels.count >= d.minimumComponentPixels, keepsGap(pixels) else { continue }
                 for index in pixels { classes[index] = ClassMask.calciumCode }
+                // Fibrous pixels the deposit and a border enclose join it (twice: pairs of them too).
+                for _ in 0..<2 {
+                    for index in pixels.flatMap({ neighbours4($0) }) where classes[index] == ClassMask.fibrousCode
+                        && neighbours4(index).count == 4
+                        && neighbours4(index).allSatisfy({ classes[$0] == ClassMask.calciumCode || classes[$0] == ClassMask.outsideCode }) {
+                        classes[index] = ClassMask.calciumCode
+                    }
+                }
                 kept += 1
                 break
             }
