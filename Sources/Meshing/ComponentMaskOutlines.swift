@@ -158,14 +158,30 @@ enum ComponentMaskOutlines {
                     }
                     continue
                 }
-                var points = ContourSmoothing.offset(MaskMesher.smoothBorder(estimate, options: options),
-                                                     toArea: abs(PolygonGeometry.signedArea(contour)))
-                if options.fitsBordersToPixels, options.minimumBorderWavelength > 0,
-                   let fitted = PixelBorderFit(minimumWavelength: 0.75 * options.minimumBorderWavelength)
-                    .refine(points, inside: inside, rows: rows, columns: columns),
-                   PolygonGeometry.selfIntersection(fitted) == nil {
-                    points = ContourSmoothing.offset(fitted, toArea: abs(PolygonGeometry.signedArea(contour)))
+                let area = abs(PolygonGeometry.signedArea(contour))
+                let smooth = ContourSmoothing.offset(MaskMesher.smoothBorder(estimate, options: options), toArea: area)
+                // The first of these that stays a faithful outline (no self-crossing, counter-clockwise,
+                // area within 30 % of the pixel contour's, every point within 2 pixels of it): the
+                // pixel fit, the smoothed estimate, then (long thin regions, whose smoothed sides can
+                // cross or collapse) the pixel contour relaxed by Taubin smoothing alone, and the pixel
+                // contour itself.
+                var candidates: [() -> [Point]?] = []
+                if options.fitsBordersToPixels, options.minimumBorderWavelength > 0 {
+                    candidates.append {
+                        PixelBorderFit(minimumWavelength: 0.75 * options.minimumBorderWavelength)
+                            .refine(smooth, inside: inside, rows: rows, columns: columns)
+                            .map { ContourSmoothing.offset($0, toArea: area) }
+                    }
                 }
+                candidates += [{ smooth }, { ContourSmoothing.offset(ContourSmoothing(iterations: options.smoothingIterations).smooth(contour), toArea: area) },
+                               { contour }]
+                func faithful(_ points: [Point]) -> Bool {
+                    let candidateArea = PolygonGeometry.signedArea(points)
+                    guard candidateArea > 0, abs(candidateArea - area) <= 0.3 * area,
+                          points.allSatisfy({ p in contour.contains { $0.distance(to: p) <= 2 } }) else { return false }
+                    return PolygonGeometry.selfIntersection(points) == nil
+                }
+                let points = candidates.lazy.compactMap { $0() }.first(where: faithful) ?? contour
                 outlines.append(ComponentOutline(component: component, points: points))
             }
         }

@@ -8,10 +8,11 @@ import Foundation
 ///
 /// - Lipid pool, with probability `lipidProbability`: fibrous cap t ~ U[`capThicknessRange`]
 ///   between the lumen and the pool; centre angle theta uniform over the angles where the wall
-///   leaves room for it (w(theta) - t - m >= 2 pixels, m = `outerMargin`; tested every 5 degrees,
+///   leaves room for it (w(theta) - t - m >= 2.5 pixels, m = `outerMargin`; tested every 5 degrees,
 ///   theta uniform within the chosen 5-degree step; no such angle: no pool); angular width 2 a
-///   with a ~ U[`lipidHalfWidthRange`]; depth d = f (w(theta) - t - m) with
-///   f ~ U[`lipidDepthFractionRange`]. A pixel centre is lipid where |phi - theta| < a and
+///   with a ~ U[`lipidHalfWidthRange`]; depth d = max(f (w(theta) - t - m), 2.5 pixels) with
+///   f ~ U[`lipidDepthFractionRange`] (a pool is at least 2.5 pixels deep at its centre: thinner
+///   ones are strips one pixel wide, below what the pixels resolve as a shape). A pixel centre is lipid where |phi - theta| < a and
 ///   r_l(phi) + t <= rho <= min(r_l(phi) + t + d sqrt(cos(90 |phi - theta| / a)), r_o(phi) - m):
 ///   a crescent along the lumen under a cap of thickness t, rounded at its shoulders, never
 ///   reaching the outer border. Only its largest 8-connected piece is kept (the thin shoulders
@@ -181,11 +182,11 @@ public struct ComponentPhantomGenerator: Sendable {
                 let rl = lumen.radius(at: theta)
                 return outerRadius(theta, from: rl) - rl - cap - d.outerMargin
             }
-            let admissible = (0..<72).map { Double($0) * step }.filter { room($0) >= 2 * grid.pixelSize }
+            let admissible = (0..<72).map { Double($0) * step }.filter { room($0) >= 2.5 * grid.pixelSize }
             let pick = random.next(), jitter = random.nextUnit()
             if !admissible.isEmpty {
                 let theta = admissible[Int(pick % UInt64(admissible.count))] + (jitter - 0.5) * step
-                let depth = fraction * max(room(theta), 0)
+                let depth = min(max(fraction * room(theta), 2.5 * grid.pixelSize), max(room(theta), 0))
                 let pixels = largestPiece(polar.filter { p in
                     let delta = angleBetween(p.phi, theta)
                     guard delta < halfWidth else { return false }

@@ -115,4 +115,24 @@ import Testing
             return why.contains("touches")
         }
     }
+
+    @Test func aThinCurvedStripKeepsItsShape() throws {
+        // A lipid arc 1 to 2 pixels thick: its smoothed outline collapses (the low-pass keeps too few
+        // modes for it), so the front end falls back to the Taubin-relaxed pixel contour.
+        let grid = PixelGrid.standard
+        let c = 0.5 * grid.width
+        var codes = Self.ring().classes
+        for index in codes.indices where codes[index] != 0 {
+            let (row, column) = grid.pixel(at: index)
+            let p = grid.center(row: row, column: column)
+            let r = ((p.x - c) * (p.x - c) + (p.y - c) * (p.y - c)).squareRoot(), a = atan2(p.y - c, p.x - c)
+            if r >= 1.8 && r < 1.95 && a > 0 && a < 1.2 { codes[index] = 2 }
+        }
+        let mask = try ClassMask(grid: grid, classes: codes)
+        let label = try FEMLabeler().label(mask)
+        let clipping = try #require(label.componentClipping.first)
+        #expect(!clipping.isClipped && abs(clipping.meshedArea - clipping.outlineArea) < 0.05 * clipping.outlineArea, "\(clipping)")
+        let lipid = label.components?.filter { $0 == 2 }.count ?? 0
+        #expect(abs(lipid - mask.counts[2]) <= 3, "\(lipid) of \(mask.counts[2]) lipid pixels")
+    }
 }
