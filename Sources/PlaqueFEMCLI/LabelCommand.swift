@@ -175,9 +175,8 @@ struct LabelCommand: ParsableCommand {
             }
             return (zip(frames, read.sources).map { LabelJobItem(source: $1, input: .frame($0)) }, read.grid)
         }
-        let size = pixelSize ?? PixelGrid.defaultPixelSize
-        let masks = components ? MaskInput.readClasses(inputs, pixelSize: size, hdf5Dataset: dataset, palette: .virtualHistology())
-            : MaskInput.read(inputs, pixelSize: size, hdf5Dataset: dataset)
+        let masks = MaskInput.read(inputs, pixelSize: pixelSize ?? PixelGrid.defaultPixelSize, hdf5Dataset: dataset,
+                                   classes: components ? .virtualHistology() : nil)
         guard let first = masks.compactMap({ try? $0.mask.get() }).first else {
             throw ValidationError("no readable mask in the input: " + masks.map { "\($0.source): \($0.mask)" }.prefix(3).joined(separator: "; "))
         }
@@ -469,39 +468,9 @@ final class LabelingRun: @unchecked Sendable {
         case .mask(.failure(let failure)):
             return Row(mask: noMask, stress: zeros, code: failure.code, reason: failure.description)
         case .mask(.success(let mask)):
-            guard mask.grid.rows == grid.rows, mask.grid.columns == grid.columns else {
-                return Row(mask: noMask, stress: zeros, code: InputFailure.wrongSize,
-                           reason: "mask is \(mask.grid.rows)x\(mask.grid.columns), the batch is \(grid.rows)x\(grid.columns)")
-            }
-            do {
-                let labeler = try frameLabeler(target: perFrame.map { $0.fraction }, frame: nil) {
-                    guard let validated = try? mask.validated(options: self.labeler.options.validation) else { return nil }
-                    return try? self.labeler.wallMesh(of: validated).mesh
-                }
-                let label = try labeler.label(mask)
-                writePicture(label, mask: mask, index: index)
-                return Row(mask: mask.pixels, stress: label.stress, code: 0, reason: "", label: label)
-            } catch {
-                return Row(mask: mask.pixels, stress: zeros, code: error.code, reason: error.description)
-            }
+            return labelMask(mask, classes: nil, index: index)
         case .classMask(let classes):
-            let mask = classes.wall
-            guard classes.grid.rows == grid.rows, classes.grid.columns == grid.columns else {
-                return Row(mask: noMask, stress: zeros, code: InputFailure.wrongSize,
-                           reason: "mask is \(classes.grid.rows)x\(classes.grid.columns), the batch is \(grid.rows)x\(grid.columns)")
-            }
-            do {
-                let labeler = try frameLabeler(target: perFrame.map { $0.fraction }, frame: nil) {
-                    guard let validated = try? mask.validated(options: self.labeler.options.validation) else { return nil }
-                    return try? self.labeler.wallMesh(of: validated, classes: classes).mesh
-                }
-                let label = try labeler.label(classes)
-                writePicture(label, mask: mask, index: index)
-                return Row(mask: mask.pixels, stress: label.stress, code: 0, reason: "", label: label, components: label.components,
-                           notes: label.componentNotes.map { "\(items[index].source): \($0)" })
-            } catch {
-                return Row(mask: mask.pixels, stress: zeros, code: error.code, reason: error.description)
-            }
+            return labelMask(classes.wall, classes: classes, index: index)
         case .frame(let frame):
             // No usable borders: no grid either; NaN says so in /grid_origin_mm.
             let origin = frame.placement.map { [$0.originX, $0.originY] } ?? [.nan, .nan]
@@ -527,6 +496,28 @@ final class LabelingRun: @unchecked Sendable {
             } catch {
                 return Row(mask: frame.wallPixels(grid: grid), stress: zeros, code: error.code, reason: error.description, gridOrigin: origin)
             }
+        }
+    }
+
+    /// The row of a mask, or of a class mask (`classes`, whose wall `mask` is).
+    private func labelMask(_ mask: Mask, classes: ClassMask?, index: Int) -> Row {
+        guard mask.grid.rows == grid.rows, mask.grid.columns == grid.columns else {
+            return Row(mask: [UInt8](repeating: 0, count: grid.count), stress: [Float](repeating: 0, count: grid.count), code: InputFailure.wrongSize,
+                       reason: "mask is \(mask.grid.rows)x\(mask.grid.columns), the batch is \(grid.rows)x\(grid.columns)")
+        }
+        do {
+            let labeler = try frameLabeler(target: perFrame.map { $0.fraction }, frame: nil) {
+                guard let validated = try? mask.validated(options: self.labeler.options.validation) else { return nil }
+                if let classes { return try? self.labeler.wallMesh(of: validated, classes: classes).mesh }
+                return try? self.labeler.wallMesh(of: validated).mesh
+            }
+            let label: StressLabel
+            if let classes { label = try labeler.label(classes) } else { label = try labeler.label(mask) }
+            writePicture(label, mask: mask, index: index)
+            return Row(mask: mask.pixels, stress: label.stress, code: 0, reason: "", label: label, components: classes == nil ? nil : label.components,
+                       notes: label.componentNotes.map { "\(items[index].source): \($0)" })
+        } catch {
+            return Row(mask: mask.pixels, stress: [Float](repeating: 0, count: grid.count), code: error.code, reason: error.description)
         }
     }
 

@@ -36,7 +36,9 @@ public struct ComponentPhantomDistribution: Sendable, Hashable, Codable {
     public var lipidDepthFractionRange: ClosedRange<Double>
     /// Range of the pool's angular half-width a (degrees). Default 20...60.
     public var lipidHalfWidthRange: ClosedRange<Double>
-    /// Fibrous margin m kept between the pool and the outer border (mm). Default 0.125 (one pixel).
+    /// Fibrous margin m kept between the pool and the outer border (mm). Default 0.1875 (1.5 pixels:
+    /// at least one fibrous pixel between the pool and the surroundings, as the cap's lower bound
+    /// keeps one towards the lumen).
     public var outerMargin: Double
     /// Range of the number of calcium deposits. Default 0...2.
     public var calciumCountRange: ClosedRange<Int>
@@ -52,7 +54,7 @@ public struct ComponentPhantomDistribution: Sendable, Hashable, Codable {
     /// The defaults documented on each property.
     public init(lipidProbability: Double = 0.7, capThicknessRange: ClosedRange<Double> = 0.1875...0.5,
                 lipidDepthFractionRange: ClosedRange<Double> = 0.3...0.8, lipidHalfWidthRange: ClosedRange<Double> = 20...60,
-                outerMargin: Double = 0.125, calciumCountRange: ClosedRange<Int> = 0...2,
+                outerMargin: Double = 0.1875, calciumCountRange: ClosedRange<Int> = 0...2,
                 calciumDiameterRange: ClosedRange<Double> = 0.25...0.75, calciumMaximumAspect: Double = 2.5,
                 minimumGapPixels: Int = 2, minimumComponentPixels: Int = 8) {
         self.lipidProbability = lipidProbability
