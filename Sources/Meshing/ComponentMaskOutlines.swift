@@ -31,7 +31,7 @@ public struct ComponentMaskNote: Sendable, Equatable, Codable, CustomStringConve
 /// region, Taubin and Fourier smoothing, the pixel area restored, `PixelBorderFit`). The outlines
 /// then go through `ComponentChains` like contour input's (clipped to the wall, meshed conformingly).
 ///
-/// - A region touching the lumen or the EEM is first grown by two pixels into the non-wall pixels
+/// - A region touching the lumen or the EEM is first grown (`dilationSteps`) into the non-wall pixels
 ///   next to it (a geodesic dilation that cannot cross the wall), so that its outline crosses the
 ///   smoothed border cleanly and is clipped there, instead of running along it.
 /// - Several deposits of a class give one outline each (8-connected regions; the blur may merge two
@@ -48,11 +48,27 @@ enum ComponentMaskOutlines {
     /// 3 pixels or fewer is below what the pixel grid resolves as a shape, and its outline would need
     /// elements far smaller than the pixel.
     static let minimumPixels = 4
-    /// Pixels (steps) the regions grow into the lumen or the surroundings where they touch them.
-    static let dilationSteps = 2
+    /// Fewest pixels (steps) the regions grow into the lumen or the surroundings where they touch them.
+    static let minimumDilationSteps = 2
+
+    /// Steps of the dilation: at least 2, and at least the largest element at the outer border (the
+    /// lumen edge, 1 pixel, or where the geometric sizing takes over (`WallMesher`: above twice the
+    /// pixel) the lumen's perimeter, estimated from its pixel area as a circle's, over the
+    /// circumferential elements; times the outer-border factor), so that the grown part lies beyond the
+    /// touching rule's half element (`ComponentChains`) and the outline leaves the wall cleanly (with
+    /// 2 steps, outlines touching the lumen of a 256 x 256 ring crossed themselves there). 2 on the
+    /// 64 x 64 phantoms, whose meshes are pixel-sized; 8 on a 256 x 256 ring of lumen radius 38 px.
+    static func dilationSteps(lumenPixels: Int, options: MaskMeshingOptions) -> Int {
+        var lumenEdge = 1.0
+        if let sizing = options.geometricSizing, options.targetEdgeLength == nil {
+            let geometric = 2 * (Double.pi * Double(lumenPixels)).squareRoot() / sizing.circumferentialElements
+            if geometric > 2 { lumenEdge = geometric }
+        }
+        return max(minimumDilationSteps, Int((lumenEdge * options.outerEdgeLengthFactor).rounded(.up)))
+    }
 
     /// The outlines (pixel units, lipid first, then calcium) and the notes.
-    static func outlines(classes: [UInt8], rows: Int, columns: Int, options: MaskMeshingOptions) throws(MeshError)
+    static func outlines(classes: [UInt8], rows: Int, columns: Int, options: MaskMeshingOptions, dilationSteps: Int = minimumDilationSteps) throws(MeshError)
         -> (outlines: [ComponentOutline], notes: [ComponentMaskNote]) {
         let count = rows * columns
         guard classes.count == count else { throw .invalidMask("\(classes.count) class codes for a \(rows) x \(columns) image") }

@@ -151,7 +151,14 @@ public struct MaskMesher: Sendable {
     /// calcium, or a component that encircles the lumen.
     public func mesh(classes: [UInt8], rows: Int, columns: Int, pixelSize: Double = 0.125) throws(MeshError) -> MaskMeshResult {
         try options.validate()
-        let (outlines, notes) = try ComponentMaskOutlines.outlines(classes: classes, rows: rows, columns: columns, options: options)
+        let (pixelCount, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows > 0, columns > 0, !overflow, classes.count == pixelCount else {
+            throw .invalidMask("\(classes.count) class codes for a \(rows) x \(columns) image")
+        }
+        let lumenPixels = Self.regions(values: classes.map { $0 != 0 ? 1 : 0 }, rows: rows, columns: columns).lumen.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let (outlines, notes) = try ComponentMaskOutlines.outlines(
+            classes: classes, rows: rows, columns: columns, options: options,
+            dilationSteps: ComponentMaskOutlines.dilationSteps(lumenPixels: lumenPixels, options: options))
         var result = try mesh(values: classes.map { $0 != 0 ? 1 : 0 }, rows: rows, columns: columns, pixelSize: pixelSize, components: outlines)
         result.componentNotes = notes
         return result
