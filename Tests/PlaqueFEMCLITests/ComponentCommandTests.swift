@@ -89,6 +89,20 @@ import Testing
         let agree = zip(map, classes).filter { $0 != 0 && $0 == $1 }.count, wall = classes.filter { $0 != 0 }.count
         #expect(Double(agree) > 0.97 * Double(wall), "\(agree) of \(wall) wall pixels keep their class")
 
+        // The same class masks as int32 HDF5 (another dataset name) and as a .npy stack label the same.
+        let other = try HDF5File.create(at: path("int.h5"), mode: .exclusive)
+        try other.createDataset("classes", elementType: Int32.self, shape: [4, 64, 64]).write(classes.map(Int32.init))
+        try other.close()
+        try NumPyFile.write(NumPyArray(shape: [4, 64, 64], storage: .uint8(classes)), to: path("classes.npy"))
+        for (input, extra) in [(path("int.h5"), ["--dataset", "classes"]), (path("classes.npy"), [])] {
+            let again = try CommandLineTests.run(["label", "--components", input, "--output", path("again.h5"), "--jobs", "1", "--overwrite"] + extra)
+            #expect(again.status == 0 && again.output.contains("labeled 4 of 4"), "\(again.error)")
+            let file = try HDF5File.open(at: path("again.h5"))
+            #expect(try file.openDataset("components").read(as: UInt8.self) == map, "\(input)")
+            #expect(try file.openDataset("stress").read(as: Float.self) == contents.stress, "\(input)")
+            try file.close()
+        }
+
         // The same file without --components: one material, no class map.
         let plain = try CommandLineTests.run(["label", path("a.h5"), "--output", path("p.h5"), "--jobs", "1"])
         #expect(plain.status == 0 && plain.output.contains("labeled 4 of 4"), "\(plain.error)")
