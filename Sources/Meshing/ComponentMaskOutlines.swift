@@ -158,15 +158,16 @@ enum ComponentMaskOutlines {
                 let c0 = max(0, Int(xs.min()!.rounded(.down)) - 1), c1 = min(columns - 1, Int(xs.max()!.rounded(.up)))
                 let r0 = max(0, Int(ys.min()!.rounded(.down)) - 1), r1 = min(rows - 1, Int(ys.max()!.rounded(.up)))
                 for r in r0...r1 {
-                  for c in c0...c1 {
-                    let index = r * columns + c
-                    guard field[index] == 1 || classes[index] != 0, PolygonGeometry.contains(contour, Point(Double(c) + 0.5, Double(r) + 0.5)) else { continue }
-                    inside[index] = true
-                    if classes[index] == code {
-                        depositPixels += 1
-                        if first == nil { first = (r, c) }
+                    for c in c0...c1 {
+                        let index = r * columns + c
+                        guard field[index] == 1 || classes[index] != 0,
+                              PolygonGeometry.contains(contour, Point(Double(c) + 0.5, Double(r) + 0.5)) else { continue }
+                        inside[index] = true
+                        if classes[index] == code {
+                            depositPixels += 1
+                            if first == nil { first = (r, c) }
+                        }
                     }
-                  }
                 }
                 guard depositPixels >= minimumPixels else {
                     if let first {
