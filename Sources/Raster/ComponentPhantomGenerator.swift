@@ -225,7 +225,8 @@ public struct ComponentPhantomGenerator: Sendable {
                 }.map(\.index))
                 guard pixels.count >= d.minimumComponentPixels, keepsGap(pixels) else { continue }
                 for index in pixels { classes[index] = ClassMask.calciumCode }
-                // Fibrous pixels the deposit and a border enclose join it (twice: pairs of them too).
+                // Fibrous pixels the deposit and a border enclose join it (a second pass lets a pixel whose
+                // last fibrous neighbour joined in the first pass join too).
                 for _ in 0..<2 {
                     for index in pixels.flatMap({ neighbours4($0) }) where classes[index] == ClassMask.fibrousCode
                         && neighbours4(index).count == 4
