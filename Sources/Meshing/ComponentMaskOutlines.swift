@@ -9,6 +9,9 @@ public struct ComponentMaskNote: Sendable, Equatable, Codable, CustomStringConve
         case speckDropped = "speck dropped"
         /// A region of other tissue enclosed by a deposit was given the deposit's material.
         case holeFilled = "hole filled"
+        /// Lipid pixels next to calcium were made fibrous (the one-pixel separation the interface
+        /// meshing needs between components of different classes).
+        case separated = "pixels next to calcium made fibrous"
     }
 
     /// What was changed.
@@ -38,9 +41,10 @@ public struct ComponentMaskNote: Sendable, Equatable, Codable, CustomStringConve
 ///   deposits a pixel apart into one outline).
 /// - A deposit with fewer than `minimumPixels` pixels is dropped (its pixels take the fibrous
 ///   material) and reported; so is a hole of other tissue inside a deposit (filled).
-/// - Lipid and calcium pixels that touch (8-neighbours) are refused: their outlines would share a
-///   border, which the interface meshing does not support; at least one fibrous pixel must lie
-///   between components of different classes.
+/// - Lipid pixels that touch calcium pixels (8-neighbours) become fibrous and are reported: the two
+///   outlines would otherwise share a border, which the interface meshing does not support; so one
+///   pixel of fibrous tissue lies between components of different classes (`MaskMesher` retries
+///   with two when the smoothed outlines still touch).
 ///
 /// Lengths in pixels (pixel (r, c) centred at (c + 0.5, r + 0.5)). Deterministic.
 enum ComponentMaskOutlines {
@@ -68,7 +72,10 @@ enum ComponentMaskOutlines {
     }
 
     /// The outlines (pixel units, lipid first, then calcium) and the notes.
-    static func outlines(classes: [UInt8], rows: Int, columns: Int, options: MaskMeshingOptions, dilationSteps: Int = minimumDilationSteps) throws(MeshError)
+    ///
+    /// `separation`: lipid pixels within this many pixels (Chebyshev) of a calcium pixel become fibrous.
+    static func outlines(classes: [UInt8], rows: Int, columns: Int, options: MaskMeshingOptions, dilationSteps: Int = minimumDilationSteps,
+                         separation: Int = 1) throws(MeshError)
         -> (outlines: [ComponentOutline], notes: [ComponentMaskNote]) {
         let count = rows * columns
         guard classes.count == count else { throw .invalidMask("\(classes.count) class codes for a \(rows) x \(columns) image") }
@@ -86,11 +93,22 @@ enum ComponentMaskOutlines {
             }
             return out
         }
-        for index in 0..<count where classes[index] >= 2 {
-            for n in neighbours8(index) where classes[n] >= 2 && classes[n] != classes[index] {
-                throw .invalidMask("\(Self.name(classes[index])) pixel (\(index / columns), \(index % columns)) touches \(Self.name(classes[n])) pixel "
-                    + "(\(n / columns), \(n % columns)); components of different classes need fibrous tissue (at least one pixel) between them")
+        // Lipid next to calcium (common in VH-IVUS maps, where necrotic core borders on dense calcium):
+        // the two outlines would share a border, which the interface meshing does not support, so the
+        // lipid pixels within `separation` pixels of calcium become fibrous, reported as one note.
+        var classes = classes
+        let touching = (0..<count).filter { index in
+            guard classes[index] == 2 else { return false }
+            let r = index / columns, c = index % columns
+            for rr in max(0, r - separation)...min(rows - 1, r + separation) {
+                for cc in max(0, c - separation)...min(columns - 1, c + separation) where classes[rr * columns + cc] == 3 { return true }
             }
+            return false
+        }
+        for index in touching { classes[index] = 1 }
+        var notes: [ComponentMaskNote] = []
+        if let first = touching.first {
+            notes.append(ComponentMaskNote(kind: .separated, component: .lipid, pixelCount: touching.count, row: first / columns, column: first % columns))
         }
 
         // Geodesic dilation into non-wall pixels: step 1 from the deposits (8-neighbours), later
@@ -119,7 +137,7 @@ enum ComponentMaskOutlines {
             }
         }
 
-        var outlines: [ComponentOutline] = [], notes: [ComponentMaskNote] = []
+        var outlines: [ComponentOutline] = []
         for code in [UInt8(2), 3] where classes.contains(code) {
             let component = TissueComponent(classCode: code)!
             let field = (0..<count).map { classes[$0] == code || owner[$0] == code ? 1.0 : 0.0 }

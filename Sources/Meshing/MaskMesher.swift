@@ -147,8 +147,11 @@ public struct MaskMesher: Sendable {
     /// (every triangle one region, `TriangleMesh.triangleRegions`). What was dropped or filled on
     /// the way is in the result's `componentNotes`.
     ///
-    /// Throws as `mesh(values:...)`, and `MeshError.invalidMask` for codes above 3, lipid touching
-    /// calcium, or a component that encircles the lumen.
+    /// Lipid pixels next to calcium become fibrous (one pixel between them, two where the smoothed
+    /// outlines still touch; reported in `componentNotes`).
+    ///
+    /// Throws as `mesh(values:...)`, `MeshError.invalidMask` for codes above 3 or a component that
+    /// encircles the lumen, and `.invalidGeometry` when outlines of different components still touch.
     public func mesh(classes: [UInt8], rows: Int, columns: Int, pixelSize: Double = 0.125) throws(MeshError) -> MaskMeshResult {
         try options.validate()
         let (pixelCount, overflow) = rows.multipliedReportingOverflow(by: columns)
@@ -156,12 +159,23 @@ public struct MaskMesher: Sendable {
             throw .invalidMask("\(classes.count) class codes for a \(rows) x \(columns) image")
         }
         let lumenPixels = Self.regions(values: classes.map { $0 != 0 ? 1 : 0 }, rows: rows, columns: columns).lumen.reduce(0) { $0 + ($1 ? 1 : 0) }
-        let (outlines, notes) = try ComponentMaskOutlines.outlines(
-            classes: classes, rows: rows, columns: columns, options: options,
-            dilationSteps: ComponentMaskOutlines.dilationSteps(lumenPixels: lumenPixels, options: options))
-        var result = try mesh(values: classes.map { $0 != 0 ? 1 : 0 }, rows: rows, columns: columns, pixelSize: pixelSize, components: outlines)
-        result.componentNotes = notes
-        return result
+        let steps = ComponentMaskOutlines.dilationSteps(lumenPixels: lumenPixels, options: options)
+        let wall: [Double] = classes.map { $0 != 0 ? 1 : 0 }
+        // Lipid touching calcium is separated by one fibrous pixel; where the smoothed outlines still
+        // touch (`ComponentChains` refuses them), by two.
+        var separation = 1
+        while true {
+            let (outlines, notes) = try ComponentMaskOutlines.outlines(
+                classes: classes, rows: rows, columns: columns, options: options, dilationSteps: steps, separation: separation)
+            do {
+                var result = try mesh(values: wall, rows: rows, columns: columns, pixelSize: pixelSize, components: outlines)
+                result.componentNotes = notes
+                return result
+            } catch {
+                guard case .invalidGeometry = error, separation == 1, notes.contains(where: { $0.kind == .separated }) else { throw error }
+                separation = 2
+            }
+        }
     }
 
     /// The vessel (wall and lumen: everything not 4-connected to the image's surroundings through
