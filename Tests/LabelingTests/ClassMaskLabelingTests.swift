@@ -133,4 +133,44 @@ import Testing
         }
         #expect(labeled == 18)
     }
+
+    @Test func aThinCurvedStripKeepsItsShape() throws {
+        // A lipid arc 1 to 2 pixels thick: its smoothed outline collapses (the low-pass keeps too few
+        // modes for it), so the front end falls back to the Taubin-relaxed pixel contour.
+        let grid = PixelGrid.standard
+        let c = 0.5 * grid.width
+        var codes = Self.ring().classes
+        for index in codes.indices where codes[index] != 0 {
+            let (row, column) = grid.pixel(at: index)
+            let p = grid.center(row: row, column: column)
+            let r = ((p.x - c) * (p.x - c) + (p.y - c) * (p.y - c)).squareRoot(), a = atan2(p.y - c, p.x - c)
+            if r >= 1.8 && r < 1.95 && a > 0 && a < 1.2 { codes[index] = 2 }
+        }
+        let mask = try ClassMask(grid: grid, classes: codes)
+        let label = try FEMLabeler().label(mask)
+        let clipping = try #require(label.componentClipping.first)
+        #expect(!clipping.isClipped && abs(clipping.meshedArea - clipping.outlineArea) < 0.05 * clipping.outlineArea, "\(clipping)")
+        let lipid = label.components?.filter { $0 == 2 }.count ?? 0
+        #expect(abs(lipid - mask.counts[2]) <= 3, "\(lipid) of \(mask.counts[2]) lipid pixels")
+    }
+
+    @Test func aFineClassMaskWithADepositOnTheLumenLabels() throws {
+        // 256 x 256 pixels of 1/32 mm: the mesh follows the wall's geometry (elements of several pixels),
+        // and the deposit on the lumen is grown further into the lumen (8 steps) so that its outline
+        // leaves the wall cleanly (with 2 it crossed itself there).
+        let grid = try #require(PixelGrid(rows: 256, columns: 256, pixelSize: 1.0 / 32))
+        var classes = [UInt8](repeating: 0, count: grid.count)
+        for index in 0..<grid.count {
+            let (row, column) = grid.pixel(at: index)
+            let p = grid.center(row: row, column: column)
+            let (x, y) = (p.x - 4, p.y - 4)
+            let r = (x * x + y * y).squareRoot()
+            guard r >= 1.2 && r <= 2.6 else { continue }
+            classes[index] = ((x - 1.9) * (x - 1.9) + y * y).squareRoot() < 0.45 ? 2 : 1
+            if (x * x + (y - 1.2) * (y - 1.2)).squareRoot() < 0.4 { classes[index] = 3 }
+        }
+        let label = try FEMLabeler().label(try ClassMask(grid: grid, classes: classes))
+        #expect(label.componentClipping.map(\.lumenCrossings) == [0, 2])
+        #expect(label.components?.contains(2) == true && label.components?.contains(3) == true)
+    }
 }
