@@ -127,6 +127,8 @@ public struct StressLabel: Sendable {
     public var components: [UInt8]? = nil
     /// How each component outline was fitted into the wall (clipping at the borders).
     public var componentClipping: [ComponentClipping] = []
+    /// Class-mask input: deposits dropped as specks and holes filled (empty otherwise).
+    public var componentNotes: [ComponentMaskNote] = []
 }
 
 /// What a label says about the wall's deformation, beside the stress.
@@ -179,6 +181,38 @@ public struct FEMLabeler: Sendable {
         var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap, start: start)
         label.mask = validated
         label.wall = validated.wall
+        return label
+    }
+
+    /// Labels one class mask (0 outside the wall, 1 fibrous, 2 lipid, 3 calcium): the wall (every
+    /// nonzero code) is validated and cleaned as a plain mask is (filled holes become fibrous), its
+    /// lipid and calcium regions become component outlines through the mask's border reconstruction
+    /// (`MaskMesher.mesh(classes:...)`), and each gets its own material. The label's `components`
+    /// is the class of the element each wall pixel's stress was taken in; `componentNotes` says
+    /// which deposits were dropped as specks or had holes filled. A class mask without lipid or
+    /// calcium labels exactly as the plain mask of its wall, with a class map of fibrous pixels.
+    public func label(_ classMask: ClassMask) throws(LabelingFailure) -> StressLabel {
+        var timings = LabelTimings()
+        var stopwatch = Stopwatch()
+        func lap() -> Double { stopwatch.lap() }
+        let start = ContinuousClock.now
+        let validated: ValidatedMask
+        do { validated = try classMask.wall.validated(options: options.validation) } catch { throw .invalidMask(error) }
+        timings.validate = lap()
+        try checkTime(since: start, before: .meshing)
+
+        let grid = validated.grid
+        let meshed = try wallMesh(of: validated, classes: classMask)
+        timings.mesh = lap()
+        let wallPixels = (0..<grid.count).filter { validated.classes[$0] == .wall }
+        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap, start: start)
+        label.mask = validated
+        label.wall = validated.wall
+        if label.components == nil {
+            // One material: every wall pixel is fibrous.
+            label.components = validated.wall.pixels.map { $0 != 0 ? ClassMask.fibrousCode : ClassMask.outsideCode }
+        }
+        label.componentNotes = meshed.componentNotes
         return label
     }
 
@@ -322,6 +356,19 @@ public struct FEMLabeler: Sendable {
         do {
             return try MaskMesher(options.meshing).mesh(
                 values: validated.wall.pixels.map { Double($0) }, rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
+        } catch {
+            throw .meshing(error)
+        }
+    }
+
+    /// The wall mesh of a validated class mask's wall with the components of `classes` (restricted
+    /// to the cleaned wall); without lipid or calcium, the plain mask's mesh.
+    public func wallMesh(of validated: ValidatedMask, classes: ClassMask) throws(LabelingFailure) -> MaskMeshResult {
+        guard classes.hasComponents else { return try wallMesh(of: validated) }
+        let grid = validated.grid
+        do {
+            return try MaskMesher(options.meshing).mesh(
+                classes: classes.restricted(to: validated.wall), rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
         } catch {
             throw .meshing(error)
         }

@@ -23,6 +23,8 @@ public struct MaskMeshResult: Sendable {
     public var componentCurveKinds: [TissueComponent] = []
     /// How each component outline was fitted into the wall (clipping at the borders, areas).
     public var componentClipping: [ComponentClipping] = []
+    /// Class-mask input: deposits dropped as specks and holes filled on the way to outlines.
+    public var componentNotes: [ComponentMaskNote] = []
 
     /// Relative wall-area change from the pixel mask to the mesh, (meshArea - pixelWallArea) / pixelWallArea.
     public var relativeAreaError: Double { (meshArea - pixelWallArea) / pixelWallArea }

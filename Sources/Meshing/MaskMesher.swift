@@ -38,6 +38,11 @@ public struct MaskMesher: Sendable {
     /// (not exactly one wall with one lumen), `.borderSelfIntersects`, `.triangulationFailed` or
     /// `.angleBoundNotReached`; never traps on odd input.
     public func mesh(values: [Double], rows: Int, columns: Int, pixelSize: Double = 0.125) throws(MeshError) -> MaskMeshResult {
+        try mesh(values: values, rows: rows, columns: columns, pixelSize: pixelSize, components: [])
+    }
+
+    /// `mesh(values:rows:columns:pixelSize:)` with component outlines (pixel units).
+    func mesh(values: [Double], rows: Int, columns: Int, pixelSize: Double, components: [ComponentOutline]) throws(MeshError) -> MaskMeshResult {
         try options.validate()
         guard rows > 0, columns > 0 else { throw .invalidMask("image size must be positive, got \(rows) x \(columns)") }
         let (pixelCount, overflow) = rows.multipliedReportingOverflow(by: columns)
@@ -82,18 +87,7 @@ public struct MaskMesher: Sendable {
             }
             sigma *= 0.5
         }
-        let smoother = ContourSmoothing(iterations: options.smoothingIterations)
-        func smooth(_ contour: [Point]) -> [Point] {
-            let relaxed = smoother.smooth(contour)
-            guard options.minimumBorderWavelength > 0 else { return relaxed }
-            // At most `maximumBorderModes` shape modes, and none finer than the scanner resolves: on a
-            // fine mask the pixel staircase beats at wavelengths many pixels long, which a pixel-scale
-            // low-pass keeps (no effect on 64 x 64 masks, whose borders are shorter than 24 x 8 px
-            // and whose pixels are coarser than the scanner's resolution).
-            let wavelength = max(options.minimumBorderWavelength, PolygonGeometry.perimeter(relaxed) / Double(options.maximumBorderModes),
-                                 2 * options.scannerResolution / pixelSize)
-            return FourierSmoothing(minimumWavelength: wavelength).smooth(relaxed)
-        }
+        func smooth(_ contour: [Point]) -> [Point] { Self.smoothBorder(contour, options: options, pixelSize: pixelSize) }
         // Each border separately keeps the area its pixel contour encloses: blurring and smoothing
         // pull a border towards its centre of curvature (the small lumen most), and one common
         // offset for the wall area would leave the lumen too small and the cap too thick.
@@ -123,10 +117,67 @@ public struct MaskMesher: Sendable {
         // Above the pixel floor the wall's geometry sizes the mesh, so a fine image of a vessel gives
         // about the mesh its contours give (a pixel-sized mesh at 512 x 512 is 16x the 128 x 128 one).
         let geometry = options.targetEdgeLength == nil ? options.geometricSizing : nil
+        // A component outline around the lumen would cut the wall into two rings; refused.
+        for outline in components where rawLumen.allSatisfy({ PolygonGeometry.contains(outline.points, $0) }) {
+            throw .invalidMask("the \(outline.component) region encircles the lumen (a component must not go all around the lumen)")
+        }
         return try WallMesher.triangulate(
             outer: outerCurve, lumen: lumenCurve,
             sizing: WallSizing(lumenLength: h, outerFactor: options.outerEdgeLengthFactor, geometry: geometry), minimumAngle: options.minimumAngle,
-            maximumTriangleCount: options.maximumTriangleCount, scale: pixelSize, referenceWallArea: Double(wallPixels) * pixelSize * pixelSize)
+            maximumTriangleCount: options.maximumTriangleCount, scale: pixelSize, referenceWallArea: Double(wallPixels) * pixelSize * pixelSize,
+            components: components)
+    }
+
+    /// Taubin smoothing, then the Fourier low-pass of `options` (the smoothing every border of a
+    /// mask gets: lumen, outer border and component outlines), for pixels of `pixelSize` mm.
+    static func smoothBorder(_ contour: [Point], options: MaskMeshingOptions, pixelSize: Double) -> [Point] {
+        let relaxed = ContourSmoothing(iterations: options.smoothingIterations).smooth(contour)
+        guard options.minimumBorderWavelength > 0 else { return relaxed }
+        // At most `maximumBorderModes` shape modes, and none finer than the scanner resolves: on a
+        // fine mask the pixel staircase beats at wavelengths many pixels long, which a pixel-scale
+        // low-pass keeps (no effect on 64 x 64 masks, whose borders are shorter than 24 x 8 px
+        // and whose pixels are coarser than the scanner's resolution).
+        let wavelength = max(options.minimumBorderWavelength, PolygonGeometry.perimeter(relaxed) / Double(options.maximumBorderModes),
+                             2 * options.scannerResolution / pixelSize)
+        return FourierSmoothing(minimumWavelength: wavelength).smooth(relaxed)
+    }
+
+    /// Meshes the wall of a class mask (row-major codes: 0 outside the wall, 1 fibrous, 2 lipid,
+    /// 3 calcium; the wall is every nonzero code) with its lipid and calcium regions as components:
+    /// the wall's borders as in `mesh(values:rows:columns:pixelSize:)`, the regions' outlines by the
+    /// same reconstruction (`ComponentMaskOutlines`), clipped to the wall and meshed conformingly
+    /// (every triangle one region, `TriangleMesh.triangleRegions`). What was dropped or filled on
+    /// the way is in the result's `componentNotes`.
+    ///
+    /// Lipid pixels next to calcium become fibrous (one pixel between them, two where the smoothed
+    /// outlines still touch; reported in `componentNotes`).
+    ///
+    /// Throws as `mesh(values:...)`, `MeshError.invalidMask` for codes above 3 or a component that
+    /// encircles the lumen, and `.invalidGeometry` when outlines of different components still touch.
+    public func mesh(classes: [UInt8], rows: Int, columns: Int, pixelSize: Double = 0.125) throws(MeshError) -> MaskMeshResult {
+        try options.validate()
+        let (pixelCount, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows > 0, columns > 0, !overflow, classes.count == pixelCount else {
+            throw .invalidMask("\(classes.count) class codes for a \(rows) x \(columns) image")
+        }
+        let lumenPixels = Self.regions(values: classes.map { $0 != 0 ? 1 : 0 }, rows: rows, columns: columns).lumen.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let steps = ComponentMaskOutlines.dilationSteps(lumenPixels: lumenPixels, options: options)
+        let wall: [Double] = classes.map { $0 != 0 ? 1 : 0 }
+        // Lipid touching calcium is separated by one fibrous pixel; where the smoothed outlines still
+        // touch (`ComponentChains` refuses them), by two.
+        var separation = 1
+        while true {
+            let (outlines, notes) = try ComponentMaskOutlines.outlines(
+                classes: classes, rows: rows, columns: columns, pixelSize: pixelSize, options: options, dilationSteps: steps, separation: separation)
+            do {
+                var result = try mesh(values: wall, rows: rows, columns: columns, pixelSize: pixelSize, components: outlines)
+                result.componentNotes = notes
+                return result
+            } catch {
+                guard case .invalidGeometry = error, separation == 1, notes.contains(where: { $0.kind == .separated }) else { throw error }
+                separation = 2
+            }
+        }
     }
 
     /// The vessel (wall and lumen: everything not 4-connected to the image's surroundings through

@@ -5,6 +5,7 @@
 //                                        [--reuse-below R]
 //                                        [pullback] [--data DIR] [--sizes 64,128,256,512] [--refinement] [--per-frame]
 //                                        [oddmasks] [--count N] [--seed S] [--size PX] [--time-limit SECONDS] [--jobs J]
+//                                        [components] [--count N] [--seed S] [--runs N]
 //
 // ring: [--mesh-sizes 0.1,0.05] [--ring-reuse-below R] full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
@@ -22,6 +23,9 @@
 // oddmasks: --count seeded odd masks (blobs, bumpy rings, holes, bridges, specks, one-pixel features,
 // thresholded noise; OddMaskGenerator) through validate, mesh and solve with a per-mask time limit;
 // the share labeled and the failures by reason, per kind.
+// components: --count (default 40) component phantoms (`phantoms --components`, seed --seed), those with
+// lipid or calcium labeled as class masks and as the one-material mask of the same wall, back to back,
+// --runs times each; thread CPU time medians and the ratio (issue 15's goal: at most 2x).
 // --steps (time steps to systole), --tolerance (Newton residual tolerance) and --reuse-below (chord
 // steps below this relative residual, 0 = pure Newton) change the labeling options of label and
 // accuracy, to measure what a cheaper solve costs in accuracy.
@@ -318,6 +322,9 @@ for suite in arguments.suites {
     case "label": try labelBenchmark(count: arguments.count, options: arguments.labeling)
     case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize, options: arguments.labeling)
     case "borders": try bordersBenchmark(count: arguments.count)
+    case "components":
+        try ComponentMaskBenchmark(count: arguments.countGiven ? arguments.count : 40, seed: arguments.seed,
+                                   runs: arguments.runs, options: arguments.labeling).run()
     case "oddmasks":
         OddMaskBenchmark(count: arguments.countGiven ? arguments.count : 5_000, seed: arguments.seed, size: arguments.size,
                          timeLimit: arguments.timeLimit, jobs: arguments.jobs, options: arguments.labeling).run()
@@ -335,7 +342,7 @@ for suite in arguments.suites {
         }
         try PhysicalLabelBenchmark(pullback: PullbackBenchmark(directory: arguments.data, options: arguments.labeling), runs: arguments.runs).run()
     default:
-        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders, pullback, physical, oddmasks\n".data(using: .utf8)!)
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders, components, pullback, physical, oddmasks\n".data(using: .utf8)!)
         exit(2)
     }
 }

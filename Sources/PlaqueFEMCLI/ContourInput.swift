@@ -119,6 +119,8 @@ struct LabelJobItem: Sendable {
 
     enum Input: Sendable {
         case mask(Result<Mask, InputFailure>)
+        /// A class mask (`label --components`): a wall with lipid and calcium regions.
+        case classMask(ClassMask)
         case frame(ContourFrameItem)
     }
 }

@@ -31,6 +31,13 @@ struct LabelCommand: ParsableCommand {
             at one fixed --grid-origin with --pixel-size. /masks holds the wall rasterised at the pixel \
             centres, /grid_origin_mm each row's grid corner, /source the frame number and files.
             Example: plaquefem label --lumen diastolic_contours.csv --eem eem_diastolic_contours.csv --output pullback.h5 --png pictures
+
+            Plaque components from masks: with --components every mask is a class mask, one code per \
+            pixel: 0 outside the wall, 1 fibrous, 2 lipid / necrotic core, 3 calcium (.npy and HDF5 \
+            integers, grey PNG values 0-3), or a palette/RGB PNG in the VH-IVUS colours (black outside, \
+            dark green fibrous, light green fibro-fatty = fibrous, red necrotic core = lipid, white dense \
+            calcium; within an RGB distance of 60). Each component gets its own material (--material).
+            Example: plaquefem phantoms --components --count 20 --seed 1 --output classes.h5 && plaquefem label --components classes.h5 --output labels.h5
             """
     )
 
@@ -101,6 +108,8 @@ struct LabelCommand: ParsableCommand {
     var calcium: String?
     @Option(help: "Contour input: lipid / necrotic-core outlines, same layout as --lumen.")
     var lipid: String?
+    @Flag(help: "Mask input: the masks are class masks (0 outside, 1 fibrous, 2 lipid, 3 calcium; or VH-IVUS colours); lipid and calcium get their own material.")
+    var components = false
 
     func validate() throws {
         if let pixelSize { guard pixelSize > 0, pixelSize.isFinite else { throw ValidationError("--pixel-size must be positive") } }
@@ -108,6 +117,7 @@ struct LabelCommand: ParsableCommand {
         if contours {
             guard lumen != nil, eem != nil else { throw ValidationError("contour input needs both --lumen and --eem") }
             guard inputs.isEmpty else { throw ValidationError("give mask files or --lumen/--eem, not both") }
+            guard !components else { throw ValidationError("--components reads class masks; contour input takes --calcium and --lipid") }
             guard (8...4096).contains(gridSize) else { throw ValidationError("--grid-size must be in 8...4096") }
             guard margin >= 0, margin <= 10 else { throw ValidationError("--margin must be in [0, 10]") }
             if let fieldOfView, !(fieldOfView > 0 && fieldOfView.isFinite) { throw ValidationError("--field-of-view must be positive") }
@@ -167,11 +177,12 @@ struct LabelCommand: ParsableCommand {
             }
             return (zip(frames, read.sources).map { LabelJobItem(source: $1, input: .frame($0)) }, read.grid)
         }
-        let masks = MaskInput.read(inputs, pixelSize: pixelSize ?? PixelGrid.defaultPixelSize, hdf5Dataset: dataset)
+        let masks = MaskInput.read(inputs, pixelSize: pixelSize ?? PixelGrid.defaultPixelSize, hdf5Dataset: dataset,
+                                   classes: components ? .virtualHistology() : nil)
         guard let first = masks.compactMap({ try? $0.mask.get() }).first else {
             throw ValidationError("no readable mask in the input: " + masks.map { "\($0.source): \($0.mask)" }.prefix(3).joined(separator: "; "))
         }
-        return (masks.map { LabelJobItem(source: $0.source, input: .mask($0.mask)) }, first.grid)
+        return (masks.map { LabelJobItem(source: $0.source, input: $0.classMask.map { .classMask($0) } ?? .mask($0.mask)) }, first.grid)
     }
 
     func run() throws {
@@ -218,7 +229,7 @@ struct LabelCommand: ParsableCommand {
                                                    options: options, inputCount: items.count, shard: shard)
         configuration.storesGridOrigins = contourInput
         configuration.storesWallMechanics = true
-        configuration.storesComponents = calcium != nil || lipid != nil
+        configuration.storesComponents = calcium != nil || lipid != nil || components
         let selected = items.indices.filter { shard?.contains($0) ?? true }
         let writer: LabelFileWriter
         var done = 0
@@ -302,6 +313,8 @@ struct LabelCommand: ParsableCommand {
                 let mesh: TriangleMesh?
                 switch items[index].input {
                 case .mask(.success(let mask)): mesh = (try? mask.validated(options: options.validation)).flatMap { try? labeler.wallMesh(of: $0).mesh }
+                case .classMask(let classes):
+                    mesh = (try? classes.wall.validated(options: options.validation)).flatMap { try? labeler.wallMesh(of: $0, classes: classes).mesh }
                 case .frame(let frame):
                     if case .success(let borders) = frame.borders, let placement = frame.placement {
                         mesh = try? labeler.wallMesh(of: placement.local(borders)).mesh
@@ -372,6 +385,7 @@ struct LabelCommand: ParsableCommand {
             let pixels: [UInt8]
             switch item.input {
             case .mask(let mask): pixels = (try? mask.get())?.pixels ?? [UInt8](repeating: 0, count: existing.pixelsPerMask)
+            case .classMask(let classes): pixels = classes.wall.pixels
             case .frame(let frame): pixels = frame.wallPixels(grid: grid)
             }
             guard record.inputIndex == Int64(index), record.source == item.source, record.mask == pixels else {
@@ -402,6 +416,7 @@ final class LabelingRun: @unchecked Sendable {
     private var peaks: [Float] = []
     private var areaChanges: [Double] = []
     private var implausible: [String] = []
+    private var componentNotes: [String] = []
     private let progress: ProgressBar
     private var lastCommit = ContinuousClock.now
     private(set) var writeError: Error?
@@ -441,6 +456,8 @@ final class LabelingRun: @unchecked Sendable {
         var components: [UInt8]?
         /// `/wall_mechanics` of a labeled row (kept when `label` is dropped).
         var wallMechanics: [Double]?
+        /// What the class-mask front end dropped or filled (specks, holes), for the summary.
+        var notes: [String] = []
         var mechanics: [Double]? { label.map { Self.columns($0.mechanics) } ?? wallMechanics }
 
         static func columns(_ m: WallMechanics) -> [Double] {
@@ -455,21 +472,9 @@ final class LabelingRun: @unchecked Sendable {
         case .mask(.failure(let failure)):
             return Row(mask: noMask, stress: zeros, code: failure.code, reason: failure.description)
         case .mask(.success(let mask)):
-            guard mask.grid.rows == grid.rows, mask.grid.columns == grid.columns else {
-                return Row(mask: noMask, stress: zeros, code: InputFailure.wrongSize,
-                           reason: "mask is \(mask.grid.rows)x\(mask.grid.columns), the batch is \(grid.rows)x\(grid.columns)")
-            }
-            do {
-                let labeler = try frameLabeler(target: perFrame.map { $0.fraction }, frame: nil) {
-                    guard let validated = try? mask.validated(options: self.labeler.options.validation) else { return nil }
-                    return try? self.labeler.wallMesh(of: validated).mesh
-                }
-                let label = try labeler.label(mask)
-                writePicture(label, mask: mask, index: index)
-                return Row(mask: mask.pixels, stress: label.stress, code: 0, reason: "", label: label)
-            } catch {
-                return Row(mask: mask.pixels, stress: zeros, code: error.code, reason: error.description)
-            }
+            return labelMask(mask, classes: nil, index: index)
+        case .classMask(let classes):
+            return labelMask(classes.wall, classes: classes, index: index)
         case .frame(let frame):
             // No usable borders: no grid either; NaN says so in /grid_origin_mm.
             let origin = frame.placement.map { [$0.originX, $0.originY] } ?? [.nan, .nan]
@@ -495,6 +500,28 @@ final class LabelingRun: @unchecked Sendable {
             } catch {
                 return Row(mask: frame.wallPixels(grid: grid), stress: zeros, code: error.code, reason: error.description, gridOrigin: origin)
             }
+        }
+    }
+
+    /// The row of a mask, or of a class mask (`classes`, whose wall `mask` is).
+    private func labelMask(_ mask: Mask, classes: ClassMask?, index: Int) -> Row {
+        guard mask.grid.rows == grid.rows, mask.grid.columns == grid.columns else {
+            return Row(mask: [UInt8](repeating: 0, count: grid.count), stress: [Float](repeating: 0, count: grid.count), code: InputFailure.wrongSize,
+                       reason: "mask is \(mask.grid.rows)x\(mask.grid.columns), the batch is \(grid.rows)x\(grid.columns)")
+        }
+        do {
+            let labeler = try frameLabeler(target: perFrame.map { $0.fraction }, frame: nil) {
+                guard let validated = try? mask.validated(options: self.labeler.options.validation) else { return nil }
+                if let classes { return try? self.labeler.wallMesh(of: validated, classes: classes).mesh }
+                return try? self.labeler.wallMesh(of: validated).mesh
+            }
+            let label: StressLabel
+            if let classes { label = try labeler.label(classes) } else { label = try labeler.label(mask) }
+            writePicture(label, mask: mask, index: index)
+            return Row(mask: mask.pixels, stress: label.stress, code: 0, reason: "", label: label, components: classes == nil ? nil : label.components,
+                       notes: label.componentNotes.map { "\(items[index].source): \($0)" })
+        } catch {
+            return Row(mask: mask.pixels, stress: [Float](repeating: 0, count: grid.count), code: error.code, reason: error.description)
         }
     }
 
@@ -546,6 +573,7 @@ final class LabelingRun: @unchecked Sendable {
                 peaks.append(label.peak)
                 areaChanges.append(label.mechanics.lumenAreaChange)
                 if !label.mechanics.isPlausible { implausible.append(items[indices[position]].source) }
+                componentNotes += result.notes
             } else {
                 let key = result.reason.split(separator: ":").prefix(2).joined(separator: ":")
                 failures[key, default: 0] += 1
@@ -591,6 +619,10 @@ final class LabelingRun: @unchecked Sendable {
                     + "see docs/labeling.md, 'Physical labels'): " + implausible.prefix(5).joined(separator: ", ")
                     + (implausible.count > 5 ? ", ..." : "") + "\n"
             }
+        }
+        if !componentNotes.isEmpty {
+            out += "warning: \(componentNotes.count) component regions changed on the way to outlines (see docs/labeling.md, 'Class masks'): "
+                + componentNotes.prefix(5).joined(separator: "; ") + (componentNotes.count > 5 ? "; ..." : "") + "\n"
         }
         for (reason, count) in failures.sorted(by: { $0.value > $1.value }) { out += "failed \(count)x: \(reason)\n" }
         return out

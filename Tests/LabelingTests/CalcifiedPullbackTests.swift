@@ -3,6 +3,7 @@ import Testing
 @testable import FEM
 @testable import Labeling
 @testable import Meshing
+import Raster
 
 /// The 12 calcified frames of the real pullback: every one meshes with its calcium outline
 /// (clipped where it crosses the lumen or EEM), solves, and keeps the stress jump at the calcium border.
@@ -33,5 +34,35 @@ import Testing
             #expect(label.report.steps.allSatisfy { $0.converged })
         }
         #expect(clipped >= 9, "most outlines cross or touch a border")
+    }
+
+    /// The class map of each calcified frame's contour label, fed back as a class mask (the mask front
+    /// end of components): every frame labels, with about the same calcium and the same stress.
+    @Test func theClassMapsOfTheCalcifiedFramesLabelAsClassMasks() throws {
+        guard let folder = ContourLabelingTests.pullback else {
+            print("skipped: the IVUS pullback is not at ../shared/data/ivus-pullback (set PLAQUEFEM_IVUS_PULLBACK)")
+            return
+        }
+        let lumens = try BorderContourFile.read(at: folder + "/diastolic_contours.csv")
+        let outers = try BorderContourFile.read(at: folder + "/eem_diastolic_contours.csv")
+        let calcium = try BorderContourFile.read(at: folder + "/calcium_diastolic_contours.csv")
+        let labeler = FEMLabeler()
+        var summary: [String] = []
+        for outline in calcium {
+            let lumen = try #require(lumens.first { $0.frame == outline.frame }), outer = try #require(outers.first { $0.frame == outline.frame })
+            let borders = try WallBorders(frame: outline.frame, lumen: lumen.points, outer: outer.points)
+            let placement = try #require(FramePlacement.centred(on: borders, side: 4, size: 64))
+            let contour = try labeler.label(borders, on: placement, components: [ComponentOutline(component: .calcium, points: outline.points)])
+            let classes = try ClassMask(grid: placement.grid, classes: try #require(contour.components))
+            let label = try labeler.label(classes)
+            let map = try #require(label.components)
+            let given = classes.counts[3], kept = zip(map, classes.classes).filter { $0 == 3 && $1 == 3 }.count
+            #expect(Double(kept) > 0.9 * Double(given), "frame \(outline.frame): \(kept) of \(given) calcium pixels")
+            let difference = label.difference(from: contour)
+            summary.append(String(format: "%d: calcium %d/%d px, L2 %.3f, peak %.3f", outline.frame, kept, given,
+                                  difference.relativeL2, difference.relativePeak))
+            #expect(difference.relativeL2 < 0.3, "frame \(outline.frame): \(difference)")
+        }
+        print("class masks of the calcified frames (64x64): " + summary.joined(separator: "; "))
     }
 }

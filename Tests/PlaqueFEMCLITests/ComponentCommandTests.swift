@@ -1,4 +1,5 @@
 import Datasets
+import Raster
 import Foundation
 import Storage
 import Testing
@@ -54,5 +55,71 @@ import Testing
         let unknown = try CommandLineTests.run(["label", "--lumen", path("lumen.csv"), "--eem", path("eem.csv"),
                                                 "--material", "bone=1,0,0", "--output", path("bad.h5")])
         #expect(unknown.status != 0 && unknown.error.contains("wall, lipid or calcium"), "\(unknown.error)")
+    }
+
+    @Test func componentPhantomsLabelAsClassMasksAndAsPlainMasks() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        for name in ["a.h5", "b.h5"] {
+            let run = try CommandLineTests.run(["phantoms", "--components", "--count", "4", "--seed", "2", "--output", path(name), "--png", path("png")])
+            #expect(run.status == 0, "\(run.error)")
+        }
+        func masks(_ name: String) throws -> [UInt8] {
+            let file = try HDF5File.open(at: path(name))
+            defer { try? file.close() }
+            return try file.openDataset("masks").read(as: UInt8.self)
+        }
+        // Same seed, same class masks; lipid and calcium among them.
+        let classes = try masks("a.h5")
+        #expect(classes == (try masks("b.h5")))
+        #expect(classes.contains(2) && classes.contains(3) && classes.allSatisfy { $0 <= 3 })
+
+        let labeled = try CommandLineTests.run(["label", "--components", path("a.h5"), "--output", path("c.h5"), "--jobs", "1"])
+        #expect(labeled.status == 0, "\(labeled.error)")
+        #expect(labeled.output.contains("labeled 4 of 4"), "\(labeled.output)")
+        let contents = try LabelFileReader.read(at: path("c.h5"))
+        #expect(contents.configuration.storesComponents)
+        let file = try HDF5File.open(at: path("c.h5"))
+        let map = try file.openDataset("components").read(as: UInt8.self)
+        try file.close()
+        #expect(map.count == classes.count)
+        #expect(zip(map, classes).allSatisfy { ($0 != 0) == ($1 != 0) })
+        // The labeled classes are the given ones except where a smooth outline cuts a pixel.
+        let agree = zip(map, classes).filter { $0 != 0 && $0 == $1 }.count, wall = classes.filter { $0 != 0 }.count
+        #expect(Double(agree) > 0.97 * Double(wall), "\(agree) of \(wall) wall pixels keep their class")
+
+        // The same class masks as int32 HDF5 (another dataset name) and as a .npy stack label the same.
+        let other = try HDF5File.create(at: path("int.h5"), mode: .exclusive)
+        try other.createDataset("classes", elementType: Int32.self, shape: [4, 64, 64]).write(classes.map(Int32.init))
+        try other.close()
+        try NumPyFile.write(NumPyArray(shape: [4, 64, 64], storage: .uint8(classes)), to: path("classes.npy"))
+        for (input, extra) in [(path("int.h5"), ["--dataset", "classes"]), (path("classes.npy"), [])] {
+            let again = try CommandLineTests.run(["label", "--components", input, "--output", path("again.h5"), "--jobs", "1", "--overwrite"] + extra)
+            #expect(again.status == 0 && again.output.contains("labeled 4 of 4"), "\(again.error)")
+            let file = try HDF5File.open(at: path("again.h5"))
+            #expect(try file.openDataset("components").read(as: UInt8.self) == map, "\(input)")
+            #expect(try file.openDataset("stress").read(as: Float.self) == contents.stress, "\(input)")
+            try file.close()
+        }
+
+        // The same file without --components: one material, no class map.
+        let plain = try CommandLineTests.run(["label", path("a.h5"), "--output", path("p.h5"), "--jobs", "1"])
+        #expect(plain.status == 0 && plain.output.contains("labeled 4 of 4"), "\(plain.error)")
+        #expect(!(try LabelFileReader.read(at: path("p.h5"))).configuration.storesComponents)
+
+        // The VH-colour PNGs read back as class masks; a colour outside the palette fails its row by name.
+        let pictures = try FileManager.default.contentsOfDirectory(atPath: path("png")).sorted().map { path("png/" + $0) }
+        #expect(pictures.count == 4)
+        var picture = try PNGFile.readImage(path: pictures[0])
+        picture = try RasterImage(width: picture.width, height: picture.height, channels: .rgb,
+                                  samples: [0, 0, 255] + Array(picture.samples.dropFirst(3)))
+        try PNGFile.write(picture, to: path("blue.png"))
+        let png = try CommandLineTests.run(["label", "--components", pictures[0], path("blue.png"), "--output", path("png.h5"), "--jobs", "1"])
+        #expect(png.status == 0 && png.output.contains("labeled 1 of 2"), "\(png.output) \(png.error)")
+        let pngContents = try LabelFileReader.read(at: path("png.h5"))
+        #expect(pngContents.status == [0, 123])
+        #expect(pngContents.reasons[1].contains("pixel (0, 0)") && pngContents.reasons[1].contains("(0, 0, 255)"), "\(pngContents.reasons)")
+        #expect(Array(pngContents.masks[0..<(64 * 64)]) == classes[0..<(64 * 64)].map { $0 != 0 ? 1 : 0 })
     }
 }
