@@ -4,8 +4,9 @@
 /// with W of shape [out, in, k, k] ("weight"), b of shape [out] ("bias"), and
 /// H_out = floor((H + 2p - k) / s) + 1. Computed as im2col + GEMM: Y = W X_col over the
 /// whole batch (X_col of shape [in k k, N H_out W_out]); for images of at least
-/// `perSampleGEMMThreshold` output positions, one sample at a time (Y_n = W X_col,n with X_col,n
-/// built in a workspace that stays in cache, and rebuilt in backward instead of being kept).
+/// `perSampleGEMMThreshold` output positions, one sample and one band of output rows at a time
+/// (Y_n = W X_col,n band by band, each band's X_col,n built in a workspace small enough to stay in
+/// the L2 cache, see `columnBandRows`, and rebuilt in backward instead of being kept).
 /// Backward: dL/dW += dY X_col^T, dL/db += sum dY, dL/dx = col2im(W^T dY).
 public final class Conv2d<Scalar: NeuralScalar>: Layer {
     /// Input channels.
@@ -76,18 +77,23 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
             cachedInput = input
             cachedColumns = []
             let sampleSize = inputChannels * height * width
-            reuse(&columnGradientWorkspace, count: rows * positions) { _ in }
+            let bandRows = columnBandRows(geometry)
+            reuse(&columnGradientWorkspace, count: rows * bandRows * outputWidth) { _ in }
             return Tensor(shape: shape) { y in
                 weight.value.scalars.withBase { w in
                     input.scalars.withBase { x in
                         columnGradientWorkspace.withMutableBase { columns in
                             fillChannelBias(y, bias: bias?.value.scalars.withBase { $0 }, outer: batch, channels: outputChannels, inner: positions)
                             for n in 0..<batch {
-                                imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, columns: columns)
-                                Scalar.generalMatrixMultiply(
-                                    transposeA: false, transposeB: false, m: outputChannels, n: positions, k: rows,
-                                    alpha: 1, a: w, leadingDimensionA: rows, b: columns, leadingDimensionB: positions,
-                                    beta: 1, c: y + n * outputChannels * positions, leadingDimensionC: positions)
+                                for band in Swift.stride(from: 0, to: outputHeight, by: bandRows) {
+                                    let outputRows = band..<min(outputHeight, band + bandRows)
+                                    let bandPositions = outputRows.count * outputWidth
+                                    imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, outputRows: outputRows, columns: columns)
+                                    Scalar.generalMatrixMultiply(
+                                        transposeA: false, transposeB: false, m: outputChannels, n: bandPositions, k: rows,
+                                        alpha: 1, a: w, leadingDimensionA: rows, b: columns, leadingDimensionB: bandPositions,
+                                        beta: 1, c: y + n * outputChannels * positions + band * outputWidth, leadingDimensionC: positions)
+                                }
                             }
                         }
                     }
@@ -137,7 +143,9 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
             guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
             let sampleSize = inputChannels * geometry.height * geometry.width
             var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, geometry.height, geometry.width])
-            reuse(&columnGradientWorkspace, count: rows * positions) { _ in }
+            let (outputHeight, outputWidth) = (geometry.outputHeight, geometry.outputWidth)
+            let bandRows = columnBandRows(geometry)
+            reuse(&columnGradientWorkspace, count: rows * bandRows * outputWidth) { _ in }
             outputGradient.scalars.withBase { dy in
                 if computingParameterGradients {
                     bias?.gradient.withUnsafeMutablePointer { db in
@@ -149,21 +157,26 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
                         columnGradientWorkspace.withMutableBase { columns in
                             inputGradient.withUnsafeMutablePointer { image in
                                 for n in 0..<batch {
-                                    let dyn = dy + n * outputChannels * positions
-                                    if computingParameterGradients {
-                                        imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, columns: columns)
-                                        weight.gradient.withUnsafeMutablePointer { dw in
-                                            Scalar.generalMatrixMultiply(
-                                                transposeA: false, transposeB: true, m: outputChannels, n: rows, k: positions,
-                                                alpha: 1, a: dyn, leadingDimensionA: positions, b: columns, leadingDimensionB: positions,
-                                                beta: 1, c: dw, leadingDimensionC: rows)
+                                    for band in Swift.stride(from: 0, to: outputHeight, by: bandRows) {
+                                        let outputRows = band..<min(outputHeight, band + bandRows)
+                                        let bandPositions = outputRows.count * outputWidth
+                                        let dyn = dy + n * outputChannels * positions + band * outputWidth
+                                        if computingParameterGradients {
+                                            imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, outputRows: outputRows, columns: columns)
+                                            weight.gradient.withUnsafeMutablePointer { dw in
+                                                Scalar.generalMatrixMultiply(
+                                                    transposeA: false, transposeB: true, m: outputChannels, n: rows, k: bandPositions,
+                                                    alpha: 1, a: dyn, leadingDimensionA: positions, b: columns, leadingDimensionB: bandPositions,
+                                                    beta: 1, c: dw, leadingDimensionC: rows)
+                                            }
                                         }
+                                        Scalar.generalMatrixMultiply(
+                                            transposeA: true, transposeB: false, m: rows, n: bandPositions, k: outputChannels,
+                                            alpha: 1, a: w, leadingDimensionA: rows, b: dyn, leadingDimensionB: positions,
+                                            beta: 0, c: columns, leadingDimensionC: bandPositions)
+                                        accumulateColumnsToImage(
+                                            columns, batch: 1, geometry: geometry, outputRows: outputRows, image: image + n * sampleSize)
                                     }
-                                    Scalar.generalMatrixMultiply(
-                                        transposeA: true, transposeB: false, m: rows, n: positions, k: outputChannels,
-                                        alpha: 1, a: w, leadingDimensionA: rows, b: dyn, leadingDimensionB: positions,
-                                        beta: 0, c: columns, leadingDimensionC: positions)
-                                    accumulateColumnsToImage(columns, batch: 1, geometry: geometry, image: image + n * sampleSize)
                                 }
                             }
                         }

@@ -23,27 +23,30 @@ struct WindowGeometry: Sendable {
 }
 
 /// im2col: columns[(c, ki, kj), n * P + (oy, ox)] = image[n, c, iy, ix] (0 when padded),
-/// a [C * kh * kw, N * P] row-major matrix for P = outputHeight * outputWidth.
+/// a [C * kh * kw, N * P] row-major matrix for P = outputHeight * outputWidth; with `outputRows`
+/// only the window rows oy in that band (P = its count * outputWidth, oy counted from its start).
 /// Dispatches to `imageToColumnsBody` specialised for Float or Double: the layers are generic classes
 /// reached through existentials, so code they call directly would run unspecialised.
 @inline(__always)
 func imageToColumns<Scalar: NeuralScalar>(
-    _ image: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, columns: UnsafeMutablePointer<Scalar>
+    _ image: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, outputRows: Range<Int>? = nil,
+    columns: UnsafeMutablePointer<Scalar>
 ) {
+    let band = outputRows ?? 0..<g.outputHeight
     if Scalar.self == Float.self {
-        imageToColumnsBody(image.cast(), batch: batch, geometry: g, columns: columns.cast(), as: Float.self)
+        imageToColumnsBody(image.cast(), batch: batch, geometry: g, outputRows: band, columns: columns.cast(), as: Float.self)
     } else if Scalar.self == Double.self {
-        imageToColumnsBody(image.cast(), batch: batch, geometry: g, columns: columns.cast(), as: Double.self)
+        imageToColumnsBody(image.cast(), batch: batch, geometry: g, outputRows: band, columns: columns.cast(), as: Double.self)
     } else {
-        imageToColumnsBody(image, batch: batch, geometry: g, columns: columns, as: Scalar.self)
+        imageToColumnsBody(image, batch: batch, geometry: g, outputRows: band, columns: columns, as: Scalar.self)
     }
 }
 
 func imageToColumnsBody<Scalar: NeuralScalar>(
-    _ image: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, columns: UnsafeMutablePointer<Scalar>,
-    as type: Scalar.Type
+    _ image: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, outputRows band: Range<Int>,
+    columns: UnsafeMutablePointer<Scalar>, as type: Scalar.Type
 ) {
-    let positions = g.positions
+    let positions = band.count * g.outputWidth
     let rowLength = batch * positions
     let imageSize = g.height * g.width
     for c in 0..<g.channels {
@@ -56,9 +59,9 @@ func imageToColumnsBody<Scalar: NeuralScalar>(
                 for n in 0..<batch {
                     let source = image + (n * g.channels + c) * imageSize
                     let destination = row + n * positions
-                    for oy in 0..<g.outputHeight {
+                    for oy in band {
                         let iy = oy * g.strideHeight - g.paddingHeight + ki
-                        let target = destination + oy * g.outputWidth
+                        let target = destination + (oy - band.lowerBound) * g.outputWidth
                         if iy < 0 || iy >= g.height {
                             target.update(repeating: 0, count: g.outputWidth)
                             continue
@@ -85,26 +88,29 @@ func imageToColumnsBody<Scalar: NeuralScalar>(
 
 /// col2im, the adjoint of `imageToColumns`: image[n, c, iy, ix] += columns[(c, ki, kj), n * P + (oy, ox)]
 /// for every window position reading that pixel. `image` must be initialised (usually zeros).
+/// With `outputRows`, `columns` holds only that band of window rows, as `imageToColumns` writes it.
 /// Dispatches to `accumulateColumnsToImageBody` specialised for Float or Double: the layers are generic classes
 /// reached through existentials, so code they call directly would run unspecialised.
 @inline(__always)
 func accumulateColumnsToImage<Scalar: NeuralScalar>(
-    _ columns: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, image: UnsafeMutablePointer<Scalar>
+    _ columns: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, outputRows: Range<Int>? = nil,
+    image: UnsafeMutablePointer<Scalar>
 ) {
+    let band = outputRows ?? 0..<g.outputHeight
     if Scalar.self == Float.self {
-        accumulateColumnsToImageBody(columns.cast(), batch: batch, geometry: g, image: image.cast(), as: Float.self)
+        accumulateColumnsToImageBody(columns.cast(), batch: batch, geometry: g, outputRows: band, image: image.cast(), as: Float.self)
     } else if Scalar.self == Double.self {
-        accumulateColumnsToImageBody(columns.cast(), batch: batch, geometry: g, image: image.cast(), as: Double.self)
+        accumulateColumnsToImageBody(columns.cast(), batch: batch, geometry: g, outputRows: band, image: image.cast(), as: Double.self)
     } else {
-        accumulateColumnsToImageBody(columns, batch: batch, geometry: g, image: image, as: Scalar.self)
+        accumulateColumnsToImageBody(columns, batch: batch, geometry: g, outputRows: band, image: image, as: Scalar.self)
     }
 }
 
 func accumulateColumnsToImageBody<Scalar: NeuralScalar>(
-    _ columns: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, image: UnsafeMutablePointer<Scalar>,
-    as type: Scalar.Type
+    _ columns: UnsafePointer<Scalar>, batch: Int, geometry g: WindowGeometry, outputRows band: Range<Int>,
+    image: UnsafeMutablePointer<Scalar>, as type: Scalar.Type
 ) {
-    let positions = g.positions
+    let positions = band.count * g.outputWidth
     let rowLength = batch * positions
     let imageSize = g.height * g.width
     for c in 0..<g.channels {
@@ -116,10 +122,10 @@ func accumulateColumnsToImageBody<Scalar: NeuralScalar>(
                 for n in 0..<batch {
                     let destination = image + (n * g.channels + c) * imageSize
                     let source = row + n * positions
-                    for oy in 0..<g.outputHeight {
+                    for oy in band {
                         let iy = oy * g.strideHeight - g.paddingHeight + ki
                         if iy < 0 || iy >= g.height { continue }
-                        let sourceRow = source + oy * g.outputWidth
+                        let sourceRow = source + (oy - band.lowerBound) * g.outputWidth
                         let targetRow = destination + iy * g.width
                         if g.strideWidth == 1 {
                             if upper > lower {
@@ -137,6 +143,16 @@ func accumulateColumnsToImageBody<Scalar: NeuralScalar>(
         }
     }
 }
+
+/// Window rows per band of the per-sample convolution path: bands of whole rows whose column
+/// matrix (`columnRows` x band positions) has at most about `columnBandScalars` scalars, so that it
+/// stays in the core's L2 cache between im2col, BLAS's packing and col2im.
+func columnBandRows(_ g: WindowGeometry) -> Int {
+    max(1, min(g.outputHeight, columnBandScalars / max(1, g.columnRows * g.outputWidth)))
+}
+
+/// The scalar budget of one band's column matrix (see `columnBandRows`).
+let columnBandScalars = 131_072
 
 /// Swaps the two leading axes: destination[j, i, p] = source[i, j, p] for source of shape
 /// [outer, middle, inner] (NCHW [N, C, P] <-> channel-major [C, N, P]).
