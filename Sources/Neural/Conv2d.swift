@@ -1,3 +1,5 @@
+import NeuralKernels
+
 /// A 2-D convolution (PyTorch `nn.Conv2d`, square kernel, stride and zero padding).
 ///
 /// Forward: y[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x[n, c, i s - p + u, j s - p + v],
@@ -30,6 +32,11 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
     private var cachedGeometry: WindowGeometry?
     private var cachedBatch = 0
     private var columnGradientWorkspace: [Scalar] = []
+    private var paddedInputWorkspace: [Scalar] = []
+    private var paddedGradientWorkspace: [Scalar] = []
+    /// Whether 3x3, stride 1, padding 1 convolutions may use `DirectConvolution` (tests switch it
+    /// off to compare with the im2col + GEMM path).
+    var allowsDirectKernels = true
 
     /// Creates a convolution with PyTorch default initialisation (bound 1/sqrt(in k k) for
     /// weight, then bias).
@@ -72,6 +79,11 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         cachedBatch = batch
         let shape = [batch, outputChannels, outputHeight, outputWidth]
         let positions = geometry.positions
+        if usesDirectKernels(geometry) {
+            cachedInput = input
+            cachedColumns = []
+            return directForward(input, geometry: geometry)
+        }
         if positions >= perSampleGEMMThreshold {
             // Y_n = W X_col,n + b, X_col,n = im2col of sample n only, written straight into NCHW.
             cachedInput = input
@@ -137,6 +149,10 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         let rows = geometry.columnRows
         let columnCount = batch * geometry.positions
         let positions = geometry.positions
+        if usesDirectKernels(geometry) {
+            guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+            return directBackward(outputGradient, input: input, geometry: geometry, computingParameterGradients: computingParameterGradients)
+        }
         if positions >= perSampleGEMMThreshold {
             // Per sample: X_col,n rebuilt from the cached input; dW += dY_n X_col,n^T;
             // dx_n = col2im(W^T dY_n), all in one cache-sized workspace.
@@ -218,6 +234,107 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, geometry.height, geometry.width])
         inputGradient.withUnsafeMutablePointer { image in
             columnGradient.withBase { accumulateColumnsToImage($0, batch: batch, geometry: geometry, image: image) }
+        }
+        return inputGradient
+    }
+
+    /// Whether this layer and image take `DirectConvolution`: 3x3, stride 1, padding 1, out a
+    /// multiple of 4, width of 16, Float or Double, on a CPU that runs the kernels.
+    private func usesDirectKernels(_ g: WindowGeometry) -> Bool {
+        allowsDirectKernels && DirectConvolution.isAvailable && kernelSize == 3 && stride == 1 && padding == 1
+            && DirectConvolution.supports(outputChannels: outputChannels, width: g.width)
+            && (Scalar.self == Float.self || Scalar.self == Double.self)
+    }
+
+    /// y_n = direct convolution of x_n padded by one pixel, sample by sample.
+    private func directForward(_ input: Tensor<Scalar>, geometry g: WindowGeometry) -> Tensor<Scalar> {
+        let batch = input.shape[0]
+        let (sampleSize, outputSize) = (inputChannels * g.height * g.width, outputChannels * g.positions)
+        let packed: [Scalar] = makeArray(count: weight.value.count) { packed in
+            weight.value.scalars.withBase {
+                packDirectKernel($0, outputChannels: outputChannels, inputChannels: inputChannels, adjoint: false, packed: packed)
+            }
+        }
+        preparePaddedWorkspace(&paddedInputWorkspace, channels: inputChannels, geometry: g)
+        return Tensor(shape: [batch, outputChannels, g.outputHeight, g.outputWidth]) { y in
+            input.scalars.withBase { x in
+                packed.withBase { w in
+                    paddedInputWorkspace.withMutableBase { padded in
+                        for n in 0..<batch {
+                            copyIntoPadded(x + n * sampleSize, channels: inputChannels, geometry: g, padded: padded)
+                            runDirectForward(padded, w, bias?.value.scalars.withBase { $0 }, y + n * outputSize,
+                                             inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dW += direct weight gradient per sample; dx_n = the adjoint convolution of dy_n (the kernel
+    /// flipped, channels swapped), direct where the input channels are a multiple of 4, else
+    /// col2im(W^T dy_n) band by band.
+    private func directBackward(
+        _ outputGradient: Tensor<Scalar>, input: Tensor<Scalar>, geometry g: WindowGeometry, computingParameterGradients: Bool
+    ) -> Tensor<Scalar> {
+        let batch = input.shape[0]
+        let (sampleSize, outputSize, positions) = (inputChannels * g.height * g.width, outputChannels * g.positions, g.positions)
+        let adjointIsDirect = DirectConvolution.supports(outputChannels: inputChannels, width: g.width)
+        let adjointPacked: [Scalar] = !adjointIsDirect ? [] : makeArray(count: weight.value.count) { packed in
+            weight.value.scalars.withBase {
+                packDirectKernel($0, outputChannels: outputChannels, inputChannels: inputChannels, adjoint: true, packed: packed)
+            }
+        }
+        let rows = g.columnRows
+        let bandRows = columnBandRows(g)
+        if !adjointIsDirect { reuse(&columnGradientWorkspace, count: rows * bandRows * g.outputWidth) { _ in } }
+        preparePaddedWorkspace(&paddedInputWorkspace, channels: inputChannels, geometry: g)
+        preparePaddedWorkspace(&paddedGradientWorkspace, channels: outputChannels, geometry: g)
+        var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, g.height, g.width])
+        outputGradient.scalars.withBase { dy in
+            if computingParameterGradients {
+                bias?.gradient.withUnsafeMutablePointer { db in
+                    accumulateChannelSums(dy, outer: batch, channels: outputChannels, inner: positions, sums: db)
+                }
+            }
+            input.scalars.withBase { x in
+                weight.value.scalars.withBase { w in
+                    inputGradient.withUnsafeMutablePointer { dx in
+                        for n in 0..<batch {
+                            let dyn = dy + n * outputSize
+                            if computingParameterGradients {
+                                paddedInputWorkspace.withMutableBase { padded in
+                                    copyIntoPadded(x + n * sampleSize, channels: inputChannels, geometry: g, padded: padded)
+                                    weight.gradient.withUnsafeMutablePointer { dw in
+                                        runDirectWeightGradient(padded, dyn, dw, inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
+                                    }
+                                }
+                            }
+                            if adjointIsDirect {
+                                paddedGradientWorkspace.withMutableBase { padded in
+                                    copyIntoPadded(dyn, channels: outputChannels, geometry: g, padded: padded)
+                                    adjointPacked.withBase { packed in
+                                        runDirectForward(padded, packed, nil, dx + n * sampleSize,
+                                                         inputChannels: outputChannels, outputChannels: inputChannels, geometry: g)
+                                    }
+                                }
+                                continue
+                            }
+                            columnGradientWorkspace.withMutableBase { columns in
+                                for band in Swift.stride(from: 0, to: g.outputHeight, by: bandRows) {
+                                    let outputRows = band..<min(g.outputHeight, band + bandRows)
+                                    let bandPositions = outputRows.count * g.outputWidth
+                                    Scalar.generalMatrixMultiply(
+                                        transposeA: true, transposeB: false, m: rows, n: bandPositions, k: outputChannels,
+                                        alpha: 1, a: w, leadingDimensionA: rows, b: dyn + band * g.outputWidth, leadingDimensionB: positions,
+                                        beta: 0, c: columns, leadingDimensionC: bandPositions)
+                                    accumulateColumnsToImage(columns, batch: 1, geometry: g, outputRows: outputRows, image: dx + n * sampleSize)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         return inputGradient
     }

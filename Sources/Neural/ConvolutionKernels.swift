@@ -1,3 +1,5 @@
+import NeuralKernels
+
 /// Geometry of a 2-D sliding window over a batch of NCHW images.
 ///
 /// The window grid has outputHeight x outputWidth positions; position (oy, ox) with kernel
@@ -153,6 +155,95 @@ func columnBandRows(_ g: WindowGeometry) -> Int {
 
 /// The scalar budget of one band's column matrix (see `columnBandRows`).
 let columnBandScalars = 131_072
+
+/// A zeroed workspace for one padded image [channels, H + 2, W + 2] (its border stays zero; each
+/// sample rewrites only the interior), reallocated only when the size changes.
+func preparePaddedWorkspace<Scalar: NeuralScalar>(_ workspace: inout [Scalar], channels: Int, geometry g: WindowGeometry) {
+    let count = channels * (g.height + 2) * (g.width + 2)
+    if workspace.count != count { workspace = zeroedArray(count: count) }
+}
+
+/// Copies an image [channels, H, W] into the interior of a padded [channels, H + 2, W + 2] one.
+func copyIntoPadded<Scalar: NeuralScalar>(
+    _ image: UnsafePointer<Scalar>, channels: Int, geometry g: WindowGeometry, padded: UnsafeMutablePointer<Scalar>
+) {
+    let paddedWidth = g.width + 2
+    for c in 0..<channels {
+        for i in 0..<g.height {
+            (padded + (c * (g.height + 2) + i + 1) * paddedWidth + 1).update(from: image + (c * g.height + i) * g.width, count: g.width)
+        }
+    }
+}
+
+/// Packs a [out, in, 3, 3] kernel for `DirectConvolution`: packed[((b C + c) 9 + t) 4 + r] =
+/// W[4 b + r, c, t] (C = in); with `adjoint`, the kernel of the input-gradient convolution
+/// (blocks over the input channels, the kernel flipped): packed[((b O + o) 9 + t) 4 + r] = W[o, 4 b + r, 8 - t].
+/// Dispatches to `packDirectKernelBody` specialised for Float or Double: the layers are generic classes
+/// reached through existentials, so code they call directly would run unspecialised.
+@inline(__always)
+func packDirectKernel<Scalar: NeuralScalar>(
+    _ weight: UnsafePointer<Scalar>, outputChannels: Int, inputChannels: Int, adjoint: Bool, packed: UnsafeMutablePointer<Scalar>
+) {
+    if Scalar.self == Float.self {
+        packDirectKernelBody(weight.cast(), outputChannels: outputChannels, inputChannels: inputChannels, adjoint: adjoint, packed: packed.cast(), as: Float.self)
+    } else if Scalar.self == Double.self {
+        packDirectKernelBody(weight.cast(), outputChannels: outputChannels, inputChannels: inputChannels, adjoint: adjoint, packed: packed.cast(), as: Double.self)
+    } else {
+        packDirectKernelBody(weight, outputChannels: outputChannels, inputChannels: inputChannels, adjoint: adjoint, packed: packed, as: Scalar.self)
+    }
+}
+
+func packDirectKernelBody<Scalar: NeuralScalar>(
+    _ weight: UnsafePointer<Scalar>, outputChannels: Int, inputChannels: Int, adjoint: Bool, packed: UnsafeMutablePointer<Scalar>,
+    as type: Scalar.Type
+) {
+    // Blocks run over the channels the kernel writes (out; in for the adjoint), c over those it reads.
+    let (written, read) = adjoint ? (inputChannels, outputChannels) : (outputChannels, inputChannels)
+    for block in 0..<(written / 4) {
+        for c in 0..<read {
+            for t in 0..<9 {
+                for r in 0..<4 {
+                    let source = adjoint ? (c * inputChannels + 4 * block + r) * 9 + 8 - t : ((4 * block + r) * inputChannels + c) * 9 + t
+                    packed[((block * read + c) * 9 + t) * 4 + r] = weight[source]
+                }
+            }
+        }
+    }
+}
+
+/// `DirectConvolution.forward` for Float or Double (the only scalars `Conv2d` sends it).
+@inline(__always)
+func runDirectForward<Scalar: NeuralScalar>(
+    _ padded: UnsafePointer<Scalar>, _ packed: UnsafePointer<Scalar>, _ bias: UnsafePointer<Scalar>?, _ output: UnsafeMutablePointer<Scalar>,
+    inputChannels: Int, outputChannels: Int, geometry g: WindowGeometry
+) {
+    if Scalar.self == Float.self {
+        DirectConvolution.forward(
+            paddedInput: padded.cast() as UnsafePointer<Float>, packedWeight: packed.cast(), bias: bias.map { $0.cast() },
+            output: output.cast(), inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
+    } else if Scalar.self == Double.self {
+        DirectConvolution.forward(
+            paddedInput: padded.cast() as UnsafePointer<Double>, packedWeight: packed.cast(), bias: bias.map { $0.cast() },
+            output: output.cast(), inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
+    }
+}
+
+/// `DirectConvolution.accumulateWeightGradient` for Float or Double.
+@inline(__always)
+func runDirectWeightGradient<Scalar: NeuralScalar>(
+    _ padded: UnsafePointer<Scalar>, _ outputGradient: UnsafePointer<Scalar>, _ weightGradient: UnsafeMutablePointer<Scalar>,
+    inputChannels: Int, outputChannels: Int, geometry g: WindowGeometry
+) {
+    if Scalar.self == Float.self {
+        DirectConvolution.accumulateWeightGradient(
+            paddedInput: padded.cast() as UnsafePointer<Float>, outputGradient: outputGradient.cast(), weightGradient: weightGradient.cast(),
+            inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
+    } else if Scalar.self == Double.self {
+        DirectConvolution.accumulateWeightGradient(
+            paddedInput: padded.cast() as UnsafePointer<Double>, outputGradient: outputGradient.cast(), weightGradient: weightGradient.cast(),
+            inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
+    }
+}
 
 /// Swaps the two leading axes: destination[j, i, p] = source[i, j, p] for source of shape
 /// [outer, middle, inner] (NCHW [N, C, P] <-> channel-major [C, N, P]).
