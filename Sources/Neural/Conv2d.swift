@@ -238,11 +238,11 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         return inputGradient
     }
 
-    /// Whether this layer and image take `DirectConvolution`: 3x3, stride 1, padding 1, out a
-    /// multiple of 4, width of 16, Float or Double, on a CPU that runs the kernels.
+    /// Whether this layer and image take `DirectConvolution`: 3x3, stride 1, padding 1, a shape
+    /// the kernels support (`DirectConvolution.supports`), Float or Double, on a CPU that runs them.
     private func usesDirectKernels(_ g: WindowGeometry) -> Bool {
         allowsDirectKernels && DirectConvolution.isAvailable && kernelSize == 3 && stride == 1 && padding == 1
-            && DirectConvolution.supports(outputChannels: outputChannels, width: g.width)
+            && DirectConvolution.supports(outputChannels: outputChannels, height: g.height, width: g.width)
             && (Scalar.self == Float.self || Scalar.self == Double.self)
     }
 
@@ -279,7 +279,7 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
     ) -> Tensor<Scalar> {
         let batch = input.shape[0]
         let (sampleSize, outputSize, positions) = (inputChannels * g.height * g.width, outputChannels * g.positions, g.positions)
-        let adjointIsDirect = DirectConvolution.supports(outputChannels: inputChannels, width: g.width)
+        let adjointIsDirect = DirectConvolution.supports(outputChannels: inputChannels, height: g.height, width: g.width)
         let adjointPacked: [Scalar] = !adjointIsDirect ? [] : makeArray(count: weight.value.count) { packed in
             weight.value.scalars.withBase {
                 packDirectKernel($0, outputChannels: outputChannels, inputChannels: inputChannels, adjoint: true, packed: packed)

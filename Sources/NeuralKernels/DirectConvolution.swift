@@ -16,9 +16,12 @@ public enum DirectConvolution {
     /// Whether the CPU runs this module's code (AVX2 and FMA on x86-64); checked once.
     public static let isAvailable: Bool = plaquefem_cpu_has_avx2_fma() != 0
 
-    /// Whether the kernels apply: O a multiple of 4 (the register block) and W of 16.
-    public static func supports(outputChannels: Int, width: Int) -> Bool {
-        outputChannels > 0 && outputChannels % 4 == 0 && width > 0 && width % 16 == 0
+    /// Whether the kernels apply to an [H, W] image with O output channels: O a multiple of 4 (the
+    /// register block) and W of 16 (tiles of 16 pixels of a row), or W of 8 and H even (tiles of
+    /// 8 pixels of two rows).
+    public static func supports(outputChannels: Int, height: Int, width: Int) -> Bool {
+        outputChannels > 0 && outputChannels % 4 == 0 && height > 0 && width > 0
+            && (width % 16 == 0 || (width % 8 == 0 && height % 2 == 0))
     }
 
     /// Forward of one image: y[o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x_pad[c, i + u, j + v],
@@ -66,7 +69,8 @@ private func store<S: SIMDScalar & BinaryFloatingPoint>(_ value: SIMD8<S>, _ poi
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<S>.self)
 }
 
-/// The forward tile loop: for each block of 4 output channels, row i and 16 pixels j0..<j0+16, eight
+/// The forward tile loop: for each block of 4 output channels and tile of two 8-pixel vectors (16
+/// pixels of row i, or where W is not a multiple of 16, 8 pixels of rows i and i + 1), eight
 /// accumulators (4 channels x 2 vectors) take 9 C broadcast-multiply-adds each.
 private func forwardBody<S: SIMDScalar & BinaryFloatingPoint>(
     _ x: UnsafePointer<S>, _ packed: UnsafePointer<S>, _ bias: UnsafePointer<S>?, _ y: UnsafeMutablePointer<S>,
@@ -75,11 +79,15 @@ private func forwardBody<S: SIMDScalar & BinaryFloatingPoint>(
     let paddedWidth = width + 2
     let plane = (height + 2) * paddedWidth
     let outputPlane = height * width
+    // Where the second vector of a tile starts, in the padded input and in the output.
+    let pairsInRow = width % 16 == 0
+    let (secondInput, secondOutput) = pairsInRow ? (8, 8) : (paddedWidth, width)
+    let (rowStep, columnStep) = pairsInRow ? (1, 16) : (2, 8)
     for block in 0..<(outputChannels / 4) {
         let weights = packed + block * inputChannels * 36
         let b0 = SIMD8<S>(repeating: bias?[4 * block] ?? 0), b1 = SIMD8<S>(repeating: bias?[4 * block + 1] ?? 0)
         let b2 = SIMD8<S>(repeating: bias?[4 * block + 2] ?? 0), b3 = SIMD8<S>(repeating: bias?[4 * block + 3] ?? 0)
-        for i in 0..<height {
+        for i in Swift.stride(from: 0, to: height, by: rowStep) {
             var j0 = 0
             while j0 < width {
                 var a0 = b0, a1 = b0, c0 = b1, c1 = b1, d0 = b2, d1 = b2, e0 = b3, e1 = b3
@@ -89,7 +97,7 @@ private func forwardBody<S: SIMDScalar & BinaryFloatingPoint>(
                     for u in 0..<3 {
                         let row = rows + u * paddedWidth
                         for v in 0..<3 {
-                            let x0 = load(row + v), x1 = load(row + v + 8)
+                            let x0 = load(row + v), x1 = load(row + v + secondInput)
                             let tap = w + (3 * u + v) * 4
                             let w0 = SIMD8<S>(repeating: tap[0]), w1 = SIMD8<S>(repeating: tap[1])
                             let w2 = SIMD8<S>(repeating: tap[2]), w3 = SIMD8<S>(repeating: tap[3])
@@ -101,11 +109,11 @@ private func forwardBody<S: SIMDScalar & BinaryFloatingPoint>(
                     }
                 }
                 let out = y + 4 * block * outputPlane + i * width + j0
-                store(a0, out); store(a1, out + 8)
-                store(c0, out + outputPlane); store(c1, out + outputPlane + 8)
-                store(d0, out + 2 * outputPlane); store(d1, out + 2 * outputPlane + 8)
-                store(e0, out + 3 * outputPlane); store(e1, out + 3 * outputPlane + 8)
-                j0 += 16
+                store(a0, out); store(a1, out + secondOutput)
+                store(c0, out + outputPlane); store(c1, out + outputPlane + secondOutput)
+                store(d0, out + 2 * outputPlane); store(d1, out + 2 * outputPlane + secondOutput)
+                store(e0, out + 3 * outputPlane); store(e1, out + 3 * outputPlane + secondOutput)
+                j0 += columnStep
             }
         }
     }
