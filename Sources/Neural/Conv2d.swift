@@ -34,6 +34,7 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
     private var columnGradientWorkspace: [Scalar] = []
     private var paddedInputWorkspace: [Scalar] = []
     private var paddedGradientWorkspace: [Scalar] = []
+    private var paddedGroupWorkspace: [Scalar] = []
     /// Whether 3x3, stride 1, padding 1 convolutions may use `DirectConvolution` (tests switch it
     /// off to compare with the im2col + GEMM path).
     var allowsDirectKernels = true
@@ -271,7 +272,7 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         }
     }
 
-    /// dW += direct weight gradient per sample; dx_n = the adjoint convolution of dy_n (the kernel
+    /// dW += direct weight gradient per group of samples; dx_n = the adjoint convolution of dy_n (the kernel
     /// flipped, channels swapped), direct where the input channels are a multiple of 4, else
     /// col2im(W^T dy_n) band by band.
     private func directBackward(
@@ -288,7 +289,8 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         let rows = g.columnRows
         let bandRows = columnBandRows(g)
         if !adjointIsDirect { reuse(&columnGradientWorkspace, count: rows * bandRows * g.outputWidth) { _ in } }
-        preparePaddedWorkspace(&paddedInputWorkspace, channels: inputChannels, geometry: g)
+        let group = max(1, min(batch, weightGradientGroupPixels / g.positions))
+        preparePaddedWorkspace(&paddedGroupWorkspace, channels: group * inputChannels, geometry: g)
         preparePaddedWorkspace(&paddedGradientWorkspace, channels: outputChannels, geometry: g)
         var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, g.height, g.width])
         outputGradient.scalars.withBase { dy in
@@ -296,40 +298,42 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
                 bias?.gradient.withUnsafeMutablePointer { db in
                     accumulateChannelSums(dy, outer: batch, channels: outputChannels, inner: positions, sums: db)
                 }
+                input.scalars.withBase { x in
+                    paddedGroupWorkspace.withMutableBase { padded in
+                        weight.gradient.withUnsafeMutablePointer { dw in
+                            for first in Swift.stride(from: 0, to: batch, by: group) {
+                                let samples = min(group, batch - first)
+                                copyIntoPadded(x + first * sampleSize, channels: samples * inputChannels, geometry: g, padded: padded)
+                                runDirectWeightGradient(padded, dy + first * outputSize, dw, samples: samples,
+                                                        inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
+                            }
+                        }
+                    }
+                }
             }
-            input.scalars.withBase { x in
-                weight.value.scalars.withBase { w in
-                    inputGradient.withUnsafeMutablePointer { dx in
-                        for n in 0..<batch {
-                            let dyn = dy + n * outputSize
-                            if computingParameterGradients {
-                                paddedInputWorkspace.withMutableBase { padded in
-                                    copyIntoPadded(x + n * sampleSize, channels: inputChannels, geometry: g, padded: padded)
-                                    weight.gradient.withUnsafeMutablePointer { dw in
-                                        runDirectWeightGradient(padded, dyn, dw, inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
-                                    }
+            weight.value.scalars.withBase { w in
+                inputGradient.withUnsafeMutablePointer { dx in
+                    for n in 0..<batch {
+                        let dyn = dy + n * outputSize
+                        if adjointIsDirect {
+                            paddedGradientWorkspace.withMutableBase { padded in
+                                copyIntoPadded(dyn, channels: outputChannels, geometry: g, padded: padded)
+                                adjointPacked.withBase { packed in
+                                    runDirectForward(padded, packed, nil, dx + n * sampleSize,
+                                                     inputChannels: outputChannels, outputChannels: inputChannels, geometry: g)
                                 }
                             }
-                            if adjointIsDirect {
-                                paddedGradientWorkspace.withMutableBase { padded in
-                                    copyIntoPadded(dyn, channels: outputChannels, geometry: g, padded: padded)
-                                    adjointPacked.withBase { packed in
-                                        runDirectForward(padded, packed, nil, dx + n * sampleSize,
-                                                         inputChannels: outputChannels, outputChannels: inputChannels, geometry: g)
-                                    }
-                                }
-                                continue
-                            }
-                            columnGradientWorkspace.withMutableBase { columns in
-                                for band in Swift.stride(from: 0, to: g.outputHeight, by: bandRows) {
-                                    let outputRows = band..<min(g.outputHeight, band + bandRows)
-                                    let bandPositions = outputRows.count * g.outputWidth
-                                    Scalar.generalMatrixMultiply(
-                                        transposeA: true, transposeB: false, m: rows, n: bandPositions, k: outputChannels,
-                                        alpha: 1, a: w, leadingDimensionA: rows, b: dyn + band * g.outputWidth, leadingDimensionB: positions,
-                                        beta: 0, c: columns, leadingDimensionC: bandPositions)
-                                    accumulateColumnsToImage(columns, batch: 1, geometry: g, outputRows: outputRows, image: dx + n * sampleSize)
-                                }
+                            continue
+                        }
+                        columnGradientWorkspace.withMutableBase { columns in
+                            for band in Swift.stride(from: 0, to: g.outputHeight, by: bandRows) {
+                                let outputRows = band..<min(g.outputHeight, band + bandRows)
+                                let bandPositions = outputRows.count * g.outputWidth
+                                Scalar.generalMatrixMultiply(
+                                    transposeA: true, transposeB: false, m: rows, n: bandPositions, k: outputChannels,
+                                    alpha: 1, a: w, leadingDimensionA: rows, b: dyn + band * g.outputWidth, leadingDimensionB: positions,
+                                    beta: 0, c: columns, leadingDimensionC: bandPositions)
+                                accumulateColumnsToImage(columns, batch: 1, geometry: g, outputRows: outputRows, image: dx + n * sampleSize)
                             }
                         }
                     }

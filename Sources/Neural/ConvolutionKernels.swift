@@ -156,6 +156,10 @@ func columnBandRows(_ g: WindowGeometry) -> Int {
 /// The scalar budget of one band's column matrix (see `columnBandRows`).
 let columnBandScalars = 131_072
 
+/// Pixels of the images that one call of `DirectConvolution.accumulateWeightGradient` takes
+/// together (at least one image): small images share the horizontal sums, the group's data stays in L1/L2.
+let weightGradientGroupPixels = 1024
+
 /// A zeroed workspace for one padded image [channels, H + 2, W + 2] (its border stays zero; each
 /// sample rewrites only the interior), reallocated only when the size changes.
 func preparePaddedWorkspace<Scalar: NeuralScalar>(_ workspace: inout [Scalar], channels: Int, geometry g: WindowGeometry) {
@@ -232,16 +236,16 @@ func runDirectForward<Scalar: NeuralScalar>(
 @inline(__always)
 func runDirectWeightGradient<Scalar: NeuralScalar>(
     _ padded: UnsafePointer<Scalar>, _ outputGradient: UnsafePointer<Scalar>, _ weightGradient: UnsafeMutablePointer<Scalar>,
-    inputChannels: Int, outputChannels: Int, geometry g: WindowGeometry
+    samples: Int, inputChannels: Int, outputChannels: Int, geometry g: WindowGeometry
 ) {
     if Scalar.self == Float.self {
         DirectConvolution.accumulateWeightGradient(
             paddedInput: padded.cast() as UnsafePointer<Float>, outputGradient: outputGradient.cast(), weightGradient: weightGradient.cast(),
-            inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
+            samples: samples, inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
     } else if Scalar.self == Double.self {
         DirectConvolution.accumulateWeightGradient(
             paddedInput: padded.cast() as UnsafePointer<Double>, outputGradient: outputGradient.cast(), weightGradient: weightGradient.cast(),
-            inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
+            samples: samples, inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
     }
 }
 

@@ -41,21 +41,23 @@ public enum DirectConvolution {
         forwardBody(paddedInput, packedWeight, bias, output, inputChannels, outputChannels, height, width)
     }
 
-    /// Weight gradient of one image: dW[o, c, u, v] += sum_{i, j} dy[o, i, j] x_pad[c, i + u, j + v],
-    /// for dy of shape [O, H, W] and dW of shape [O, C, 3, 3].
+    /// Weight gradient of `samples` consecutive images:
+    /// dW[o, c, u, v] += sum_{n, i, j} dy[n, o, i, j] x_pad[n, c, i + u, j + v], for dy of shape
+    /// [samples, O, H, W], padded inputs [samples, C, H + 2, W + 2] and dW of shape [O, C, 3, 3].
+    /// Several small images per call share the horizontal sums at the end of each reduction.
     public static func accumulateWeightGradient(
         paddedInput: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, weightGradient: UnsafeMutablePointer<Float>,
-        inputChannels: Int, outputChannels: Int, height: Int, width: Int
+        samples: Int, inputChannels: Int, outputChannels: Int, height: Int, width: Int
     ) {
-        weightGradientBody(paddedInput, outputGradient, weightGradient, inputChannels, outputChannels, height, width)
+        weightGradientBody(paddedInput, outputGradient, weightGradient, samples, inputChannels, outputChannels, height, width)
     }
 
     /// `accumulateWeightGradient` in Double.
     public static func accumulateWeightGradient(
         paddedInput: UnsafePointer<Double>, outputGradient: UnsafePointer<Double>, weightGradient: UnsafeMutablePointer<Double>,
-        inputChannels: Int, outputChannels: Int, height: Int, width: Int
+        samples: Int, inputChannels: Int, outputChannels: Int, height: Int, width: Int
     ) {
-        weightGradientBody(paddedInput, outputGradient, weightGradient, inputChannels, outputChannels, height, width)
+        weightGradientBody(paddedInput, outputGradient, weightGradient, samples, inputChannels, outputChannels, height, width)
     }
 }
 
@@ -120,35 +122,37 @@ private func forwardBody<S: SIMDScalar & BinaryFloatingPoint>(
 }
 
 /// The weight-gradient loop: for each block of 4 output channels, input channel c and kernel row u,
-/// twelve accumulators (4 channels x 3 kernel columns) sum dy x_pad over the image, 8 pixels at a time.
+/// twelve accumulators (4 channels x 3 kernel columns) sum dy x_pad over the images, 8 pixels at a time.
 private func weightGradientBody<S: SIMDScalar & BinaryFloatingPoint>(
     _ x: UnsafePointer<S>, _ dy: UnsafePointer<S>, _ dw: UnsafeMutablePointer<S>,
-    _ inputChannels: Int, _ outputChannels: Int, _ height: Int, _ width: Int
+    _ samples: Int, _ inputChannels: Int, _ outputChannels: Int, _ height: Int, _ width: Int
 ) {
     let paddedWidth = width + 2
     let plane = (height + 2) * paddedWidth
     let outputPlane = height * width
+    let (inputSample, outputSample) = (inputChannels * plane, outputChannels * outputPlane)
     for block in 0..<(outputChannels / 4) {
-        let g = dy + 4 * block * outputPlane
         for c in 0..<inputChannels {
             for u in 0..<3 {
                 var a0 = SIMD8<S>(), a1 = SIMD8<S>(), a2 = SIMD8<S>()
                 var b0 = SIMD8<S>(), b1 = SIMD8<S>(), b2 = SIMD8<S>()
                 var c0 = SIMD8<S>(), c1 = SIMD8<S>(), c2 = SIMD8<S>()
                 var d0 = SIMD8<S>(), d1 = SIMD8<S>(), d2 = SIMD8<S>()
-                for i in 0..<height {
-                    let row = x + c * plane + (i + u) * paddedWidth
-                    let gradientRow = g + i * width
-                    var j = 0
-                    while j < width {
-                        let x0 = load(row + j), x1 = load(row + j + 1), x2 = load(row + j + 2)
-                        let g0 = load(gradientRow + j), g1 = load(gradientRow + outputPlane + j)
-                        let g2 = load(gradientRow + 2 * outputPlane + j), g3 = load(gradientRow + 3 * outputPlane + j)
-                        a0 = a0.addingProduct(g0, x0); a1 = a1.addingProduct(g0, x1); a2 = a2.addingProduct(g0, x2)
-                        b0 = b0.addingProduct(g1, x0); b1 = b1.addingProduct(g1, x1); b2 = b2.addingProduct(g1, x2)
-                        c0 = c0.addingProduct(g2, x0); c1 = c1.addingProduct(g2, x1); c2 = c2.addingProduct(g2, x2)
-                        d0 = d0.addingProduct(g3, x0); d1 = d1.addingProduct(g3, x1); d2 = d2.addingProduct(g3, x2)
-                        j += 8
+                for n in 0..<samples {
+                    for i in 0..<height {
+                        let row = x + n * inputSample + c * plane + (i + u) * paddedWidth
+                        let gradientRow = dy + n * outputSample + 4 * block * outputPlane + i * width
+                        var j = 0
+                        while j < width {
+                            let x0 = load(row + j), x1 = load(row + j + 1), x2 = load(row + j + 2)
+                            let g0 = load(gradientRow + j), g1 = load(gradientRow + outputPlane + j)
+                            let g2 = load(gradientRow + 2 * outputPlane + j), g3 = load(gradientRow + 3 * outputPlane + j)
+                            a0 = a0.addingProduct(g0, x0); a1 = a1.addingProduct(g0, x1); a2 = a2.addingProduct(g0, x2)
+                            b0 = b0.addingProduct(g1, x0); b1 = b1.addingProduct(g1, x1); b2 = b2.addingProduct(g1, x2)
+                            c0 = c0.addingProduct(g2, x0); c1 = c1.addingProduct(g2, x1); c2 = c2.addingProduct(g2, x2)
+                            d0 = d0.addingProduct(g3, x0); d1 = d1.addingProduct(g3, x1); d2 = d2.addingProduct(g3, x2)
+                            j += 8
+                        }
                     }
                 }
                 let target = dw + (4 * block * inputChannels + c) * 9 + 3 * u
