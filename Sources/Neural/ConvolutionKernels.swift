@@ -249,6 +249,52 @@ func runDirectWeightGradient<Scalar: NeuralScalar>(
     }
 }
 
+/// Between the tap-major tiles of a transposed convolution whose windows do not overlap (k = s)
+/// and its output image: image[o, k i + u, k j + v] = tiles[(o k + u) k + v, i W + j] + bias[o]
+/// for an [H, W] input grid, or with `gathering` the reverse, tiles[...] = image[...] (bias unused).
+/// Dispatches to `interleaveTapsBody` specialised for Float or Double: the layers are generic classes
+/// reached through existentials, so code they call directly would run unspecialised.
+@inline(__always)
+func interleaveTaps<Scalar: NeuralScalar>(
+    _ tiles: UnsafeMutablePointer<Scalar>, channels: Int, kernelSize: Int, height: Int, width: Int,
+    bias: UnsafePointer<Scalar>?, image: UnsafeMutablePointer<Scalar>, gathering: Bool
+) {
+    if Scalar.self == Float.self {
+        interleaveTapsBody(tiles.cast(), channels: channels, kernelSize: kernelSize, height: height, width: width,
+                           bias: bias.map { $0.cast() }, image: image.cast(), gathering: gathering, as: Float.self)
+    } else if Scalar.self == Double.self {
+        interleaveTapsBody(tiles.cast(), channels: channels, kernelSize: kernelSize, height: height, width: width,
+                           bias: bias.map { $0.cast() }, image: image.cast(), gathering: gathering, as: Double.self)
+    } else {
+        interleaveTapsBody(tiles, channels: channels, kernelSize: kernelSize, height: height, width: width,
+                           bias: bias, image: image, gathering: gathering, as: Scalar.self)
+    }
+}
+
+func interleaveTapsBody<Scalar: NeuralScalar>(
+    _ tiles: UnsafeMutablePointer<Scalar>, channels: Int, kernelSize k: Int, height: Int, width: Int,
+    bias: UnsafePointer<Scalar>?, image: UnsafeMutablePointer<Scalar>, gathering: Bool, as type: Scalar.Type
+) {
+    let (outputWidth, positions) = (k * width, height * width)
+    for o in 0..<channels {
+        let shift = bias?[o] ?? 0
+        for u in 0..<k {
+            for v in 0..<k {
+                let tile = tiles + ((o * k + u) * k + v) * positions
+                for i in 0..<height {
+                    let tileRow = tile + i * width
+                    let imageRow = image + (o * k * height + k * i + u) * outputWidth + v
+                    if gathering {
+                        for j in 0..<width { tileRow[j] = imageRow[k * j] }
+                    } else {
+                        for j in 0..<width { imageRow[k * j] = tileRow[j] + shift }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Swaps the two leading axes: destination[j, i, p] = source[i, j, p] for source of shape
 /// [outer, middle, inner] (NCHW [N, C, P] <-> channel-major [C, N, P]).
 /// Dispatches to `swapLeadingAxesBody` specialised for Float or Double: the layers are generic classes
