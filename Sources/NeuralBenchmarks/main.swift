@@ -41,9 +41,10 @@ func timedRuns(runs: Int, warmUp: Int = 2, _ body: () throws -> Void) rethrows -
     return (wall, cpu)
 }
 
-/// Median wall time in milliseconds of `runs` calls after `warmUp` untimed calls.
-func medianMilliseconds(runs: Int, warmUp: Int = 2, _ body: () throws -> Void) rethrows -> Double {
-    median(try timedRuns(runs: runs, warmUp: warmUp, body).wall)
+/// Median wall and thread CPU times in milliseconds of `runs` calls after `warmUp` untimed calls.
+func medianMilliseconds(runs: Int, warmUp: Int = 2, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+    let times = try timedRuns(runs: runs, warmUp: warmUp, body)
+    return (median(times.wall), median(times.cpu))
 }
 
 /// The current 1-minute load average, for the printed reports.
@@ -287,7 +288,7 @@ struct Row {
     var threads: Int
     var name: String
     var batch: Int
-    var milliseconds: Double
+    var milliseconds: (wall: Double, cpu: Double)
     var goal: Double?
 }
 var rows: [Row] = []
@@ -367,11 +368,14 @@ for threads in [1, 2] {
 func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
 }
-print("Neural benchmarks: median of \(runs) runs after 2 warm-up runs (release build)")
-print("| threads | step                    | batch | median ms | samples/s | goal (PyTorch, 1 thread) |")
-print("|---------|-------------------------|-------|-----------|-----------|--------------------------|")
+print("Neural benchmarks: median of \(runs) runs after 2 warm-up runs (release build), load average \(loadAverage())")
+print("Thread CPU ms is the calling thread's CPU time: the whole step with 1 BLAS thread, a part of it with 2.")
+print("| threads | step                    | batch | median ms | thread CPU ms | samples/s | goal (PyTorch, 1 thread) |")
+print("|---------|-------------------------|-------|-----------|---------------|-----------|--------------------------|")
 for row in rows {
     let goal = row.goal.map { String(format: "%.0f ms", $0) } ?? ""
+    let (wall, cpu) = row.milliseconds
     print("| \(pad(String(row.threads), 7)) | \(pad(row.name, 23)) | \(pad(String(row.batch), 5)) | "
-        + "\(pad(String(format: "%.1f", row.milliseconds), 9)) | \(pad(String(format: "%.0f", Double(row.batch) / row.milliseconds * 1000), 9)) | \(pad(goal, 24)) |")
+        + "\(pad(String(format: "%.1f", wall), 9)) | \(pad(String(format: "%.1f", cpu), 13)) | "
+        + "\(pad(String(format: "%.0f", Double(row.batch) / wall * 1000), 9)) | \(pad(goal, 24)) |")
 }
