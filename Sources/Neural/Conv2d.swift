@@ -10,6 +10,10 @@ import NeuralKernels
 /// (Y_n = W X_col,n band by band, each band's X_col,n built in a workspace small enough to stay in
 /// the L2 cache, see `columnBandRows`, and rebuilt in backward instead of being kept).
 /// Backward: dL/dW += dY X_col^T, dL/db += sum dY, dL/dx = col2im(W^T dY).
+/// 3x3 convolutions with stride 1 and padding 1 (the U-Net's) take `DirectConvolution` instead
+/// where the CPU and the shape allow (no im2col): forward and dL/dW by its kernels, and dL/dx as the
+/// convolution of dL/dy padded by 1 with the kernel flipped and its channel axes swapped,
+/// dL/dx[c, i, j] = sum_{o, u, v} W[o, c, 2 - u, 2 - v] dL/dy_pad[o, i + u, j + v].
 public final class Conv2d<Scalar: NeuralScalar>: Layer {
     /// Input channels.
     public let inputChannels: Int
@@ -174,26 +178,22 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
                         columnGradientWorkspace.withMutableBase { columns in
                             inputGradient.withUnsafeMutablePointer { image in
                                 for n in 0..<batch {
-                                    for band in Swift.stride(from: 0, to: outputHeight, by: bandRows) {
-                                        let outputRows = band..<min(outputHeight, band + bandRows)
-                                        let bandPositions = outputRows.count * outputWidth
-                                        let dyn = dy + n * outputChannels * positions + band * outputWidth
-                                        if computingParameterGradients {
+                                    let dyn = dy + n * outputChannels * positions
+                                    if computingParameterGradients {
+                                        for band in Swift.stride(from: 0, to: outputHeight, by: bandRows) {
+                                            let outputRows = band..<min(outputHeight, band + bandRows)
+                                            let bandPositions = outputRows.count * outputWidth
                                             imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, outputRows: outputRows, columns: columns)
                                             weight.gradient.withUnsafeMutablePointer { dw in
                                                 Scalar.generalMatrixMultiply(
                                                     transposeA: false, transposeB: true, m: outputChannels, n: rows, k: bandPositions,
-                                                    alpha: 1, a: dyn, leadingDimensionA: positions, b: columns, leadingDimensionB: bandPositions,
-                                                    beta: 1, c: dw, leadingDimensionC: rows)
+                                                    alpha: 1, a: dyn + band * outputWidth, leadingDimensionA: positions,
+                                                    b: columns, leadingDimensionB: bandPositions, beta: 1, c: dw, leadingDimensionC: rows)
                                             }
                                         }
-                                        Scalar.generalMatrixMultiply(
-                                            transposeA: true, transposeB: false, m: rows, n: bandPositions, k: outputChannels,
-                                            alpha: 1, a: w, leadingDimensionA: rows, b: dyn, leadingDimensionB: positions,
-                                            beta: 0, c: columns, leadingDimensionC: bandPositions)
-                                        accumulateColumnsToImage(
-                                            columns, batch: 1, geometry: geometry, outputRows: outputRows, image: image + n * sampleSize)
                                     }
+                                    accumulateInputGradientByColumns(
+                                        dyn, weight: w, geometry: geometry, bandRows: bandRows, columns: columns, image: image + n * sampleSize)
                                 }
                             }
                         }
@@ -237,6 +237,23 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
             columnGradient.withBase { accumulateColumnsToImage($0, batch: batch, geometry: geometry, image: image) }
         }
         return inputGradient
+    }
+
+    /// dx_n += col2im(W^T dY_n), band by band of output rows (`columns` holds one band).
+    private func accumulateInputGradientByColumns(
+        _ dyn: UnsafePointer<Scalar>, weight w: UnsafePointer<Scalar>, geometry g: WindowGeometry, bandRows: Int,
+        columns: UnsafeMutablePointer<Scalar>, image: UnsafeMutablePointer<Scalar>
+    ) {
+        let rows = g.columnRows
+        for band in Swift.stride(from: 0, to: g.outputHeight, by: bandRows) {
+            let outputRows = band..<min(g.outputHeight, band + bandRows)
+            let bandPositions = outputRows.count * g.outputWidth
+            Scalar.generalMatrixMultiply(
+                transposeA: true, transposeB: false, m: rows, n: bandPositions, k: outputChannels,
+                alpha: 1, a: w, leadingDimensionA: rows, b: dyn + band * g.outputWidth, leadingDimensionB: g.positions,
+                beta: 0, c: columns, leadingDimensionC: bandPositions)
+            accumulateColumnsToImage(columns, batch: 1, geometry: g, outputRows: outputRows, image: image)
+        }
     }
 
     /// Whether this layer and image take `DirectConvolution`: 3x3, stride 1, padding 1, a shape
@@ -326,15 +343,7 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
                             continue
                         }
                         columnGradientWorkspace.withMutableBase { columns in
-                            for band in Swift.stride(from: 0, to: g.outputHeight, by: bandRows) {
-                                let outputRows = band..<min(g.outputHeight, band + bandRows)
-                                let bandPositions = outputRows.count * g.outputWidth
-                                Scalar.generalMatrixMultiply(
-                                    transposeA: true, transposeB: false, m: rows, n: bandPositions, k: outputChannels,
-                                    alpha: 1, a: w, leadingDimensionA: rows, b: dyn + band * g.outputWidth, leadingDimensionB: positions,
-                                    beta: 0, c: columns, leadingDimensionC: bandPositions)
-                                accumulateColumnsToImage(columns, batch: 1, geometry: g, outputRows: outputRows, image: dx + n * sampleSize)
-                            }
+                            accumulateInputGradientByColumns(dyn, weight: w, geometry: g, bandRows: bandRows, columns: columns, image: dx + n * sampleSize)
                         }
                     }
                 }
