@@ -309,11 +309,13 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         let group = max(1, min(batch, weightGradientGroupPixels / g.positions))
         preparePaddedWorkspace(&paddedGroupWorkspace, channels: group * inputChannels, geometry: g)
         preparePaddedWorkspace(&paddedGradientWorkspace, channels: outputChannels, geometry: g)
-        var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, g.height, g.width])
+        // The direct adjoint writes every scalar of dL/dx; col2im adds into zeros.
+        let inputShape = [batch, inputChannels, g.height, g.width]
+        var inputGradient = adjointIsDirect ? Tensor<Scalar>(shape: inputShape) { _ in } : Tensor<Scalar>(zeros: inputShape)
         outputGradient.scalars.withBase { dy in
             if computingParameterGradients {
                 bias?.gradient.withUnsafeMutablePointer { db in
-                    accumulateChannelSums(dy, outer: batch, channels: outputChannels, inner: positions, sums: db)
+                    accumulateChannelSums(dy, outer: batch, channels: outputChannels, inner: positions, sums: db, inLanes: true)
                 }
                 input.scalars.withBase { x in
                     paddedGroupWorkspace.withMutableBase { padded in

@@ -196,7 +196,7 @@ public final class ConvTranspose2d<Scalar: NeuralScalar>: Layer {
         if computingParameterGradients {
             bias?.gradient.withUnsafeMutablePointer { db in
                 outputGradient.scalars.withBase {
-                    accumulateChannelSums($0, outer: batch, channels: outputChannels, inner: g.height * g.width, sums: db)
+                    accumulateChannelSums($0, outer: batch, channels: outputChannels, inner: g.height * g.width, sums: db, inLanes: true)
                 }
             }
         }

@@ -352,29 +352,35 @@ func addChannelBiasBody<Scalar: NeuralScalar>(
     }
 }
 
-/// sums[c] += sum over a, p of data[a, c, p] for data of shape [outer, channels, inner].
+/// sums[c] += sum over a, p of data[a, c, p] for data of shape [outer, channels, inner]; `inLanes`
+/// sums each row in eight lanes (`vectorSum`), about eight times faster than the running sum, whose
+/// rounding the paper's network keeps (its training stays bitwise as before).
 /// Dispatches to `accumulateChannelSumsBody` specialised for Float or Double: the layers are generic classes
 /// reached through existentials, so code they call directly would run unspecialised.
 @inline(__always)
 func accumulateChannelSums<Scalar: NeuralScalar>(
-    _ data: UnsafePointer<Scalar>, outer: Int, channels: Int, inner: Int, sums: UnsafeMutablePointer<Scalar>
+    _ data: UnsafePointer<Scalar>, outer: Int, channels: Int, inner: Int, sums: UnsafeMutablePointer<Scalar>, inLanes: Bool = false
 ) {
     if Scalar.self == Float.self {
-        accumulateChannelSumsBody(data.cast(), outer: outer, channels: channels, inner: inner, sums: sums.cast(), as: Float.self)
+        accumulateChannelSumsBody(data.cast(), outer: outer, channels: channels, inner: inner, sums: sums.cast(), inLanes: inLanes, as: Float.self)
     } else if Scalar.self == Double.self {
-        accumulateChannelSumsBody(data.cast(), outer: outer, channels: channels, inner: inner, sums: sums.cast(), as: Double.self)
+        accumulateChannelSumsBody(data.cast(), outer: outer, channels: channels, inner: inner, sums: sums.cast(), inLanes: inLanes, as: Double.self)
     } else {
-        accumulateChannelSumsBody(data, outer: outer, channels: channels, inner: inner, sums: sums, as: Scalar.self)
+        accumulateChannelSumsBody(data, outer: outer, channels: channels, inner: inner, sums: sums, inLanes: inLanes, as: Scalar.self)
     }
 }
 
 func accumulateChannelSumsBody<Scalar: NeuralScalar>(
-    _ data: UnsafePointer<Scalar>, outer: Int, channels: Int, inner: Int, sums: UnsafeMutablePointer<Scalar>,
+    _ data: UnsafePointer<Scalar>, outer: Int, channels: Int, inner: Int, sums: UnsafeMutablePointer<Scalar>, inLanes: Bool,
     as type: Scalar.Type
 ) {
     for a in 0..<outer {
         for c in 0..<channels {
             let row = data + (a * channels + c) * inner
+            if inLanes {
+                sums[c] += vectorSum(row, count: inner)
+                continue
+            }
             var total: Scalar = 0
             for p in 0..<inner { total += row[p] }
             sums[c] += total
