@@ -1,6 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+#if arch(x86_64)
+let neuralKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let neuralKernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "PlaqueFEM",
     platforms: [.macOS(.v14)],
@@ -31,12 +37,16 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
         .target(name: "CHDF5", path: "Sources/CHDF5", linkerSettings: [.linkedLibrary("hdf5_serial")]),
 
         .target(name: "Sparse", dependencies: ["CSuiteSparse", "CMUMPS", "COpenBLAS"]),
         .target(name: "Meshing"),
         .target(name: "FEM", dependencies: ["Sparse", "Meshing"]),
-        .target(name: "Neural", dependencies: ["COpenBLAS"]),
+        // Direct convolution kernels compiled for AVX2 + FMA on x86-64; Neural calls them only after
+        // the run-time CPU check of CCPUFeatures (DirectConvolution.isAvailable).
+        .target(name: "NeuralKernels", dependencies: ["CCPUFeatures"], swiftSettings: neuralKernelSettings),
+        .target(name: "Neural", dependencies: ["COpenBLAS", "NeuralKernels"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "Raster", dependencies: ["CPNG"]),
         .target(name: "Labeling", dependencies: ["FEM", "Meshing", "Raster"]),

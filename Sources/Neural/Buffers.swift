@@ -56,6 +56,9 @@ func reuse<Scalar>(_ workspace: inout [Scalar], count: Int, fill: (UnsafeMutable
 }
 
 /// Fills data[a, c, :] with bias[c] for data of shape [outer, channels, inner].
+/// Dispatches to `fillChannelBiasBody` specialised for Float or Double: the layers are generic classes
+/// reached through existentials, so code they call directly would run unspecialised.
+@inline(__always)
 func fillChannelBias<Scalar: NeuralScalar>(
     _ data: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>?, outer: Int, channels: Int, inner: Int
 ) {
@@ -63,6 +66,18 @@ func fillChannelBias<Scalar: NeuralScalar>(
         UnsafeMutableRawPointer(data).initializeMemory(as: UInt8.self, repeating: 0, count: outer * channels * inner * MemoryLayout<Scalar>.stride)
         return
     }
+    if Scalar.self == Float.self {
+        fillChannelBiasBody(data.cast(), bias: bias.cast(), outer: outer, channels: channels, inner: inner, as: Float.self)
+    } else if Scalar.self == Double.self {
+        fillChannelBiasBody(data.cast(), bias: bias.cast(), outer: outer, channels: channels, inner: inner, as: Double.self)
+    } else {
+        fillChannelBiasBody(data, bias: bias, outer: outer, channels: channels, inner: inner, as: Scalar.self)
+    }
+}
+
+func fillChannelBiasBody<Scalar: NeuralScalar>(
+    _ data: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>, outer: Int, channels: Int, inner: Int, as type: Scalar.Type
+) {
     for a in 0..<outer {
         for c in 0..<channels {
             (data + (a * channels + c) * inner).initialize(repeating: bias[c], count: inner)

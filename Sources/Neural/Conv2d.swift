@@ -1,12 +1,19 @@
+import NeuralKernels
+
 /// A 2-D convolution (PyTorch `nn.Conv2d`, square kernel, stride and zero padding).
 ///
 /// Forward: y[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x[n, c, i s - p + u, j s - p + v],
 /// with W of shape [out, in, k, k] ("weight"), b of shape [out] ("bias"), and
 /// H_out = floor((H + 2p - k) / s) + 1. Computed as im2col + GEMM: Y = W X_col over the
 /// whole batch (X_col of shape [in k k, N H_out W_out]); for images of at least
-/// `perSampleGEMMThreshold` output positions, one sample at a time (Y_n = W X_col,n with X_col,n
-/// built in a workspace that stays in cache, and rebuilt in backward instead of being kept).
+/// `perSampleGEMMThreshold` output positions, one sample and one band of output rows at a time
+/// (Y_n = W X_col,n band by band, each band's X_col,n built in a workspace small enough to stay in
+/// the L2 cache, see `columnBandRows`, and rebuilt in backward instead of being kept).
 /// Backward: dL/dW += dY X_col^T, dL/db += sum dY, dL/dx = col2im(W^T dY).
+/// 3x3 convolutions with stride 1 and padding 1 (the U-Net's) take `DirectConvolution` instead
+/// where the CPU and the shape allow (no im2col): forward and dL/dW by its kernels, and dL/dx as the
+/// convolution of dL/dy padded by 1 with the kernel flipped and its channel axes swapped,
+/// dL/dx[c, i, j] = sum_{o, u, v} W[o, c, 2 - u, 2 - v] dL/dy_pad[o, i + u, j + v].
 public final class Conv2d<Scalar: NeuralScalar>: Layer {
     /// Input channels.
     public let inputChannels: Int
@@ -29,6 +36,12 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
     private var cachedGeometry: WindowGeometry?
     private var cachedBatch = 0
     private var columnGradientWorkspace: [Scalar] = []
+    private var paddedInputWorkspace: [Scalar] = []
+    private var paddedGradientWorkspace: [Scalar] = []
+    private var paddedGroupWorkspace: [Scalar] = []
+    /// Whether 3x3, stride 1, padding 1 convolutions may use `DirectConvolution` (tests switch it
+    /// off to compare with the im2col + GEMM path).
+    var allowsDirectKernels = true
 
     /// Creates a convolution with PyTorch default initialisation (bound 1/sqrt(in k k) for
     /// weight, then bias).
@@ -71,23 +84,33 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         cachedBatch = batch
         let shape = [batch, outputChannels, outputHeight, outputWidth]
         let positions = geometry.positions
+        if usesDirectKernels(geometry) {
+            cachedInput = input
+            cachedColumns = []
+            return directForward(input, geometry: geometry)
+        }
         if positions >= perSampleGEMMThreshold {
             // Y_n = W X_col,n + b, X_col,n = im2col of sample n only, written straight into NCHW.
             cachedInput = input
             cachedColumns = []
             let sampleSize = inputChannels * height * width
-            reuse(&columnGradientWorkspace, count: rows * positions) { _ in }
+            let bandRows = columnBandRows(geometry)
+            reuse(&columnGradientWorkspace, count: rows * bandRows * outputWidth) { _ in }
             return Tensor(shape: shape) { y in
                 weight.value.scalars.withBase { w in
                     input.scalars.withBase { x in
                         columnGradientWorkspace.withMutableBase { columns in
                             fillChannelBias(y, bias: bias?.value.scalars.withBase { $0 }, outer: batch, channels: outputChannels, inner: positions)
                             for n in 0..<batch {
-                                imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, columns: columns)
-                                Scalar.generalMatrixMultiply(
-                                    transposeA: false, transposeB: false, m: outputChannels, n: positions, k: rows,
-                                    alpha: 1, a: w, leadingDimensionA: rows, b: columns, leadingDimensionB: positions,
-                                    beta: 1, c: y + n * outputChannels * positions, leadingDimensionC: positions)
+                                for band in Swift.stride(from: 0, to: outputHeight, by: bandRows) {
+                                    let outputRows = band..<min(outputHeight, band + bandRows)
+                                    let bandPositions = outputRows.count * outputWidth
+                                    imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, outputRows: outputRows, columns: columns)
+                                    Scalar.generalMatrixMultiply(
+                                        transposeA: false, transposeB: false, m: outputChannels, n: bandPositions, k: rows,
+                                        alpha: 1, a: w, leadingDimensionA: rows, b: columns, leadingDimensionB: bandPositions,
+                                        beta: 1, c: y + n * outputChannels * positions + band * outputWidth, leadingDimensionC: positions)
+                                }
                             }
                         }
                     }
@@ -131,13 +154,19 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         let rows = geometry.columnRows
         let columnCount = batch * geometry.positions
         let positions = geometry.positions
+        if usesDirectKernels(geometry) {
+            guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+            return directBackward(outputGradient, input: input, geometry: geometry, computingParameterGradients: computingParameterGradients)
+        }
         if positions >= perSampleGEMMThreshold {
             // Per sample: X_col,n rebuilt from the cached input; dW += dY_n X_col,n^T;
             // dx_n = col2im(W^T dY_n), all in one cache-sized workspace.
             guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
             let sampleSize = inputChannels * geometry.height * geometry.width
             var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, geometry.height, geometry.width])
-            reuse(&columnGradientWorkspace, count: rows * positions) { _ in }
+            let (outputHeight, outputWidth) = (geometry.outputHeight, geometry.outputWidth)
+            let bandRows = columnBandRows(geometry)
+            reuse(&columnGradientWorkspace, count: rows * bandRows * outputWidth) { _ in }
             outputGradient.scalars.withBase { dy in
                 if computingParameterGradients {
                     bias?.gradient.withUnsafeMutablePointer { db in
@@ -151,19 +180,20 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
                                 for n in 0..<batch {
                                     let dyn = dy + n * outputChannels * positions
                                     if computingParameterGradients {
-                                        imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, columns: columns)
-                                        weight.gradient.withUnsafeMutablePointer { dw in
-                                            Scalar.generalMatrixMultiply(
-                                                transposeA: false, transposeB: true, m: outputChannels, n: rows, k: positions,
-                                                alpha: 1, a: dyn, leadingDimensionA: positions, b: columns, leadingDimensionB: positions,
-                                                beta: 1, c: dw, leadingDimensionC: rows)
+                                        for band in Swift.stride(from: 0, to: outputHeight, by: bandRows) {
+                                            let outputRows = band..<min(outputHeight, band + bandRows)
+                                            let bandPositions = outputRows.count * outputWidth
+                                            imageToColumns(x + n * sampleSize, batch: 1, geometry: geometry, outputRows: outputRows, columns: columns)
+                                            weight.gradient.withUnsafeMutablePointer { dw in
+                                                Scalar.generalMatrixMultiply(
+                                                    transposeA: false, transposeB: true, m: outputChannels, n: rows, k: bandPositions,
+                                                    alpha: 1, a: dyn + band * outputWidth, leadingDimensionA: positions,
+                                                    b: columns, leadingDimensionB: bandPositions, beta: 1, c: dw, leadingDimensionC: rows)
+                                            }
                                         }
                                     }
-                                    Scalar.generalMatrixMultiply(
-                                        transposeA: true, transposeB: false, m: rows, n: positions, k: outputChannels,
-                                        alpha: 1, a: w, leadingDimensionA: rows, b: dyn, leadingDimensionB: positions,
-                                        beta: 0, c: columns, leadingDimensionC: positions)
-                                    accumulateColumnsToImage(columns, batch: 1, geometry: geometry, image: image + n * sampleSize)
+                                    accumulateInputGradientByColumns(
+                                        dyn, weight: w, geometry: geometry, bandRows: bandRows, columns: columns, image: image + n * sampleSize)
                                 }
                             }
                         }
@@ -205,6 +235,121 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         var inputGradient = Tensor<Scalar>(zeros: [batch, inputChannels, geometry.height, geometry.width])
         inputGradient.withUnsafeMutablePointer { image in
             columnGradient.withBase { accumulateColumnsToImage($0, batch: batch, geometry: geometry, image: image) }
+        }
+        return inputGradient
+    }
+
+    /// dx_n += col2im(W^T dY_n), band by band of output rows (`columns` holds one band).
+    private func accumulateInputGradientByColumns(
+        _ dyn: UnsafePointer<Scalar>, weight w: UnsafePointer<Scalar>, geometry g: WindowGeometry, bandRows: Int,
+        columns: UnsafeMutablePointer<Scalar>, image: UnsafeMutablePointer<Scalar>
+    ) {
+        let rows = g.columnRows
+        for band in Swift.stride(from: 0, to: g.outputHeight, by: bandRows) {
+            let outputRows = band..<min(g.outputHeight, band + bandRows)
+            let bandPositions = outputRows.count * g.outputWidth
+            Scalar.generalMatrixMultiply(
+                transposeA: true, transposeB: false, m: rows, n: bandPositions, k: outputChannels,
+                alpha: 1, a: w, leadingDimensionA: rows, b: dyn + band * g.outputWidth, leadingDimensionB: g.positions,
+                beta: 0, c: columns, leadingDimensionC: bandPositions)
+            accumulateColumnsToImage(columns, batch: 1, geometry: g, outputRows: outputRows, image: image)
+        }
+    }
+
+    /// Whether this layer and image take `DirectConvolution`: 3x3, stride 1, padding 1, a shape
+    /// the kernels support (`DirectConvolution.supports`), Float or Double, on a CPU that runs them.
+    private func usesDirectKernels(_ g: WindowGeometry) -> Bool {
+        allowsDirectKernels && DirectConvolution.isAvailable && kernelSize == 3 && stride == 1 && padding == 1
+            && DirectConvolution.supports(outputChannels: outputChannels, height: g.height, width: g.width)
+            && (Scalar.self == Float.self || Scalar.self == Double.self)
+    }
+
+    /// y_n = direct convolution of x_n padded by one pixel, sample by sample.
+    private func directForward(_ input: Tensor<Scalar>, geometry g: WindowGeometry) -> Tensor<Scalar> {
+        let batch = input.shape[0]
+        let (sampleSize, outputSize) = (inputChannels * g.height * g.width, outputChannels * g.positions)
+        let packed: [Scalar] = makeArray(count: weight.value.count) { packed in
+            weight.value.scalars.withBase {
+                packDirectKernel($0, outputChannels: outputChannels, inputChannels: inputChannels, adjoint: false, packed: packed)
+            }
+        }
+        preparePaddedWorkspace(&paddedInputWorkspace, channels: inputChannels, geometry: g)
+        return Tensor(shape: [batch, outputChannels, g.outputHeight, g.outputWidth]) { y in
+            input.scalars.withBase { x in
+                packed.withBase { w in
+                    paddedInputWorkspace.withMutableBase { padded in
+                        for n in 0..<batch {
+                            copyIntoPadded(x + n * sampleSize, channels: inputChannels, geometry: g, padded: padded)
+                            runDirectForward(padded, w, bias?.value.scalars.withBase { $0 }, y + n * outputSize,
+                                             inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dW += direct weight gradient per group of samples; dx_n = the adjoint convolution of dy_n (the kernel
+    /// flipped, channels swapped), direct where the input channels are a multiple of 4, else
+    /// col2im(W^T dy_n) band by band.
+    private func directBackward(
+        _ outputGradient: Tensor<Scalar>, input: Tensor<Scalar>, geometry g: WindowGeometry, computingParameterGradients: Bool
+    ) -> Tensor<Scalar> {
+        let batch = input.shape[0]
+        let (sampleSize, outputSize, positions) = (inputChannels * g.height * g.width, outputChannels * g.positions, g.positions)
+        let adjointIsDirect = DirectConvolution.supports(outputChannels: inputChannels, height: g.height, width: g.width)
+        let adjointPacked: [Scalar] = !adjointIsDirect ? [] : makeArray(count: weight.value.count) { packed in
+            weight.value.scalars.withBase {
+                packDirectKernel($0, outputChannels: outputChannels, inputChannels: inputChannels, adjoint: true, packed: packed)
+            }
+        }
+        let rows = g.columnRows
+        let bandRows = columnBandRows(g)
+        if !adjointIsDirect { reuse(&columnGradientWorkspace, count: rows * bandRows * g.outputWidth) { _ in } }
+        let group = max(1, min(batch, weightGradientGroupPixels / g.positions))
+        preparePaddedWorkspace(&paddedGroupWorkspace, channels: group * inputChannels, geometry: g)
+        preparePaddedWorkspace(&paddedGradientWorkspace, channels: outputChannels, geometry: g)
+        // The direct adjoint writes every scalar of dL/dx; col2im adds into zeros.
+        let inputShape = [batch, inputChannels, g.height, g.width]
+        var inputGradient = adjointIsDirect ? Tensor<Scalar>(shape: inputShape) { _ in } : Tensor<Scalar>(zeros: inputShape)
+        outputGradient.scalars.withBase { dy in
+            if computingParameterGradients {
+                bias?.gradient.withUnsafeMutablePointer { db in
+                    accumulateChannelSums(dy, outer: batch, channels: outputChannels, inner: positions, sums: db, inLanes: true)
+                }
+                input.scalars.withBase { x in
+                    paddedGroupWorkspace.withMutableBase { padded in
+                        weight.gradient.withUnsafeMutablePointer { dw in
+                            for first in Swift.stride(from: 0, to: batch, by: group) {
+                                let samples = min(group, batch - first)
+                                copyIntoPadded(x + first * sampleSize, channels: samples * inputChannels, geometry: g, padded: padded)
+                                runDirectWeightGradient(padded, dy + first * outputSize, dw, samples: samples,
+                                                        inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
+                            }
+                        }
+                    }
+                }
+            }
+            weight.value.scalars.withBase { w in
+                inputGradient.withUnsafeMutablePointer { dx in
+                    for n in 0..<batch {
+                        let dyn = dy + n * outputSize
+                        if adjointIsDirect {
+                            paddedGradientWorkspace.withMutableBase { padded in
+                                copyIntoPadded(dyn, channels: outputChannels, geometry: g, padded: padded)
+                                adjointPacked.withBase { packed in
+                                    runDirectForward(padded, packed, nil, dx + n * sampleSize,
+                                                     inputChannels: outputChannels, outputChannels: inputChannels, geometry: g)
+                                }
+                            }
+                            continue
+                        }
+                        columnGradientWorkspace.withMutableBase { columns in
+                            accumulateInputGradientByColumns(dyn, weight: w, geometry: g, bandRows: bandRows, columns: columns, image: dx + n * sampleSize)
+                        }
+                    }
+                }
+            }
         }
         return inputGradient
     }

@@ -6,6 +6,10 @@
 /// H_out = (H - 1) s - 2p + k + outputPadding. Computed as GEMM + col2im:
 /// Y = col2im(W^T X) with X of shape [in, N H W].
 /// Backward: dY_col = im2col(dY); dL/dx = W dY_col; dL/dW += X dY_col^T; dL/db += sum dY.
+/// Where the windows do not overlap (k = s, no padding, as the U-Net's 2x2 stride-2 upsampling),
+/// one sample at a time without col2im or axis swaps: Z_n = W^T X_n is scattered into y_n
+/// (y[n, o, s i + u, s j + v] = Z_n[(o, u, v), (i, j)] + b[o]), and backward gathers dZ_n from dy_n:
+/// dL/dx_n = W dZ_n, dL/dW += X_n dZ_n^T.
 public final class ConvTranspose2d<Scalar: NeuralScalar>: Layer {
     /// Input channels.
     public let inputChannels: Int
@@ -26,6 +30,8 @@ public final class ConvTranspose2d<Scalar: NeuralScalar>: Layer {
     /// Training or evaluation (no effect on this layer).
     public var mode: LayerMode = .training
     private var cachedChannelMajorInput: [Scalar] = []
+    private var cachedInput: Tensor<Scalar>?
+    private var tileWorkspace: [Scalar] = []
     private var cachedGeometry: WindowGeometry?
     private var cachedBatch = 0
 
@@ -64,6 +70,14 @@ public final class ConvTranspose2d<Scalar: NeuralScalar>: Layer {
             channels: outputChannels, height: outputHeight, width: outputWidth,
             kernelHeight: kernelSize, kernelWidth: kernelSize, strideHeight: stride, strideWidth: stride,
             paddingHeight: padding, paddingWidth: padding, outputHeight: height, outputWidth: width)
+        cachedGeometry = geometry
+        cachedBatch = batch
+        if windowsAreDisjoint {
+            cachedInput = input
+            cachedChannelMajorInput = []
+            return disjointForward(input, geometry: geometry)
+        }
+        cachedInput = nil
         let rows = geometry.columnRows
         let columnCount = batch * height * width
         let inputChannels = self.inputChannels
@@ -89,8 +103,6 @@ public final class ConvTranspose2d<Scalar: NeuralScalar>: Layer {
             }
         }
         cachedChannelMajorInput = channelMajor
-        cachedGeometry = geometry
-        cachedBatch = batch
         return output
     }
 
@@ -100,6 +112,10 @@ public final class ConvTranspose2d<Scalar: NeuralScalar>: Layer {
         let batch = cachedBatch
         let (inputChannels, outputChannels) = (self.inputChannels, self.outputChannels)
         try outputGradient.checkShape([batch, outputChannels, geometry.height, geometry.width])
+        if windowsAreDisjoint {
+            guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+            return disjointBackward(outputGradient, input: input, geometry: geometry, computingParameterGradients: computingParameterGradients)
+        }
         let rows = geometry.columnRows
         let inputPositions = geometry.positions
         let columnCount = batch * inputPositions
@@ -138,6 +154,76 @@ public final class ConvTranspose2d<Scalar: NeuralScalar>: Layer {
         return Tensor(shape: shape) { dx in
             channelMajorGradient.withBase {
                 swapLeadingAxes($0, outer: inputChannels, middle: batch, inner: inputPositions, destination: dx)
+            }
+        }
+    }
+
+    /// k = s and no padding: every output pixel comes from exactly one input pixel and kernel tap.
+    private var windowsAreDisjoint: Bool { kernelSize == stride && padding == 0 && outputPadding == 0 }
+
+    /// Per sample: Z_n = W^T X_n ([out k k, H W]), scattered into y_n with the bias.
+    private func disjointForward(_ input: Tensor<Scalar>, geometry g: WindowGeometry) -> Tensor<Scalar> {
+        let (batch, positions, rows) = (input.shape[0], g.positions, g.columnRows)
+        let (inputChannels, outputChannels, k) = (self.inputChannels, self.outputChannels, kernelSize)
+        reuse(&tileWorkspace, count: rows * positions) { _ in }
+        return Tensor(shape: [batch, outputChannels, g.height, g.width]) { y in
+            weight.value.scalars.withBase { w in
+                input.scalars.withBase { x in
+                    tileWorkspace.withMutableBase { z in
+                        for n in 0..<batch {
+                            Scalar.generalMatrixMultiply(
+                                transposeA: true, transposeB: false, m: rows, n: positions, k: inputChannels,
+                                alpha: 1, a: w, leadingDimensionA: rows, b: x + n * inputChannels * positions, leadingDimensionB: positions,
+                                beta: 0, c: z, leadingDimensionC: positions)
+                            interleaveTaps(z, channels: outputChannels, kernelSize: k, height: g.outputHeight, width: g.outputWidth,
+                                           bias: bias?.value.scalars.withBase { $0 }, image: y + n * outputChannels * g.height * g.width,
+                                           gathering: false)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Per sample: dZ_n gathered from dy_n; dL/dW += X_n dZ_n^T; dL/dx_n = W dZ_n.
+    private func disjointBackward(
+        _ outputGradient: Tensor<Scalar>, input: Tensor<Scalar>, geometry g: WindowGeometry, computingParameterGradients: Bool
+    ) -> Tensor<Scalar> {
+        let (batch, positions, rows) = (input.shape[0], g.positions, g.columnRows)
+        let (inputChannels, outputChannels, k) = (self.inputChannels, self.outputChannels, kernelSize)
+        let outputSize = outputChannels * g.height * g.width
+        reuse(&tileWorkspace, count: rows * positions) { _ in }
+        if computingParameterGradients {
+            bias?.gradient.withUnsafeMutablePointer { db in
+                outputGradient.scalars.withBase {
+                    accumulateChannelSums($0, outer: batch, channels: outputChannels, inner: g.height * g.width, sums: db, inLanes: true)
+                }
+            }
+        }
+        return Tensor(shape: input.shape) { dx in
+            weight.value.scalars.withBase { w in
+                input.scalars.withBase { x in
+                    outputGradient.scalars.withBase { dy in
+                        tileWorkspace.withMutableBase { dz in
+                            for n in 0..<batch {
+                                interleaveTaps(dz, channels: outputChannels, kernelSize: k, height: g.outputHeight, width: g.outputWidth,
+                                               bias: nil, image: UnsafeMutablePointer(mutating: dy + n * outputSize), gathering: true)
+                                if computingParameterGradients {
+                                    weight.gradient.withUnsafeMutablePointer { dw in
+                                        Scalar.generalMatrixMultiply(
+                                            transposeA: false, transposeB: true, m: inputChannels, n: rows, k: positions,
+                                            alpha: 1, a: x + n * inputChannels * positions, leadingDimensionA: positions,
+                                            b: dz, leadingDimensionB: positions, beta: 1, c: dw, leadingDimensionC: rows)
+                                    }
+                                }
+                                Scalar.generalMatrixMultiply(
+                                    transposeA: false, transposeB: false, m: inputChannels, n: positions, k: rows,
+                                    alpha: 1, a: w, leadingDimensionA: rows, b: dz, leadingDimensionB: positions,
+                                    beta: 0, c: dx + n * inputChannels * positions, leadingDimensionC: positions)
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -53,7 +53,7 @@ public final class MaskedOutput<Scalar: NeuralScalar>: Layer {
                 bodyOutput.scalars.withBase { f in multiplyElementwise(dy, f, count: count, output: d) }
             }
         }
-        inputGradient.withUnsafeMutablePointer { dx in direct.withBase { addInPlace(dx, $0, count: count) } }
+        inputGradient.withUnsafeMutablePointer { dx in direct.withBase { addInPlaceSpecialized(dx, $0, count: count) } }
         return inputGradient
     }
 

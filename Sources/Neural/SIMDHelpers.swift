@@ -43,3 +43,23 @@ func vectorSum<Scalar: NeuralScalar>(_ source: UnsafePointer<Scalar>, count: Int
     }
     return total
 }
+
+/// `addInPlace` for generic layer code: dispatches to `addInPlaceBody` specialised for Float or
+/// Double, since the layers are generic classes reached through existentials and code they call
+/// directly would run unspecialised (a witness call per SIMD lane).
+@inline(__always)
+func addInPlaceSpecialized<Scalar: NeuralScalar>(_ destination: UnsafeMutablePointer<Scalar>, _ source: UnsafePointer<Scalar>, count: Int) {
+    if Scalar.self == Float.self {
+        addInPlaceBody(destination.cast(), source.cast(), count: count, as: Float.self)
+    } else if Scalar.self == Double.self {
+        addInPlaceBody(destination.cast(), source.cast(), count: count, as: Double.self)
+    } else {
+        addInPlaceBody(destination, source, count: count, as: Scalar.self)
+    }
+}
+
+func addInPlaceBody<Scalar: NeuralScalar>(
+    _ destination: UnsafeMutablePointer<Scalar>, _ source: UnsafePointer<Scalar>, count: Int, as type: Scalar.Type
+) {
+    addInPlace(destination, source, count: count)
+}

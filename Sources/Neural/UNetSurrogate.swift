@@ -126,7 +126,7 @@ public final class UNetSurrogate<Scalar: NeuralScalar>: Layer {
             var encoded = try pools[level].backward(gradient, computingParameterGradients: p)
             guard let skip = skipGradients[level] else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
             let count = encoded.count
-            encoded.withUnsafeMutablePointer { g in skip.scalars.withBase { addInPlace(g, $0, count: count) } }
+            encoded.withUnsafeMutablePointer { g in skip.scalars.withBase { addInPlaceSpecialized(g, $0, count: count) } }
             gradient = try down[level].backward(encoded, computingParameterGradients: p)
         }
         return gradient

@@ -50,6 +50,16 @@ struct LayerGradientTests {
         try GradientCheck.expectAccurate(layer, input: input)
     }
 
+    /// k = s, no padding (the U-Net's upsampling): the per-sample scatter/gather path.
+    @Test(arguments: [2, 3])
+    func transposedConvolutionDisjointWindows(kernelSize: Int) throws {
+        var generator = SeededGenerator(seed: 13)
+        let layer = try ConvTranspose2d<Double>(inputChannels: 3, outputChannels: 2, kernelSize: kernelSize, stride: kernelSize, generator: &generator)
+        let input = GradientCheck.random([2, 3, 3, 4], seed: 14)
+        #expect(try layer.forward(input).shape == [2, 2, 3 * kernelSize, 4 * kernelSize])
+        try GradientCheck.expectAccurate(layer, input: input)
+    }
+
     @Test func transposedConvolutionTwoByTwo() throws {
         var generator = SeededGenerator(seed: 11)
         let layer = try ConvTranspose2d<Double>(inputChannels: 3, outputChannels: 2, kernelSize: 2, generator: &generator)
