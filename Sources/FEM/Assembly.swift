@@ -80,6 +80,9 @@ extension MixedDiscretization {
             var pe = SIMD3<Double>()
             for e in 0..<elementCount {
                 if inverted != nil { break }
+                if values != nil {
+                    for r in 1..<12 { for c in 0..<r { Ke[15 * r + c] = Ke[15 * c + r] } }
+                }
                 for a in 0..<6 {
                     let node = Int(elementNodes[6 * e + a])
                     ue[2 * a] = u[2 * node]
@@ -122,13 +125,13 @@ extension MixedDiscretization {
                             }
                         }
                     }
+                    // K_uu is symmetric (A has major symmetry): the upper triangle here, mirrored after the loop.
                     for r in 0..<12 {
                         let row = Ke.baseAddress! + 15 * r
                         let ba = BA.baseAddress! + 4 * r
-                        for b in 0..<6 {
-                            let gx = g[2 * b], gy = g[2 * b + 1]
-                            row[2 * b] += dV * (ba[0] * gx + ba[1] * gy)
-                            row[2 * b + 1] += dV * (ba[2] * gx + ba[3] * gy)
+                        for c in r..<12 {
+                            let m = 2 * (c % 2), b = c / 2
+                            row[c] += dV * (ba[m] * g[2 * b] + ba[m + 1] * g[2 * b + 1])
                         }
                         // K_up: -(cof F : grad N_a along component i) M_v
                         let a = r / 2, i = r % 2
@@ -140,6 +143,9 @@ extension MixedDiscretization {
                     }
                 }
                 if inverted != nil { break }
+                if values != nil {
+                    for r in 1..<12 { for c in 0..<r { Ke[15 * r + c] = Ke[15 * c + r] } }
+                }
                 for a in 0..<6 {
                     let node = Int(elementNodes[6 * e + a])
                     residual[2 * node] += Re[2 * a]
