@@ -104,7 +104,7 @@ extension MixedDiscretization {
                     let M = SIMD3(g[12], g[13], g[14])
                     let pq = (M * pe).sum()
                     let i1 = (F * F).sum() + 1
-                    let w1 = material.energyDerivative(firstInvariant: i1)
+                    let (w1, w2) = material.energyDerivatives(firstInvariant: i1)
                     let cof = MooneyRivlinMaterial.cofactor(F)
                     let P = 2 * w1 * F - pq * cof
                     let dV = g[15]
@@ -115,7 +115,6 @@ extension MixedDiscretization {
                     }
                     for v in 0..<3 { Re[12 + v] -= dV * M[v] * (J - 1) }
                     guard values != nil else { continue }
-                    let w2 = material.energySecondDerivative(firstInvariant: i1)
                     MooneyRivlinMaterial.fillTangent(A.baseAddress!, F: F, w1: w1, w2: w2, p: pq)
                     for a in 0..<6 {
                         let gx = g[2 * a], gy = g[2 * a + 1]
