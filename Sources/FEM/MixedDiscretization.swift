@@ -314,6 +314,15 @@ final class MixedDiscretization {
             sortedLocal[0..<count].sort { $0.equation < $1.equation }
             for c in 0..<15 where equation[localDofs[c]] >= 0 {
                 let column = Int(equation[localDofs[c]])
+                if c < 12, c % 2 == 1, equation[localDofs[c - 1]] >= 0 {
+                    // u_y of a node has the rows of its u_x, one column later: same offsets.
+                    let shift = starts[column] - starts[column - 1]
+                    for k in 0..<count {
+                        let at = e * 225 + 15 * sortedLocal[k].local + c
+                        elementScatter[at] = elementScatter[at - 1] + shift
+                    }
+                    continue
+                }
                 var position = Int(starts[column])
                 for k in 0..<count {
                     while rows[position] != sortedLocal[k].equation { position += 1 }
