@@ -80,9 +80,6 @@ extension MixedDiscretization {
             var pe = SIMD3<Double>()
             for e in 0..<elementCount {
                 if inverted != nil { break }
-                if values != nil {
-                    for r in 1..<12 { for c in 0..<r { Ke[15 * r + c] = Ke[15 * c + r] } }
-                }
                 for a in 0..<6 {
                     let node = Int(elementNodes[6 * e + a])
                     ue[2 * a] = u[2 * node]

@@ -79,13 +79,17 @@ import Sparse
         let exact = TestMatrices.referenceSolution(matrix.dimension)
         let factorization = try SymmetricIndefiniteFactorization(pattern: matrix.pattern, scaling: .reusedFromFirstFactorization)
         #expect(factorization.scaling == .reusedFromFirstFactorization)
-        // A failed first factorization (all zeros) must not fix the scaling of the next one.
+        // A failed first factorization (all zeros) must not fix the scaling of the next one: the next
+        // one then does the same work as on a fresh instance.
         #expect(throws: SparseError.self) { try factorization.factorize([Double](repeating: 0, count: matrix.values.count)) }
         try factorization.factorize(matrix.values)
+        let fresh = try SymmetricIndefiniteFactorization(pattern: matrix.pattern, scaling: .reusedFromFirstFactorization)
+        try fresh.factorize(matrix.values)
+        #expect(factorization.factorizationOperationCount == fresh.factorizationOperationCount)
         let x = try factorization.solve(matrix.multiply(exact))
         #expect(TestMatrices.relativeResidual(matrix, x, matrix.multiply(exact)) < 1e-12)
         #expect(factorization.negativePivotCount == 20)
-        // New values (every entry 1.5 times larger, the diagonal doubled) keep the first scaling and still solve.
+        // New values (off-diagonal entries 1.5 times, the diagonal 3 times) keep the first scaling and still solve.
         var changed = matrix
         for j in 0..<matrix.dimension {
             for k in Int(matrix.pattern.columnStarts[j])..<Int(matrix.pattern.columnStarts[j + 1]) {
