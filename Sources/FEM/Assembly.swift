@@ -101,7 +101,7 @@ extension MixedDiscretization {
                     let M = SIMD3(g[12], g[13], g[14])
                     let pq = (M * pe).sum()
                     let i1 = (F * F).sum() + 1
-                    let w1 = material.energyDerivative(firstInvariant: i1)
+                    let (w1, w2) = material.energyDerivatives(firstInvariant: i1)
                     let cof = MooneyRivlinMaterial.cofactor(F)
                     let P = 2 * w1 * F - pq * cof
                     let dV = g[15]
@@ -112,7 +112,6 @@ extension MixedDiscretization {
                     }
                     for v in 0..<3 { Re[12 + v] -= dV * M[v] * (J - 1) }
                     guard values != nil else { continue }
-                    let w2 = material.energySecondDerivative(firstInvariant: i1)
                     MooneyRivlinMaterial.fillTangent(A.baseAddress!, F: F, w1: w1, w2: w2, p: pq)
                     for a in 0..<6 {
                         let gx = g[2 * a], gy = g[2 * a + 1]
@@ -122,13 +121,13 @@ extension MixedDiscretization {
                             }
                         }
                     }
+                    // K_uu is symmetric (A has major symmetry): the upper triangle here, mirrored after the loop.
                     for r in 0..<12 {
                         let row = Ke.baseAddress! + 15 * r
                         let ba = BA.baseAddress! + 4 * r
-                        for b in 0..<6 {
-                            let gx = g[2 * b], gy = g[2 * b + 1]
-                            row[2 * b] += dV * (ba[0] * gx + ba[1] * gy)
-                            row[2 * b + 1] += dV * (ba[2] * gx + ba[3] * gy)
+                        for c in r..<12 {
+                            let m = 2 * (c % 2), b = c / 2
+                            row[c] += dV * (ba[m] * g[2 * b] + ba[m + 1] * g[2 * b + 1])
                         }
                         // K_up: -(cof F : grad N_a along component i) M_v
                         let a = r / 2, i = r % 2
@@ -140,6 +139,9 @@ extension MixedDiscretization {
                     }
                 }
                 if inverted != nil { break }
+                if values != nil {
+                    for r in 1..<12 { for c in 0..<r { Ke[15 * r + c] = Ke[15 * c + r] } }
+                }
                 for a in 0..<6 {
                     let node = Int(elementNodes[6 * e + a])
                     residual[2 * node] += Re[2 * a]

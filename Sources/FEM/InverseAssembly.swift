@@ -140,8 +140,7 @@ struct InverseKinematics {
         adjugate = SIMD4(f[3], -f[1], -f[2], f[0])
         cofactor = SIMD4(f[3], -f[2], -f[1], f[0])
         i1 = (f * f).sum() / (det * det) + 1
-        w1 = material.energyDerivative(firstInvariant: i1)
-        w2 = material.energySecondDerivative(firstInvariant: i1)
+        (w1, w2) = material.energyDerivatives(firstInvariant: i1)
     }
 
     /// (A A^T)_ij for (ij) = 11, 12, 21, 22.

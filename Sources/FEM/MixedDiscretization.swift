@@ -152,27 +152,44 @@ final class MixedDiscretization {
                 "triangle \(bad) has all three vertices on the border of the wall or of its component; the P2/P1 pressure needs an interior vertex in every triangle (refine the mesh)"))
         }
 
-        // Reference geometry at quadrature points (isoparametric P2 map).
+        // Reference geometry at quadrature points (isoparametric P2 map). Local arrays, assigned once:
+        // element-wise writes to a class's stored arrays pay an exclusivity check each.
         let quadrature = ReferenceTriangle.quadraturePoints
-        geometry = [Double](repeating: 0, count: elementCount * quadrature.count * Self.geometryStride)
-        elementAreas = [Double](repeating: 0, count: elementCount)
-        nodalVolumes = [Double](repeating: 0, count: nodeCount)
+        let shapeValues = quadrature.map { ReferenceTriangle.quadraticValues($0.xi, $0.eta) }
+        let shapeGradients = quadrature.map { ReferenceTriangle.quadraticGradients($0.xi, $0.eta) }
+        let pressureValues = quadrature.map { ReferenceTriangle.linearValues($0.xi, $0.eta) }
+        var geometry = [Double](repeating: 0, count: elementCount * quadrature.count * Self.geometryStride)
+        var elementAreas = [Double](repeating: 0, count: elementCount)
+        var nodalVolumes = [Double](repeating: 0, count: nodeCount)
+        let positions = nodes.positions
         for e in 0..<elementCount {
-            for (q, point) in quadrature.enumerated() {
-                let values = ReferenceTriangle.quadraticValues(point.xi, point.eta)
-                guard let map = Self.inverseMap(nodes: nodes, element: e, elementNodes: elementNodes, xi: point.xi, eta: point.eta) else {
-                    throw .mesh(.invertedOrDegenerateTriangle(index: e, signedArea: 0))
+            for q in quadrature.indices {
+                let g = shapeGradients[q]
+                var j11 = 0.0, j12 = 0.0, j21 = 0.0, j22 = 0.0  // J_iK = dX_i/dxi_K
+                for a in 0..<6 {
+                    let X = positions[Int(elementNodes[6 * e + a])]
+                    j11 += X.x * g[2 * a]; j12 += X.x * g[2 * a + 1]
+                    j21 += X.y * g[2 * a]; j22 += X.y * g[2 * a + 1]
                 }
+                let det = j11 * j22 - j12 * j21
+                guard det > 0 else { throw .mesh(.invertedOrDegenerateTriangle(index: e, signedArea: 0)) }
+                // dN/dX_J = dN/dxi_K (J^-1)_KJ
+                let i11 = j22 / det, i12 = -j12 / det, i21 = -j21 / det, i22 = j11 / det
                 let base = (e * quadrature.count + q) * Self.geometryStride
-                for k in 0..<12 { geometry[base + k] = map.gradients[k] }
-                let m = ReferenceTriangle.linearValues(point.xi, point.eta)
-                for k in 0..<3 { geometry[base + 12 + k] = m[k] }
-                let dV = point.weight * map.determinant
+                for a in 0..<6 {
+                    geometry[base + 2 * a] = g[2 * a] * i11 + g[2 * a + 1] * i21
+                    geometry[base + 2 * a + 1] = g[2 * a] * i12 + g[2 * a + 1] * i22
+                }
+                for k in 0..<3 { geometry[base + 12 + k] = pressureValues[q][k] }
+                let dV = quadrature[q].weight * det
                 geometry[base + 15] = dV
                 elementAreas[e] += dV
-                for a in 0..<6 { nodalVolumes[Int(elementNodes[6 * e + a])] += values[a] * dV }
+                for a in 0..<6 { nodalVolumes[Int(elementNodes[6 * e + a])] += shapeValues[q][a] * dV }
             }
         }
+        self.geometry = geometry
+        self.elementAreas = elementAreas
+        self.nodalVolumes = nodalVolumes
 
         area = elementAreas.reduce(0, +)
 
@@ -221,46 +238,61 @@ final class MixedDiscretization {
         // nonsingular). Built from adjacency instead of expanding 15 x 15 element blocks: two P2
         // nodes couple when they share a triangle, and so do a node and a pressure node, or two
         // pressure nodes.
+        // Elements of each P2 node and of each pressure node (compressed rows), then the sorted
+        // neighbour lists from them with a marker array.
         let pressureCount = pressureNodeCount
-        var neighbours = [[Int32]](repeating: [], count: nodeCount)
-        var pressureNeighbours = [[Int32]](repeating: [], count: nodeCount)
-        var pressureNodeNeighbours = [[Int32]](repeating: [], count: pressureCount)
-        var pressurePressureNeighbours = [[Int32]](repeating: [], count: pressureCount)
-        for e in 0..<elementCount {
-            for a in 0..<6 {
-                let n = Int(elementNodes[6 * e + a])
-                for b in 0..<6 where !neighbours[n].contains(elementNodes[6 * e + b]) {
-                    neighbours[n].append(elementNodes[6 * e + b])
-                }
-                for v in 0..<3 where !pressureNeighbours[n].contains(pressureNodes[3 * e + v]) {
-                    pressureNeighbours[n].append(pressureNodes[3 * e + v])
-                }
+        let elementNodes = self.elementNodes
+        func incidence(count: Int, perElement: Int, _ entries: [Int32]) -> (starts: [Int32], elements: [Int32]) {
+            var starts = [Int32](repeating: 0, count: count + 1)
+            for n in entries { starts[Int(n) + 1] += 1 }
+            for k in 0..<count { starts[k + 1] += starts[k] }
+            var next = starts
+            var elements = [Int32](repeating: 0, count: entries.count)
+            for (k, n) in entries.enumerated() {
+                elements[Int(next[Int(n)])] = Int32(k / perElement)
+                next[Int(n)] += 1
             }
-            for v in 0..<3 {
-                let k = Int(pressureNodes[3 * e + v])
-                for b in 0..<6 where !pressureNodeNeighbours[k].contains(elementNodes[6 * e + b]) {
-                    pressureNodeNeighbours[k].append(elementNodes[6 * e + b])
-                }
-                for w in 0..<3 where !pressurePressureNeighbours[k].contains(pressureNodes[3 * e + w]) {
-                    pressurePressureNeighbours[k].append(pressureNodes[3 * e + w])
-                }
-            }
+            return (starts, elements)
         }
-        for n in 0..<nodeCount { neighbours[n].sort(); pressureNeighbours[n].sort() }
-        for k in 0..<pressureCount { pressureNodeNeighbours[k].sort(); pressurePressureNeighbours[k].sort() }
+        let nodeElements = incidence(count: nodeCount, perElement: 6, elementNodes)
+        let pressureElements = incidence(count: pressureCount, perElement: 3, pressureNodes)
+        var nodeMark = [Int32](repeating: -1, count: nodeCount), pressureMark = [Int32](repeating: -1, count: pressureCount)
+        var stamp: Int32 = 0
+        var nodeList: [Int32] = [], pressureList: [Int32] = []
+        /// Sorted P2 nodes and pressure nodes of the elements `incident.elements[incident.starts[i] ..< incident.starts[i + 1]]`.
+        func neighbours(of i: Int, _ incident: (starts: [Int32], elements: [Int32])) {
+            stamp += 1
+            nodeList.removeAll(keepingCapacity: true)
+            pressureList.removeAll(keepingCapacity: true)
+            for k in Int(incident.starts[i])..<Int(incident.starts[i + 1]) {
+                let e = Int(incident.elements[k])
+                for a in 0..<6 where nodeMark[Int(elementNodes[6 * e + a])] != stamp {
+                    nodeMark[Int(elementNodes[6 * e + a])] = stamp
+                    nodeList.append(elementNodes[6 * e + a])
+                }
+                for v in 0..<3 where pressureMark[Int(pressureNodes[3 * e + v])] != stamp {
+                    pressureMark[Int(pressureNodes[3 * e + v])] = stamp
+                    pressureList.append(pressureNodes[3 * e + v])
+                }
+            }
+            nodeList.sort()
+            pressureList.sort()
+        }
         // Equation numbers grow with dof numbers (displacements first), so each column comes out sorted.
         var starts: [Int32] = [0]
         starts.reserveCapacity(equationCount + 1)
         var rows: [Int32] = []
+        rows.reserveCapacity(30 * equationCount)
         for dof in 0..<dofCount where equation[dof] >= 0 {
             let isDisplacement = dof < 2 * nodeCount
-            let node = isDisplacement ? dof / 2 : dof - 2 * nodeCount
-            for m in isDisplacement ? neighbours[node] : pressureNodeNeighbours[node] {
+            // Both components of a node have the same neighbours: reuse the lists for the y component.
+            if !isDisplacement || dof % 2 == 0 || equation[dof - 1] < 0 {
+                if isDisplacement { neighbours(of: dof / 2, nodeElements) } else { neighbours(of: dof - 2 * nodeCount, pressureElements) }
+            }
+            for m in nodeList {
                 for k in 0..<2 where equation[2 * Int(m) + k] >= 0 { rows.append(equation[2 * Int(m) + k]) }
             }
-            for m in isDisplacement ? pressureNeighbours[node] : pressurePressureNeighbours[node] {
-                rows.append(equation[2 * nodeCount + Int(m)])
-            }
+            for m in pressureList { rows.append(equation[2 * nodeCount + Int(m)]) }
             starts.append(Int32(rows.count))
         }
         do {
@@ -269,7 +301,7 @@ final class MixedDiscretization {
             throw .linearSolver(error)
         }
         // Where each element matrix entry goes: walk each column once against the element's sorted rows.
-        elementScatter = [Int32](repeating: -1, count: elementCount * 225)
+        var elementScatter = [Int32](repeating: -1, count: elementCount * 225)
         var localDofs = [Int](repeating: 0, count: 15)
         var sortedLocal = [(equation: Int32, local: Int)](repeating: (0, 0), count: 15)
         for e in 0..<elementCount {
@@ -282,6 +314,15 @@ final class MixedDiscretization {
             sortedLocal[0..<count].sort { $0.equation < $1.equation }
             for c in 0..<15 where equation[localDofs[c]] >= 0 {
                 let column = Int(equation[localDofs[c]])
+                if c < 12, c % 2 == 1, equation[localDofs[c - 1]] >= 0 {
+                    // u_y of a node has the rows of its u_x, one column later: same offsets.
+                    let shift = starts[column] - starts[column - 1]
+                    for k in 0..<count {
+                        let at = e * 225 + 15 * sortedLocal[k].local + c
+                        elementScatter[at] = elementScatter[at - 1] + shift
+                    }
+                    continue
+                }
                 var position = Int(starts[column])
                 for k in 0..<count {
                     while rows[position] != sortedLocal[k].equation { position += 1 }
@@ -289,6 +330,7 @@ final class MixedDiscretization {
                 }
             }
         }
+        self.elementScatter = elementScatter
         segmentScatter = [Int32](repeating: -1, count: (lumen.count + outerSegments.count) * 36)
         for (s, n) in (lumen + outerSegments).enumerated() {
             let dofs = [n.x, n.y, n.z].flatMap { [2 * Int($0), 2 * Int($0) + 1] }

@@ -69,6 +69,13 @@ public struct MooneyRivlinMaterial: Sendable, Codable, Equatable, Hashable {
         d1 * d2 * d2 * exp(d2 * (i1 - 3))
     }
 
+    /// (dW/dI1, d2W/dI1^2) with one exponential, kPa: the pair the tangent needs at every quadrature point.
+    @inline(__always)
+    func energyDerivatives(firstInvariant i1: Double) -> (first: Double, second: Double) {
+        let e = d1 * d2 * exp(d2 * (i1 - 3))
+        return (c1 + e, d2 * e)
+    }
+
     /// Mixed energy density of a plane-strain state, Psi = W(I1) - p (J - 1), kPa.
     ///
     /// `F` is the in-plane deformation gradient (F11, F12, F21, F22); the out-of-plane stretch is 1,

@@ -16,7 +16,8 @@ public struct RingVerification: Sendable, Codable {
     public var pressureMmHg: Double
     /// Target edge length (mm).
     public var meshSize: Double
-    /// Time steps from end-diastole to systole along the waveform.
+    /// Time steps from end-diastole to systole along the waveform, after the initial ramp to
+    /// end-diastole; 0 is one load step straight from the unloaded ring to the systolic pressure.
     public var stepsToSystole: Int
     /// Solver options.
     public var options: SolverOptions
@@ -67,7 +68,8 @@ public struct RingVerification: Sendable, Codable {
     }
 
     /// Meshes the ring, solves along the default waveform scaled to `pressureMmHg` at systole
-    /// (diastole at 2/3 of it, as 80/120), and compares with the exact solution.
+    /// (diastole at 2/3 of it, as 80/120), or in one load step (`stepsToSystole` 0), and compares
+    /// with the exact solution.
     public func run() throws(FEMError) -> Result {
         try runKeepingSolution().result
     }
@@ -79,7 +81,10 @@ public struct RingVerification: Sendable, Codable {
         do { mesh = try generator.mesh(meshSize: meshSize) } catch { throw .mesh(error) }
         let solver = try WallSolver(mesh: mesh, options: options)
         let waveform = try PressureWaveform.physiological.rescaled(diastolic: pressureMmHg * 2 / 3, systolic: pressureMmHg)
-        let solution = try solver.solve(try LoadSchedule.toSystole(waveform, steps: stepsToSystole))
+        let schedule = stepsToSystole == 0
+            ? LoadSchedule.constant(pressureKPa: pressureMmHg * kilopascalsPerMillimetreOfMercury)
+            : try LoadSchedule.toSystole(waveform, steps: stepsToSystole)
+        let solution = try solver.solve(schedule)
         let systole = solution.systole
         let exact = try ThickWalledRingSolution(
             material: options.material, innerRadius: innerRadius, outerRadius: outerRadius, pressureKPa: systole.pressureKPa)

@@ -356,14 +356,17 @@ public final class WallSolver {
         // Chord bookkeeping: whether this step has factors, the last relative residual and whether it was a chord step.
         var factorizedThisStep = false
         var last: (relative: Double, residual: Double, chord: Bool) = (.infinity, .infinity, false)
+        // The observed constant C of r_k+1 = C r_k^2 over the last Newton (not chord) step, when there was one.
+        var newtonConstant = 1.0
         for iteration in 0...options.maximumIterations {
             if let deadline, ContinuousClock.now >= deadline {
                 step.failure = "time limit reached before iteration \(iteration)"
                 return
             }
             // The matrix is only needed by an iteration that factorizes: skip it when this one will
-            // probably be a chord step (after a Newton step from rho, expect about rho^2).
-            let predicted = last.chord ? last.relative : last.relative * last.relative
+            // probably be a chord step (after a Newton step from rho, expect about C rho^2, C as the
+            // step before showed it, 1 before there is one). A wrong guess costs one more residual.
+            let predicted = last.chord ? last.relative : newtonConstant * last.relative * last.relative
             let assemblesMatrix = !(factorizedThisStep && predicted <= reuseBelow)
             let t0 = ContinuousClock.now
             do {
@@ -398,6 +401,7 @@ public final class WallSolver {
                 return
             }
             let relative = max(ru / first.u, rp / first.p)
+            if !last.chord, last.relative.isFinite, last.relative > 0 { newtonConstant = max(relative / (last.relative * last.relative), 1e-6) }
             let chord = factorizedThisStep && relative <= reuseBelow && (!last.chord || ru <= 0.1 * last.residual)
             let fault = options.injectedFault.flatMap { $0.affects(solveIteration) ? $0.kind : nil }
             solveIteration += 1

@@ -7,7 +7,7 @@
 //                                        [oddmasks] [--count N] [--seed S] [--size PX] [--time-limit SECONDS] [--jobs J]
 //                                        [components] [--count N] [--seed S] [--runs N]
 //
-// ring: [--mesh-sizes 0.1,0.05] [--ring-reuse-below R] full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
+// ring: [--mesh-sizes 0.1,0.05] [--ring-steps N (0: one load step)] [--ring-reuse-below R] full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
 // label: labels --count phantoms (default 200; 1200 for the paper's set size) read from PNG files,
 // per-stage medians, throughput with 1 and 2 jobs, peak resident memory.
@@ -50,6 +50,7 @@ struct Arguments {
     var perFrame = false
     var meshSizes = [0.5, 0.25, 0.125, 0.1, 0.08334, 0.0625]
     var ringSolver = SolverOptions()
+    var ringSteps = 2
     var seed: UInt64 = 0x1C0FFEE
     var size = 32
     var timeLimit = 60.0
@@ -77,6 +78,7 @@ struct Arguments {
             case "--blur": k += 1; labeling.meshing.blurSigma = Double(arguments[k]) ?? labeling.meshing.blurSigma
             case "--scanner-resolution": k += 1; labeling.meshing.scannerResolution = Double(arguments[k]) ?? labeling.meshing.scannerResolution
             case "--mesh-sizes": k += 1; meshSizes = arguments[k].split(separator: ",").compactMap { Double($0) }
+            case "--ring-steps": k += 1; ringSteps = max(0, Int(arguments[k]) ?? ringSteps)
             case "--ring-reuse-below": k += 1; ringSolver.factorizationReuseThreshold = Double(arguments[k]) ?? 0
             case "--circumferential": k += 1; labeling.contourMeshing.sizing.circumferentialElements = Double(arguments[k]) ?? 96
             case "--across": k += 1; labeling.contourMeshing.sizing.elementsAcrossWall = Double(arguments[k]) ?? 2
@@ -107,17 +109,20 @@ func threadCPUSeconds() -> Double {
     return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
 }
 
-func ringBenchmark(runs: Int, meshSizes: [Double], options: SolverOptions) throws {
-    print("Ring R_i = 1 mm, R_o = 2 mm: mesh + setup + Newton along the default waveform to systole (120 mmHg,")
-    print("initial ramp then 2 time steps) + nodal stress recovery; \(runs) runs per size, medians. Errors as in `verify ring`:")
+func ringBenchmark(runs: Int, meshSizes: [Double], steps: Int, options: SolverOptions) throws {
+    print("Ring R_i = 1 mm, R_o = 2 mm: mesh + setup + Newton to systole (120 mmHg, "
+          + (steps == 0 ? "one load step from the unloaded ring" : "along the default waveform: initial ramp then \(steps) time steps") + ")")
+    print("+ nodal stress recovery; \(runs) runs per size, medians. Errors as in `verify ring`:")
     print("inner = hoop stress averaged over the lumen nodes, node = worst lumen node, L2 = over the wall.")
     print("Newton: linear solves per step; fact = factorizations per solve (chord steps below \(options.factorizationReuseThreshold), 0 = pure Newton);")
     print("slope = log(total time ratio) / log(dofs ratio) against the previous size; cpu = CPU time of the solving thread (median).")
     print("mesh size mm  dofs    inner err  node err   L2 err     Newton    fact  setup ms  solve ms  factor ms  assembly ms  total ms  min..max ms  cpu ms  slope  solver")
     var previous: (dofs: Int, total: Double)?
-    let schedule = try LoadSchedule.toSystole(.physiological, steps: 2)
+    let schedule = steps == 0
+        ? LoadSchedule.constant(pressureKPa: 120 * kilopascalsPerMillimetreOfMercury)
+        : try LoadSchedule.toSystole(.physiological, steps: steps)
     for h in meshSizes {
-        let check = try RingVerification(meshSize: h, options: options).run()
+        let check = try RingVerification(meshSize: h, stepsToSystole: steps, options: options).run()
         var setup: [Double] = [], solve: [Double] = [], factor: [Double] = [], assembly: [Double] = [], total: [Double] = []
         var factorizations = 0, solverName = "", cpu: [Double] = []
         for _ in 0..<runs {
@@ -318,7 +323,7 @@ _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
 _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
 for suite in arguments.suites {
     switch suite {
-    case "ring": try ringBenchmark(runs: arguments.runs, meshSizes: arguments.meshSizes, options: arguments.ringSolver)
+    case "ring": try ringBenchmark(runs: arguments.runs, meshSizes: arguments.meshSizes, steps: arguments.ringSteps, options: arguments.ringSolver)
     case "label": try labelBenchmark(count: arguments.count, options: arguments.labeling)
     case "accuracy": try accuracyBenchmark(referenceSize: arguments.referenceSize, options: arguments.labeling)
     case "borders": try bordersBenchmark(count: arguments.count)

@@ -30,7 +30,7 @@ struct Verify: ParsableCommand {
         var pressure: Double = 120
         @Option(help: "Target element edge length (mm).")
         var meshSize: Double = 1.0 / 12
-        @Option(help: "Time steps along the waveform from end-diastole to systole.")
+        @Option(help: "Time steps along the waveform from end-diastole to systole; 0 = one load step from the unloaded ring to --pressure.")
         var steps: Int = 2
         @Option(help: "Refinement study: also solve on mesh sizes 2^k x --mesh-size, k = 1...N, and print the observed convergence order.")
         var refine: Int = 0
@@ -44,7 +44,7 @@ struct Verify: ParsableCommand {
             guard innerRadius > 0, outerRadius > innerRadius else { throw ValidationError("need 0 < --inner-radius < --outer-radius") }
             guard pressure >= 0, pressure <= 1000 else { throw ValidationError("--pressure must be in [0, 1000] mmHg") }
             guard meshSize > 0, meshSize <= (outerRadius - innerRadius) else { throw ValidationError("--mesh-size must be in (0, wall thickness]") }
-            guard (1...100).contains(steps) else { throw ValidationError("--steps must be in 1...100") }
+            guard (0...100).contains(steps) else { throw ValidationError("--steps must be in 0...100") }
             guard (0...4).contains(refine) else { throw ValidationError("--refine must be in 0...4") }
             guard meshSize * pow(2, Double(refine)) <= outerRadius - innerRadius else {
                 throw ValidationError("the coarsest mesh of the study (--mesh-size x 2^--refine) must not exceed the wall thickness")

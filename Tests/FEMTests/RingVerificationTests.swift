@@ -65,6 +65,23 @@ import Testing
         }
         #expect(result.report.iterationsPerStep.allSatisfy { $0 <= 5 })
     }
+
+    @Test func oneLoadStepReachesTheSameSystolicState() throws {
+        // stepsToSystole 0: straight from the unloaded ring to 120 mmHg, Newton still quadratic.
+        let stepped = try RingVerification(meshSize: 0.25).run()
+        let direct = try RingVerification(meshSize: 0.25, stepsToSystole: 0).run()
+        #expect(direct.report.steps.count == 1 && direct.report.cutbacks == 0)
+        #expect(abs(direct.report.steps[0].pressureKPa - 120 * kilopascalsPerMillimetreOfMercury) < 1e-12)
+        let r = direct.report.steps[0].iterations.map(\.relativeDisplacementResidual)
+        // (Below about 1e-12 the residual is round-off of the large first residual of the one step.)
+        for k in 0..<(r.count - 1) where r[k] < 1e-2 && r[k + 1] > 1e-12 {
+            #expect(r[k + 1] < 50 * r[k] * r[k], "residuals \(r)")
+        }
+        #expect(direct.report.iterationsPerStep[0] <= 5)
+        // Both solves end in the same equilibrium (to the Newton tolerance).
+        #expect(abs(direct.hoopStressInnerKPa - stepped.hoopStressInnerKPa) < 1e-7 * abs(stepped.hoopStressInnerKPa))
+        #expect(abs(direct.hoopStressL2RelativeError - stepped.hoopStressL2RelativeError) < 1e-6)
+    }
 }
 
 @Suite struct PressureWaveformTests {

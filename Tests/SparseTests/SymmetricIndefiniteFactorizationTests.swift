@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Sparse
 
@@ -57,6 +58,47 @@ import Sparse
         try factorization.factorize(matrix.values)
         let again = try factorization.solve(matrix.multiply(exact))
         #expect(again == first)
+    }
+
+    /// A saddle point with rows and columns scaled over eight orders of magnitude: D A D.
+    static func badlyScaledSaddlePoint(_ m: Int) throws -> SparseMatrix {
+        let matrix = TestMatrices.saddlePoint(m)
+        let d = (0..<matrix.dimension).map { pow(10.0, Double($0 % 9) - 4) }
+        var triplets: [(row: Int, column: Int, value: Double)] = []
+        for j in 0..<matrix.dimension {
+            for k in Int(matrix.pattern.columnStarts[j])..<Int(matrix.pattern.columnStarts[j + 1]) {
+                let i = Int(matrix.pattern.rowIndices[k])
+                triplets.append((i, j, d[i] * matrix.values[k] * d[j]))
+            }
+        }
+        return try SparseMatrix(dimension: matrix.dimension, triplets: triplets)
+    }
+
+    @Test func scalingReusedFromTheFirstFactorization() throws {
+        let matrix = try Self.badlyScaledSaddlePoint(40)
+        let exact = TestMatrices.referenceSolution(matrix.dimension)
+        let factorization = try SymmetricIndefiniteFactorization(pattern: matrix.pattern, scaling: .reusedFromFirstFactorization)
+        #expect(factorization.scaling == .reusedFromFirstFactorization)
+        // A failed first factorization (all zeros) must not fix the scaling of the next one: the next
+        // one then does the same work as on a fresh instance.
+        #expect(throws: SparseError.self) { try factorization.factorize([Double](repeating: 0, count: matrix.values.count)) }
+        try factorization.factorize(matrix.values)
+        let fresh = try SymmetricIndefiniteFactorization(pattern: matrix.pattern, scaling: .reusedFromFirstFactorization)
+        try fresh.factorize(matrix.values)
+        #expect(factorization.factorizationOperationCount == fresh.factorizationOperationCount)
+        let x = try factorization.solve(matrix.multiply(exact))
+        #expect(TestMatrices.relativeResidual(matrix, x, matrix.multiply(exact)) < 1e-12)
+        #expect(factorization.negativePivotCount == 20)
+        // New values (off-diagonal entries 1.5 times, the diagonal 3 times) keep the first scaling and still solve.
+        var changed = matrix
+        for j in 0..<matrix.dimension {
+            for k in Int(matrix.pattern.columnStarts[j])..<Int(matrix.pattern.columnStarts[j + 1]) {
+                changed.values[k] *= Int(matrix.pattern.rowIndices[k]) == j ? 3 : 1.5
+            }
+        }
+        try factorization.factorize(changed.values)
+        let y = try factorization.solve(changed.multiply(exact))
+        #expect(TestMatrices.relativeResidual(changed, y, changed.multiply(exact)) < 1e-12)
     }
 
     @Test func singularMatrixThrowsSingular() throws {
