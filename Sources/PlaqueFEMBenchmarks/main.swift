@@ -84,7 +84,13 @@ struct Arguments {
             case "--across": k += 1; labeling.contourMeshing.sizing.elementsAcrossWall = Double(arguments[k]) ?? 2
             case "--border-modes": k += 1; labeling.meshing.maximumBorderModes = Int(arguments[k]) ?? 32
             case "--tolerance": k += 1; labeling.solver.residualTolerance = Double(arguments[k]) ?? labeling.solver.residualTolerance
-            default: suites.append(arguments[k])
+            default:
+                // A misspelt or unknown flag would otherwise be taken for a suite name and its value for another.
+                guard !arguments[k].hasPrefix("-") else {
+                    FileHandle.standardError.write("plaquefem-bench: unknown option '\(arguments[k])' (see the comment at the top of Sources/PlaqueFEMBenchmarks/main.swift)\n".data(using: .utf8)!)
+                    exit(2)
+                }
+                suites.append(arguments[k])
             }
             k += 1
         }

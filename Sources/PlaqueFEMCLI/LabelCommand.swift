@@ -412,6 +412,9 @@ final class LabelingRun: @unchecked Sendable {
     private var pending: [Int: Row] = [:]
     private var done = 0
     private var failures: [String: Int] = [:]
+    /// The first failure of each kind in full, with its input: the kind alone ("meshing failed:
+    /// invalid mask") does not say what was wrong.
+    private var firstFailures: [String: String] = [:]
     private var timings: [LabelTimings] = []
     private var peaks: [Float] = []
     private var areaChanges: [Double] = []
@@ -577,6 +580,7 @@ final class LabelingRun: @unchecked Sendable {
             } else {
                 let key = result.reason.split(separator: ":").prefix(2).joined(separator: ":")
                 failures[key, default: 0] += 1
+                if firstFailures[key] == nil, result.reason != key { firstFailures[key] = "\(items[indices[position]].source): \(result.reason)" }
             }
             // Write the contiguous prefix of finished rows, in input order.
             while writeError == nil, let row = pending.removeValue(forKey: written) {
@@ -624,7 +628,10 @@ final class LabelingRun: @unchecked Sendable {
             out += "warning: \(componentNotes.count) component regions changed on the way to outlines (see docs/labeling.md, 'Class masks'): "
                 + componentNotes.prefix(5).joined(separator: "; ") + (componentNotes.count > 5 ? "; ..." : "") + "\n"
         }
-        for (reason, count) in failures.sorted(by: { $0.value > $1.value }) { out += "failed \(count)x: \(reason)\n" }
+        for (reason, count) in failures.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+            out += "failed \(count)x: \(reason)\n"
+            if let first = firstFailures[reason] { out += "    first: \(first)\n" }
+        }
         return out
     }
 }
