@@ -8,14 +8,19 @@ import Raster
 /// The 12 calcified frames of the real pullback: every one meshes with its calcium outline
 /// (clipped where it crosses the lumen or EEM), solves, and keeps the stress jump at the calcium border.
 @Suite struct CalcifiedPullbackTests {
-    @Test func everyCalcifiedFrameLabelsWithItsCalcium() throws {
+    /// The pullback's diastolic lumen, EEM and calcium contours; nil (with a message) when the data is absent.
+    static func pullbackContours() throws -> (lumens: [BorderContour], outers: [BorderContour], calcium: [BorderContour])? {
         guard let folder = ContourLabelingTests.pullback else {
             print("skipped: the IVUS pullback is not at ../shared/data/ivus-pullback (set PLAQUEFEM_IVUS_PULLBACK)")
-            return
+            return nil
         }
-        let lumens = try BorderContourFile.read(at: folder + "/diastolic_contours.csv")
-        let outers = try BorderContourFile.read(at: folder + "/eem_diastolic_contours.csv")
-        let calcium = try BorderContourFile.read(at: folder + "/calcium_diastolic_contours.csv")
+        return (try BorderContourFile.read(at: folder + "/diastolic_contours.csv"),
+                try BorderContourFile.read(at: folder + "/eem_diastolic_contours.csv"),
+                try BorderContourFile.read(at: folder + "/calcium_diastolic_contours.csv"))
+    }
+
+    @Test func everyCalcifiedFrameLabelsWithItsCalcium() throws {
+        guard let (lumens, outers, calcium) = try Self.pullbackContours() else { return }
         #expect(calcium.count == 12)
         let labeler = FEMLabeler()
         var clipped = 0
@@ -39,13 +44,7 @@ import Raster
     /// The class map of each calcified frame's contour label, fed back as a class mask (the mask front
     /// end of components): every frame labels, with about the same calcium and the same stress.
     @Test func theClassMapsOfTheCalcifiedFramesLabelAsClassMasks() throws {
-        guard let folder = ContourLabelingTests.pullback else {
-            print("skipped: the IVUS pullback is not at ../shared/data/ivus-pullback (set PLAQUEFEM_IVUS_PULLBACK)")
-            return
-        }
-        let lumens = try BorderContourFile.read(at: folder + "/diastolic_contours.csv")
-        let outers = try BorderContourFile.read(at: folder + "/eem_diastolic_contours.csv")
-        let calcium = try BorderContourFile.read(at: folder + "/calcium_diastolic_contours.csv")
+        guard let (lumens, outers, calcium) = try Self.pullbackContours() else { return }
         let labeler = FEMLabeler()
         var summary: [String] = []
         for outline in calcium {
