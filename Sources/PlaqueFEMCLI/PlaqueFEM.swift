@@ -27,6 +27,7 @@ struct PlaqueFEMCommand: ParsableCommand {
         setBLASThreadCount(threads)
         keepLargeAllocationsOnTheHeap()
         stopOnStalledHDF5Reads()
+        reportCrashesInHDF5Reads()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -48,6 +49,31 @@ func stopOnStalledHDF5Reads() {
             + " (PLAQUEFEM_HDF5_READ_TIMEOUT sets the limit in seconds.)\n").utf8))
         _exit(4)
     }
+}
+
+/// The actions that were installed for SIGSEGV, SIGBUS and SIGFPE before ours (Swift's crash reporter).
+nonisolated(unsafe) private var previousCrashActions: [sigaction] = [sigaction(), sigaction(), sigaction()]
+private let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGFPE]
+
+/// Says which file made libhdf5 crash, and exits with status 4: libhdf5 1.10 can copy past its buffer
+/// on a damaged global heap (docs/reliability.md). A crash anywhere else goes to the handler that was
+/// there before (the faulting instruction runs again under it), so Swift's crash report is kept.
+/// The handler only reads a prepared C string, writes it and exits (async-signal-safe calls).
+func reportCrashesInHDF5Reads() {
+    HDF5ReadWatchdog.prepareCrashReport()
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { signal in
+        if let report = HDF5ReadWatchdog.crashReport {
+            let prefix = "error: ", suffix = ". Stopped; files already written keep their last committed rows.\n"
+            _ = prefix.withCString { write(2, $0, strlen($0)) }
+            _ = write(2, report, strlen(report))
+            _ = suffix.withCString { write(2, $0, strlen($0)) }
+            _exit(4)
+        }
+        if let index = crashSignals.firstIndex(of: signal) { _ = sigaction(signal, &previousCrashActions[index], nil) }
+    }
+    sigemptyset(&action.sa_mask)
+    for (index, signal) in crashSignals.enumerated() { _ = sigaction(signal, &action, &previousCrashActions[index]) }
 }
 
 /// Keeps the sparse factorizations' large work arrays on the malloc heap instead of fresh mmap

@@ -12,6 +12,10 @@ import Synchronization
 /// the file and object. The executable's handler prints it and ends the process; this library only
 /// reports. Reads of fixed-size data are not watched: their time grows with their size, and
 /// libhdf5's known endless loop is in the global heap.
+///
+/// The same damage can make libhdf5 copy far past its buffer and crash (a segmentation fault in
+/// `H5HG_read`). While a watched read runs, `crashReport` holds a message naming it, readable from a
+/// signal handler (a plain C string, no allocation), so that the executable can say what crashed.
 public enum HDF5ReadWatchdog {
     private struct Settings {
         var timeLimit: Double
@@ -32,6 +36,31 @@ public enum HDF5ReadWatchdog {
         settings.withLock { $0 = nil }
     }
 
+    /// Capacity of the crash report, bytes (longer reports are cut).
+    private static let reportCapacity = 4096
+    /// The crash report's storage, allocated once and never freed (a signal handler may read it);
+    /// written only under the library's lock, one read at a time.
+    nonisolated(unsafe) private static let reportBuffer: UnsafeMutablePointer<CChar> = {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: reportCapacity)
+        buffer.initialize(repeating: 0, count: reportCapacity)
+        return buffer
+    }()
+    /// Whether a watched read is running (then `reportBuffer` names it).
+    private static let reading = Atomic<Bool>(false)
+
+    /// While a watched read runs: a NUL-terminated message naming it ("libhdf5 crashed in ... of
+    /// OBJECT in FILE; the file's global heap is probably damaged"); nil otherwise. Safe to read from
+    /// a signal handler once `prepareCrashReport()` has run (no allocation, no lock).
+    public static var crashReport: UnsafePointer<CChar>? {
+        reading.load(ordering: .acquiring) ? UnsafePointer(reportBuffer) : nil
+    }
+
+    /// Allocates the crash report's storage now, so that a signal handler never initializes it.
+    public static func prepareCrashReport() {
+        _ = reportBuffer
+        _ = reading.load(ordering: .relaxed)
+    }
+
     /// Whether a read has finished; shared with the deadline's closure.
     private final class Completion: Sendable {
         let finished = Atomic<Bool>(false)
@@ -39,6 +68,15 @@ public enum HDF5ReadWatchdog {
 
     /// Runs `read` (a libhdf5 call that reads variable-length strings at `location`) under the deadline.
     static func watch<Result>(_ location: ObjectLocation, _ operation: String, _ read: () -> Result) -> Result {
+        // Reads run one at a time (under the library's lock), so one report buffer serves them all.
+        let report = Array("libhdf5 crashed in \(operation) (variable-length strings of \(location.objectPath) in \(location.filePath)); "
+            .utf8CString.dropLast().prefix(reportCapacity - 64)) + Array("the file's global heap is probably damaged".utf8CString)
+        report.withUnsafeBufferPointer { source in
+            reportBuffer.update(from: source.baseAddress!, count: min(source.count, reportCapacity))
+        }
+        reportBuffer[reportCapacity - 1] = 0
+        reading.store(true, ordering: .releasing)
+        defer { reading.store(false, ordering: .releasing) }
         guard let current = settings.withLock({ $0 }) else { return read() }
         let completion = Completion()
         let limit = current.timeLimit, handler = current.handler
