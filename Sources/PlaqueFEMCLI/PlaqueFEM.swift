@@ -57,7 +57,7 @@ private let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGFPE]
 
 /// Says which file made libhdf5 crash, and exits with status 4: libhdf5 1.10 can copy past its buffer
 /// on a damaged global heap (docs/reliability.md). A crash anywhere else goes to the handler that was
-/// there before (the faulting instruction runs again under it), so Swift's crash report is kept.
+/// there before (re-raised), so Swift's crash report is kept.
 /// The handler only reads a prepared C string, writes it and exits (async-signal-safe calls).
 func reportCrashesInHDF5Reads() {
     HDF5ReadWatchdog.prepareCrashReport()
@@ -70,9 +70,14 @@ func reportCrashesInHDF5Reads() {
             _ = suffix.withCString { write(2, $0, strlen($0)) }
             _exit(4)
         }
+        // Not in a watched read: give the signal back to the previous handler. Raised now, it is
+        // delivered when this handler returns, at the interrupted instruction (a fault would recur
+        // there anyway; a signal sent by kill would otherwise be lost).
         if let index = crashSignals.firstIndex(of: signal) { _ = sigaction(signal, &previousCrashActions[index], nil) }
+        _ = raise(signal)
     }
     sigemptyset(&action.sa_mask)
+    action.sa_flags = SA_ONSTACK  // runs on the alternate stack, if the runtime set one up, as after a stack overflow
     for (index, signal) in crashSignals.enumerated() { _ = sigaction(signal, &action, &previousCrashActions[index]) }
 }
 
