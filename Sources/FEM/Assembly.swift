@@ -48,17 +48,23 @@ extension MixedDiscretization {
                      support: support, residual: &residual, values: values)
     }
 
+    /// The start of every assembly, forward or inverse: one material per region, residual and
+    /// matrix values set to zero.
+    func startAssembly(materials table: [MooneyRivlinMaterial], residual: inout [Double], values: UnsafeMutablePointer<Double>?) throws(FEMError) {
+        guard table.count >= regionCount else {
+            throw .invalidParameter("the mesh has \(regionCount) material regions but \(table.count) materials are given")
+        }
+        residual.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        if let values { values.update(repeating: 0, count: pattern.nonzeroCount) }
+    }
+
     /// As `assemble(state:material:...)` with element e of the material `materials[region of e]`
     /// (a table indexed by region: 0 wall, 1 lipid, 2 calcium).
     func assemble(
         state: MixedState, materials table: [MooneyRivlinMaterial], lumenPressure load: Double, support: Double = 0,
         residual: inout [Double], values: UnsafeMutablePointer<Double>?
     ) throws(FEMError) {
-        guard table.count >= regionCount else {
-            throw .invalidParameter("the mesh has \(regionCount) material regions but \(table.count) materials are given")
-        }
-        residual.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        if let values { values.update(repeating: 0, count: pattern.nonzeroCount) }
+        try startAssembly(materials: table, residual: &residual, values: values)
         let quadratureCount = ReferenceTriangle.quadraturePoints.count
         var inverted: (Int, Double)?
         var Re = [Double](repeating: 0, count: 15)

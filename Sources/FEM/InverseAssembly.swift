@@ -37,11 +37,7 @@ extension MixedDiscretization {
         state: MixedState, materials table: [MooneyRivlinMaterial], lumenPressure load: Double, support: Double = 0,
         residual: inout [Double], values: UnsafeMutablePointer<Double>?
     ) throws(FEMError) {
-        guard table.count >= regionCount else {
-            throw .invalidParameter("the mesh has \(regionCount) material regions but \(table.count) materials are given")
-        }
-        residual.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        if let values { values.update(repeating: 0, count: pattern.nonzeroCount) }
+        try startAssembly(materials: table, residual: &residual, values: values)
         let quadratureCount = ReferenceTriangle.quadraturePoints.count
         var inverted: (Int, Double)?
         var Re = [Double](repeating: 0, count: 15)

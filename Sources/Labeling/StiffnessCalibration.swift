@@ -95,11 +95,8 @@ public struct StiffnessCalibration: Sendable {
         let kPaPerMmHg = 0.133_322_387
         let rise = (options.waveform.systolicPressure - (options.imagePressureMmHg ?? 0)) * kPaPerMmHg
         let changes = meshes.compactMap { mesh -> Double? in
-            var wall = 0.0, lumen = 0.0
-            for t in mesh.triangles {
-                let a = mesh.points[Int(t.x)], b = mesh.points[Int(t.y)], c = mesh.points[Int(t.z)]
-                wall += abs((b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)) / 2
-            }
+            let wall = mesh.area
+            var lumen = 0.0
             // The lumen segments are one closed, consistently oriented chain, so the shoelace sum
             // over them in any order is the lumen's (signed) area.
             for segment in mesh.boundarySegments where segment.tag == .lumen {

@@ -68,24 +68,18 @@ public enum HDF5ReadWatchdog {
 
     /// Runs `read` (a libhdf5 call that reads variable-length strings at `location`) under the deadline.
     static func watch<Result>(_ location: ObjectLocation, _ operation: String, _ read: () -> Result) -> Result {
-        // Reads run one at a time (under the library's lock), so one report buffer serves them all.
-        let report = Array("libhdf5 crashed in \(operation) (variable-length strings of \(location.objectPath) in \(location.filePath)); "
-            .utf8CString.dropLast().prefix(reportCapacity - 64)) + Array("the file's global heap is probably damaged".utf8CString)
-        report.withUnsafeBufferPointer { source in
-            reportBuffer.update(from: source.baseAddress!, count: min(source.count, reportCapacity))
-        }
-        reportBuffer[reportCapacity - 1] = 0
+        let what = "\(operation) (variable-length strings of \(location.objectPath) in \(location.filePath))"
+        // Reads run one at a time (under the library's lock), so one report buffer serves them all;
+        // its last byte stays 0, so a cut report is still terminated.
+        "libhdf5 crashed in \(what); the file's global heap is probably damaged".withCString { _ = strncpy(reportBuffer, $0, reportCapacity - 1) }
         reading.store(true, ordering: .releasing)
         defer { reading.store(false, ordering: .releasing) }
         guard let current = settings.withLock({ $0 }) else { return read() }
         let completion = Completion()
         let limit = current.timeLimit, handler = current.handler
-        let object = location.objectPath, file = location.filePath
         DispatchQueue.global().asyncAfter(deadline: .now() + limit) {
             guard !completion.finished.load(ordering: .acquiring) else { return }
-            handler(
-                "libhdf5 did not return within \(limit) s from \(operation) (variable-length strings of \(object) in \(file)); "
-                    + "the file's global heap is probably damaged (libhdf5 1.10 loops forever on such a heap)")
+            handler("libhdf5 did not return within \(limit) s from \(what); the file's global heap is probably damaged (libhdf5 1.10 loops forever on such a heap)")
         }
         defer { completion.finished.store(true, ordering: .releasing) }
         return read()
