@@ -17,3 +17,4 @@ size_t chdf5_variable(void) { return H5T_VARIABLE; }
 hid_t chdf5_file_access_plist(void) { return H5P_FILE_ACCESS; }
 hid_t chdf5_dataset_access_plist(void) { return H5P_DATASET_ACCESS; }
 haddr_t chdf5_undefined_address(void) { return HADDR_UNDEF; }
+hid_t chdf5_sec2_driver(void) { return H5FD_SEC2; }

@@ -135,14 +135,20 @@ struct HDF5Listing: Encodable {
     static func attributes(_ attributes: HDF5Attributes) throws -> [String: String] {
         var values: [String: String] = [:]
         for name in try attributes.names() {
-            switch try? attributes.value(name) {
-            case .integer(let v): values[name] = "\(v)"
-            case .integers(let v): values[name] = "\(v)"
-            case .real(let v): values[name] = "\(v)"
-            case .reals(let v): values[name] = v.count > 8 ? "[\(v.count) values]" : "\(v)"
-            case .string(let v): values[name] = v
-            case .strings(let v): values[name] = "\(v)"
-            case nil: values[name] = "(unsupported type)"
+            do {
+                switch try attributes.value(name) {
+                case .integer(let v): values[name] = "\(v)"
+                case .integers(let v): values[name] = "\(v)"
+                case .real(let v): values[name] = "\(v)"
+                case .reals(let v): values[name] = v.count > 8 ? "[\(v.count) values]" : "\(v)"
+                case .string(let v): values[name] = v
+                case .strings(let v): values[name] = "\(v)"
+                }
+            } catch where error.reason == .typeMismatch(expected: .float64, found: .unsupported) {
+                values[name] = "(unsupported type)"
+            } catch {
+                // A damaged attribute is shown with its reason; the rest of the file is still listed.
+                values[name] = "(unreadable: \(error.detail.isEmpty ? "\(error.reason)" : error.detail))"
             }
         }
         return values

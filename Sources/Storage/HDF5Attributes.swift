@@ -293,7 +293,7 @@ public struct HDF5Attributes: Sendable {
     ) throws(StorageError) -> [String] {
         let type = try location.check(H5Aget_type(attribute), operation)
         defer { _ = H5Tclose(type) }
-        return try StringCoding.read(count: count, fileType: type, location: location, operation: operation) {
+        return try StringCoding.read(count: count, object: attribute, fileType: type, location: location, operation: operation) {
             memoryType, buffer in
             H5Aread(attribute, memoryType, buffer)
         }

@@ -234,7 +234,7 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
             defer { _ = H5Sclose(fileSpace) }
             let memorySpace = try Dataspaces.memory(count: rows.count, location: location, operation: operation)
             defer { _ = H5Sclose(memorySpace) }
-            return try StringCoding.read(count: rows.count, fileType: fileType, location: location, operation: operation) {
+            return try StringCoding.read(count: rows.count, object: identifier, fileType: fileType, location: location, operation: operation) {
                 memoryType, buffer in
                 H5Dread(identifier, memoryType, memorySpace, fileSpace, hid_t(H5P_DEFAULT), buffer)
             }

@@ -26,10 +26,13 @@ enum StringCoding {
         return pointers.withUnsafeBytes { body($0.baseAddress) }
     }
 
-    /// Reads `count` strings stored with `fileType` through `reader` (`H5Dread` or `H5Aread`
-    /// with the given memory type and destination buffer).
+    /// Reads `count` strings stored with `fileType` through `reader` (`H5Dread` or `H5Aread` of
+    /// `object`, the dataset or attribute, with the given memory type and destination buffer).
+    /// Variable-length strings come out of the global heap through `GlobalHeapStrings`' checked
+    /// reader, under the watchdog's deadline.
     static func read(
         count: Int,
+        object: hid_t,
         fileType: hid_t,
         location: ObjectLocation,
         operation: String,
@@ -42,9 +45,10 @@ enum StringCoding {
             let memoryType = try location.check(HDF5Library.makeVariableLengthStringType(), operation)
             defer { _ = H5Tclose(memoryType) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            // Variable-length strings come from the global heap, where libhdf5 1.10 can loop forever.
-            let status = HDF5ReadWatchdog.watch(location, operation) {
-                pointers.withUnsafeMutableBytes { reader(memoryType, $0.baseAddress) }
+            let status = try GlobalHeapStrings.reading(object, location: location, operation: operation) {
+                HDF5ReadWatchdog.watch(location, operation) {
+                    pointers.withUnsafeMutableBytes { reader(memoryType, $0.baseAddress) }
+                }
             }
             try location.check(status, operation)
             let strings = pointers.map { pointer in pointer.map { String(cString: $0) } ?? "" }

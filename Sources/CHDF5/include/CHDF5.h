@@ -21,4 +21,5 @@ size_t chdf5_variable(void);
 hid_t chdf5_file_access_plist(void);
 hid_t chdf5_dataset_access_plist(void);
 haddr_t chdf5_undefined_address(void);
+hid_t chdf5_sec2_driver(void);
 #endif
