@@ -110,8 +110,18 @@ struct LabelCommand: ParsableCommand {
     var lipid: String?
     @Flag(help: "Mask input: the masks are class masks (0 outside, 1 fibrous, 2 lipid, 3 calcium; or VH-IVUS colours); lipid and calcium get their own material.")
     var components = false
+    @Option(help: "Class masks in VH-IVUS colours (--components): the class of fibro-fatty tissue (light green), fibrous (default) or lipid.")
+    var fibroFatty: FibroFattyClass?
+
+    /// The class VH-IVUS fibro-fatty tissue takes (`ComponentPalette.virtualHistology(fibroFattyCode:)`).
+    enum FibroFattyClass: String, ExpressibleByArgument, CaseIterable {
+        case fibrous, lipid
+
+        var code: UInt8 { self == .fibrous ? ClassMask.fibrousCode : ClassMask.lipidCode }
+    }
 
     func validate() throws {
+        if fibroFatty != nil, !components { throw ValidationError("--fibro-fatty applies to class masks in colours (--components)") }
         if let pixelSize { guard pixelSize > 0, pixelSize.isFinite else { throw ValidationError("--pixel-size must be positive") } }
         let contours = lumen != nil || eem != nil
         if contours {
@@ -178,7 +188,7 @@ struct LabelCommand: ParsableCommand {
             return (zip(frames, read.sources).map { LabelJobItem(source: $1, input: .frame($0)) }, read.grid)
         }
         let masks = MaskInput.read(inputs, pixelSize: pixelSize ?? PixelGrid.defaultPixelSize, hdf5Dataset: dataset,
-                                   classes: components ? .virtualHistology() : nil)
+                                   classes: components ? .virtualHistology(fibroFattyCode: (fibroFatty ?? .fibrous).code) : nil)
         guard let first = masks.compactMap({ try? $0.mask.get() }).first else {
             throw ValidationError("no readable mask in the input: " + masks.map { "\($0.source): \($0.mask)" }.prefix(3).joined(separator: "; "))
         }

@@ -121,5 +121,28 @@ import Testing
         #expect(pngContents.status == [0, 123])
         #expect(pngContents.reasons[1].contains("pixel (0, 0)") && pngContents.reasons[1].contains("(0, 0, 255)"), "\(pngContents.reasons)")
         #expect(Array(pngContents.masks[0..<(64 * 64)]) == classes[0..<(64 * 64)].map { $0 != 0 ? 1 : 0 })
+
+        // Fibro-fatty (light green) is fibrous by default and lipid with --fibro-fatty lipid: a picture
+        // whose necrotic core is recoloured light green labels as the red one only with the latter.
+        let withLipid = try #require((0..<4).first { k in classes[(k * 4096)..<((k + 1) * 4096)].contains(2) }, "no phantom with lipid")
+        let red = try PNGFile.readImage(path: pictures[withLipid])
+        var samples = red.samples
+        for pixel in 0..<(red.width * red.height) where samples[(3 * pixel)..<(3 * pixel + 3)].elementsEqual([255, 0, 0]) {
+            samples.replaceSubrange((3 * pixel)..<(3 * pixel + 3), with: [154, 205, 50])
+        }
+        try PNGFile.write(try RasterImage(width: red.width, height: red.height, channels: .rgb, samples: samples), to: path("fibro-fatty.png"))
+        func classMap(_ arguments: [String]) throws -> [UInt8] {
+            let run = try CommandLineTests.run(["label", "--components", "--output", path("ff.h5"), "--jobs", "1", "--overwrite"] + arguments)
+            #expect(run.status == 0 && run.output.contains("labeled 1 of 1"), "\(run.output) \(run.error)")
+            let file = try HDF5File.open(at: path("ff.h5"))
+            defer { try? file.close() }
+            return try file.openDataset("components").read(as: UInt8.self)
+        }
+        let asRed = try classMap([pictures[withLipid]])
+        #expect(asRed.contains(2))
+        #expect(try classMap([path("fibro-fatty.png"), "--fibro-fatty", "lipid"]) == asRed)
+        #expect(!(try classMap([path("fibro-fatty.png")])).contains(2))
+        let refused = try CommandLineTests.run(["label", pictures[0], "--fibro-fatty", "lipid", "--output", path("x.h5")])
+        #expect(refused.status != 0 && refused.error.contains("--fibro-fatty applies to class masks"), "\(refused.error)")
     }
 }
