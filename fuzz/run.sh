@@ -31,10 +31,10 @@ case "$target" in
     contour-file|gmsh) modules=(Meshing) ;;
     png-mask|npy-mask) modules=(Raster) ;;
     waveform-csv) modules=(Meshing Sparse FEM) ;;
-    model-file) modules=(Raster Storage Neural Learning) ;;
+    model-file) modules=(Raster Storage NeuralKernels Neural Learning) ;;
     label-file|label-layout) modules=(Meshing Sparse FEM Raster Labeling Storage Datasets) ;;
     hdf5-mask)
-        modules=(Meshing Sparse FEM Raster Labeling Storage Datasets Neural Learning)
+        modules=(Meshing Sparse FEM Raster Labeling Storage Datasets NeuralKernels Neural Learning)
         extra=(Sources/PlaqueFEMCLI/MaskInput.swift Sources/PlaqueFEMCLI/MaskDataset.swift) ;;
     *) echo "unknown target '$target' (have: ${targets[*]})" >&2; exit 2 ;;
 esac
@@ -45,7 +45,7 @@ mkdir -p "$mods" "$build/CHDF5" "fuzz/findings/$target"
 flags=(-O -sanitize=fuzzer,address -parse-as-library)
 # System libraries: their module maps (with link lines) live in Sources/C*/; CHDF5 is a C target,
 # so it gets a module map here and its shim is compiled with clang.
-includes=(-I "$mods" -I Sources/CPNG -I Sources/COpenBLAS -I Sources/CSuiteSparse -I Sources/CMUMPS -I "$build/CHDF5")
+includes=(-I "$mods" -I Sources/CPNG -I Sources/COpenBLAS -I Sources/CSuiteSparse -I Sources/CMUMPS -I Sources/CCPUFeatures -I "$build/CHDF5")
 cat > "$build/CHDF5/module.modulemap" <<EOF
 module CHDF5 {
     header "$root/Sources/CHDF5/include/CHDF5.h"
@@ -61,7 +61,10 @@ for module in "${modules[@]}"; do
     object=$mods/$module.o
     if [ ! -f "$object" ] || [ -n "$(find "Sources/$module" -newer "$object" -name '*.swift' | head -n 1)" ]; then
         echo "fuzz: compiling module $module" >&2
-        swiftc "${flags[@]}" -wmo -module-name "$module" "${includes[@]}" -emit-module -emit-module-path "$mods/$module.swiftmodule" \
+        # NeuralKernels is built for AVX2 + FMA as in Package.swift (Neural checks the CPU at run time).
+        module_flags=()
+        if [ "$module" = NeuralKernels ] && [ "$(uname -m)" = x86_64 ]; then module_flags=(-target-cpu haswell); fi
+        swiftc "${flags[@]}" "${module_flags[@]}" -wmo -module-name "$module" "${includes[@]}" -emit-module -emit-module-path "$mods/$module.swiftmodule" \
             -c Sources/"$module"/*.swift -o "$object"
     fi
     objects+=("$object")

@@ -33,15 +33,8 @@ import Darwin
 enum GlobalHeapStrings {
     /// What a running read needs to find the heap: set by `reading(_:in:location:_:)`.
     struct Context {
-        /// libhdf5's file descriptor for the file.
-        var descriptor: Int32
-        /// The file's base address (its user block size): heap addresses are relative to it.
-        var baseAddress: UInt64
-        /// Size of offsets (addresses) and of lengths in the file, bytes.
-        var addressSize: Int
-        var lengthSize: Int
-        /// The file's size on disk, bytes.
-        var fileSize: UInt64
+        /// The file's bytes.
+        var file: FileBytes
         /// Why the last conversion failed (returned to the caller as the error's detail).
         var failure: String?
         /// Collections read during this read, by address.
@@ -56,7 +49,7 @@ enum GlobalHeapStrings {
         let type = HDF5Library.makeVariableLengthStringType()
         guard type >= 0 else { return false }
         defer { _ = H5Tclose(type) }
-        return H5Tregister(H5T_PERS_SOFT, "plaquefem checked global heap string read", type, type, convert) >= 0
+        return H5Tregister(H5T_PERS_SOFT, "plaquefem heap strings", type, type, convert) >= 0
     }()
 
     /// Runs `read` (an `H5Aread`/`H5Dread` of variable-length strings of `object`) with the
@@ -67,7 +60,7 @@ enum GlobalHeapStrings {
         guard isRegistered else { return read() }
         let file = try location.check(H5Iget_file_id(object), operation)
         defer { _ = H5Fclose(file) }
-        context = try makeContext(file, location: location, operation: operation)
+        context = Context(file: try FileBytes(file, location: location, operation: operation))
         defer { context = nil }
         let status = read()
         if status < 0, let failure = context?.failure {
@@ -75,42 +68,6 @@ enum GlobalHeapStrings {
             throw location.error(.libraryFailure, operation, failure)
         }
         return status
-    }
-
-    private static func makeContext(_ file: hid_t, location: ObjectLocation, operation: String) throws(StorageError) -> Context {
-        var intent: UInt32 = 0
-        try location.check(H5Fget_intent(file, &intent), operation)
-        if intent & chdf5_acc_rdwr() != 0 {
-            // The heap of strings written since the last flush may still be in libhdf5's cache.
-            try location.check(H5Fflush(file, H5F_SCOPE_LOCAL), operation)
-        }
-        let creation = try location.check(H5Fget_create_plist(file), operation)
-        defer { _ = H5Pclose(creation) }
-        var addressSize = 0, lengthSize = 0
-        var userBlock: hsize_t = 0
-        try location.check(H5Pget_sizes(creation, &addressSize, &lengthSize), operation)
-        try location.check(H5Pget_userblock(creation, &userBlock), operation)
-        let access = try location.check(H5Fget_access_plist(file), operation)
-        defer { _ = H5Pclose(access) }
-        guard H5Pget_driver(access) == chdf5_sec2_driver() else {
-            throw location.error(.libraryFailure, operation, "variable-length strings are read only from files on the default (sec2) driver")
-        }
-        var handle: UnsafeMutableRawPointer?
-        try location.check(H5Fget_vfd_handle(file, access, &handle), operation)
-        guard let handle else { throw location.error(.libraryFailure, operation, "no file descriptor") }
-        let descriptor = handle.load(as: Int32.self)
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw location.error(.libraryFailure, operation, "cannot stat the file (errno \(errno))")
-        }
-        return Context(
-            descriptor: descriptor, baseAddress: userBlock, addressSize: addressSize, lengthSize: lengthSize,
-            fileSize: UInt64(status.st_size))
-    }
-
-    /// A failure of the heap read, with its reason.
-    struct Failure: Error {
-        let message: String
     }
 
     /// The conversion function registered with libhdf5 (`H5T_conv_t`). It accepts only the path
@@ -164,10 +121,11 @@ enum GlobalHeapStrings {
 
     /// Reads one string from its file reference; nil for a null string (collection address 0).
     private static func readString(reference: UnsafeMutableRawPointer, context: inout Context) throws(Failure) -> UnsafeMutablePointer<CChar>? {
-        let bytes = UnsafeRawBufferPointer(start: reference, count: 8 + context.addressSize)
+        let addressSize = context.file.addressSize
+        let bytes = UnsafeRawBufferPointer(start: reference, count: 8 + addressSize)
         let length = Int(readLittleEndian(bytes, at: 0, count: 4))
-        let address = readLittleEndian(bytes, at: 4, count: context.addressSize)
-        let index = readLittleEndian(bytes, at: 4 + context.addressSize, count: 4)
+        let address = readLittleEndian(bytes, at: 4, count: addressSize)
+        let index = readLittleEndian(bytes, at: 4 + addressSize, count: 4)
         guard address != 0 else { return nil }
         var text = [UInt8]()
         if length > 0 {
@@ -193,40 +151,20 @@ enum GlobalHeapStrings {
     /// The collection at `address` (relative to the base address), read once per read.
     private static func collection(at address: UInt64, context: inout Context) throws(Failure) -> GlobalHeapCollection {
         if let known = context.collections[address] { return known }
-        let headerSize = 8 + context.lengthSize
-        let (start, overflow) = context.baseAddress.addingReportingOverflow(address)
-        guard !overflow, start < context.fileSize, context.fileSize - start >= UInt64(headerSize) else {
-            throw Failure(message: "damaged global heap: a string refers to address \(address), past the end of the file (\(context.fileSize) bytes)")
+        let file = context.file
+        let headerSize = 8 + file.lengthSize
+        guard let available = file.bytesAvailable(at: address), available >= UInt64(headerSize) else {
+            throw Failure(message: "damaged global heap: a string refers to address \(address), past the end of the file (\(file.fileSize) bytes)")
         }
-        let header = try read(count: headerSize, at: start, descriptor: context.descriptor)
-        let size = GlobalHeapCollection.declaredSize(header: header, lengthSize: context.lengthSize)
-        guard let size, size >= UInt64(headerSize), size <= context.fileSize - start else {
-            throw Failure(message: "damaged global heap: no valid collection at address \(address) (\(GlobalHeapCollection.headerProblem(header: header, lengthSize: context.lengthSize, available: context.fileSize - start)))")
+        let header = try file.read(count: headerSize, at: address)
+        let size = GlobalHeapCollection.declaredSize(header: header, lengthSize: file.lengthSize)
+        guard let size, size >= UInt64(headerSize), size <= available else {
+            throw Failure(message: "damaged global heap: no valid collection at address \(address) (\(GlobalHeapCollection.headerProblem(header: header, lengthSize: file.lengthSize, available: available)))")
         }
-        let bytes = try read(count: Int(size), at: start, descriptor: context.descriptor)
-        let collection = try GlobalHeapCollection(bytes: bytes, lengthSize: context.lengthSize, address: address)
+        let collection = try GlobalHeapCollection(bytes: try file.read(count: Int(size), at: address), lengthSize: file.lengthSize, address: address)
         context.collections[address] = collection
         return collection
     }
-
-    private static func read(count: Int, at offset: UInt64, descriptor: Int32) throws(Failure) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else {
-                throw Failure(message: got == 0 ? "the file ends inside a global heap collection" : "cannot read the global heap (errno \(errno))")
-            }
-            done += got
-        }
-        return bytes
-    }
-}
-
-/// An unsigned little-endian integer of `count` bytes (at most 8) at `offset`.
-func readLittleEndian(_ bytes: UnsafeRawBufferPointer, at offset: Int, count: Int) -> UInt64 {
-    (0..<count).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[offset + $1]) }
 }
 
 /// One global heap collection, its objects located and checked (HDF5 file format specification,
@@ -253,10 +191,10 @@ struct GlobalHeapCollection: Sendable {
     }
 
     /// Locates every object of `bytes` (a whole collection), checking that each lies inside it.
-    init(bytes: [UInt8], lengthSize: Int, address: UInt64) throws(GlobalHeapStrings.Failure) {
+    init(bytes: [UInt8], lengthSize: Int, address: UInt64) throws(Failure) {
         let headerSize = 8 + lengthSize
         guard let size = Self.declaredSize(header: Array(bytes.prefix(headerSize)), lengthSize: lengthSize), size == UInt64(bytes.count) else {
-            throw GlobalHeapStrings.Failure(message: "damaged global heap: the collection at address \(address) has an invalid header")
+            throw Failure(message: "damaged global heap: the collection at address \(address) has an invalid header")
         }
         var objects: [UInt64: Range<Int>] = [:]
         var offset = headerSize
@@ -269,10 +207,10 @@ struct GlobalHeapCollection: Sendable {
             if index == 0 { break }
             let start = offset + headerSize
             guard objectSize <= UInt64(bytes.count - start) else {
-                throw GlobalHeapStrings.Failure(message: "damaged global heap: object \(index) of the collection at address \(address) claims \(objectSize) bytes, more than the \(bytes.count - start) left in it")
+                throw Failure(message: "damaged global heap: object \(index) of the collection at address \(address) claims \(objectSize) bytes, more than the \(bytes.count - start) left in it")
             }
             guard objects[index] == nil else {
-                throw GlobalHeapStrings.Failure(message: "damaged global heap: object \(index) appears twice in the collection at address \(address)")
+                throw Failure(message: "damaged global heap: object \(index) appears twice in the collection at address \(address)")
             }
             let end = start + Int(objectSize)
             objects[index] = start..<end

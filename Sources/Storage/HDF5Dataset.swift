@@ -185,6 +185,7 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
         let operation = "open dataset"
         try container.requireObject(path, kind: .dataset, operation)
         let location = container.location.child(path)
+        try DatasetLayoutCheck.check(container, path, location: location, operation: operation)
         let accessList = try makeAccessList(location: location, operation: operation)
         defer { _ = H5Pclose(accessList) }
         let dataset = try location.check(H5Dopen2(container.identifier, path, accessList), operation)

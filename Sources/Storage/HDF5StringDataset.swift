@@ -146,6 +146,7 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
         let operation = "open string dataset"
         try container.requireObject(path, kind: .dataset, operation)
         let location = container.location.child(path)
+        try DatasetLayoutCheck.check(container, path, location: location, operation: operation)
         let dataset = try location.check(H5Dopen2(container.identifier, path, hid_t(H5P_DEFAULT)), operation)
         do throws(StorageError) {
             let description = try DatasetDescription.read(dataset, location: location, operation: operation)
