@@ -39,7 +39,8 @@ struct PlaqueFEMCommand: ParsableCommand {
 
 /// Ends the process with a message (exit status 4) when libhdf5 does not return from reading a
 /// file's variable-length strings within PLAQUEFEM_HDF5_READ_TIMEOUT seconds (default 60; 0: wait
-/// forever): libhdf5 1.10 loops forever on a damaged global heap (docs/reliability.md). Reads come
+/// forever), the last resort should libhdf5 1.10 hang there (it looped forever on a damaged global
+/// heap before strings were read by our checked reader; docs/reliability.md). Reads come
 /// before writes in every command, and label files keep their last committed rows, so stopping
 /// here loses nothing that was written.
 func stopOnStalledHDF5Reads() {
@@ -55,8 +56,9 @@ func stopOnStalledHDF5Reads() {
 nonisolated(unsafe) private var previousCrashActions: [sigaction] = [sigaction(), sigaction(), sigaction()]
 private let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGFPE]
 
-/// Says which file made libhdf5 crash, and exits with status 4: libhdf5 1.10 can copy past its buffer
-/// on a damaged global heap (docs/reliability.md). A crash anywhere else goes to the handler that was
+/// Says which file made libhdf5 crash in a string read, and exits with status 4: the last resort should
+/// libhdf5 1.10 crash there (it copied past its buffer on a damaged global heap before strings were
+/// read by our checked reader; docs/reliability.md). A crash anywhere else goes to the handler that was
 /// there before (re-raised), so Swift's crash report is kept.
 /// The handler only reads a prepared C string, writes it and exits (async-signal-safe calls).
 func reportCrashesInHDF5Reads() {

@@ -1,19 +1,19 @@
 import Foundation
 import Synchronization
 
-/// A deadline for libhdf5's reads of variable-length strings, which live in the file's global heap.
+/// A deadline for reads of variable-length strings, the last resort should libhdf5 hang in one.
 ///
 /// libhdf5 1.10.8 (Debian 12) loops forever on a damaged global heap collection (a free-space
-/// object of size 0; `H5HG_read`, found by fuzzing, docs/reliability.md): `inspect`, `merge`,
-/// `label --resume`, `predict` and model loading would hang on such a file, holding the library's
-/// lock, with no way to interrupt the call from outside. The watchdog cannot interrupt it either;
-/// it turns the hang into a report: when a read of variable-length strings has not returned after
-/// `timeLimit` seconds, the installed handler is called (on another thread) with a message naming
-/// the file and object. The executable's handler prints it and ends the process; this library only
-/// reports. Reads of fixed-size data are not watched: their time grows with their size, and
-/// libhdf5's known endless loop is in the global heap.
+/// object of size 0; `H5HG_read`, found by fuzzing, docs/reliability.md), holding the library's
+/// lock, with no way to interrupt the call from outside. Strings are now read out of the heap by
+/// `GlobalHeapStrings`, which checks every size, so no known input reaches that loop; the watchdog
+/// stays for what the checks do not cover. It cannot interrupt a call; it turns a hang into a
+/// report: when a read of variable-length strings has not returned after `timeLimit` seconds, the
+/// installed handler is called (on another thread) with a message naming the file and object. The
+/// executable's handler prints it and ends the process; this library only reports. Reads of
+/// fixed-size data are not watched: their time grows with their size.
 ///
-/// The same damage can make libhdf5 copy far past its buffer and crash (a segmentation fault in
+/// The same heap damage made libhdf5 copy far past its buffer and crash (a segmentation fault in
 /// `H5HG_read`). While a watched read runs, `crashReport` holds a message naming it, readable from a
 /// signal handler (a plain C string, no allocation), so that the executable can say what crashed.
 public enum HDF5ReadWatchdog {
@@ -49,7 +49,7 @@ public enum HDF5ReadWatchdog {
     private static let reading = Atomic<Bool>(false)
 
     /// While a watched read runs: a NUL-terminated message naming it ("libhdf5 crashed in ... of
-    /// OBJECT in FILE; the file's global heap is probably damaged"); nil otherwise. Safe to read from
+    /// OBJECT in FILE; the file is probably damaged"); nil otherwise. Safe to read from
     /// a signal handler once `prepareCrashReport()` has run (no allocation, no lock).
     public static var crashReport: UnsafePointer<CChar>? {
         reading.load(ordering: .acquiring) ? UnsafePointer(reportBuffer) : nil
@@ -71,7 +71,7 @@ public enum HDF5ReadWatchdog {
         let what = "\(operation) (variable-length strings of \(location.objectPath) in \(location.filePath))"
         // Reads run one at a time (under the library's lock), so one report buffer serves them all;
         // its last byte stays 0, so a cut report is still terminated.
-        "libhdf5 crashed in \(what); the file's global heap is probably damaged".withCString { _ = strncpy(reportBuffer, $0, reportCapacity - 1) }
+        "libhdf5 crashed in \(what); the file is probably damaged".withCString { _ = strncpy(reportBuffer, $0, reportCapacity - 1) }
         reading.store(true, ordering: .releasing)
         defer { reading.store(false, ordering: .releasing) }
         guard let current = settings.withLock({ $0 }) else { return read() }
@@ -79,7 +79,7 @@ public enum HDF5ReadWatchdog {
         let limit = current.timeLimit, handler = current.handler
         DispatchQueue.global().asyncAfter(deadline: .now() + limit) {
             guard !completion.finished.load(ordering: .acquiring) else { return }
-            handler("libhdf5 did not return within \(limit) s from \(what); the file's global heap is probably damaged (libhdf5 1.10 loops forever on such a heap)")
+            handler("libhdf5 did not return within \(limit) s from \(what); the file is probably damaged (libhdf5 1.10 loops forever on some damaged files)")
         }
         defer { completion.finished.store(true, ordering: .releasing) }
         return read()
