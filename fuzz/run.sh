@@ -283,4 +283,6 @@ echo "fuzz: $target for ${seconds}s, $(ls "$corpus" | wc -l) seeds" >&2
 # bugs were collected before strings were read by our checked reader (docs/reliability.md, note 4).
 extra_flags=()
 if [ "${FUZZ_FORK:-0}" = 1 ]; then extra_flags=(-fork=1 -ignore_timeouts=1 -ignore_crashes=1); fi
-"$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "${extra_flags[@]}" -artifact_prefix="fuzz/findings/$target/" "$corpus"
+# FUZZ_TIMEOUT (seconds per input, default 10): raise it on a machine loaded by other work, where a
+# normal input can take longer than 10 s of wall time.
+"$binary" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 "${extra_flags[@]}" -artifact_prefix="fuzz/findings/$target/" "$corpus"

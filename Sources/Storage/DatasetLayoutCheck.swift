@@ -31,6 +31,38 @@ enum DatasetLayoutCheck {
         }
     }
 
+    /// Throws `.libraryFailure` ("damaged dataset layout: ...") when an opened dataset's layout is
+    /// compact and its data is shorter than its dataspace needs: libhdf5 1.10.8 copies the whole
+    /// dataspace's bytes out of the compact buffer when it reads, past the buffer's end (found by
+    /// fuzzing, docs/reliability.md, note 8). Elements of a variable-length type take their size in
+    /// the file (4 + size of offsets + 4 bytes); lock held by the caller.
+    static func checkCompactData(_ dataset: hid_t, location: ObjectLocation, operation: String) throws(StorageError) {
+        let creation = try location.check(H5Dget_create_plist(dataset), operation)
+        defer { _ = H5Pclose(creation) }
+        guard H5Pget_layout(creation) == H5D_COMPACT else { return }
+        let space = try location.check(H5Dget_space(dataset), operation)
+        defer { _ = H5Sclose(space) }
+        let type = try location.check(H5Dget_type(dataset), operation)
+        defer { _ = H5Tclose(type) }
+        let points = H5Sget_simple_extent_npoints(space)
+        guard points >= 0 else { throw location.libraryError(operation, "dataspace without a size") }
+        var elementSize = UInt64(H5Tget_size(type))
+        if H5Tis_variable_str(type) > 0 || H5Tdetect_class(type, H5T_VLEN) > 0 {
+            let file = try location.check(H5Iget_file_id(dataset), operation)
+            defer { _ = H5Fclose(file) }
+            let fileCreation = try location.check(H5Fget_create_plist(file), operation)
+            defer { _ = H5Pclose(fileCreation) }
+            var addressSize = 0, lengthSize = 0
+            try location.check(H5Pget_sizes(fileCreation, &addressSize, &lengthSize), operation)
+            elementSize = UInt64(8 + addressSize)
+        }
+        let (needed, overflow) = UInt64(points).multipliedReportingOverflow(by: elementSize)
+        let stored = UInt64(H5Dget_storage_size(dataset))
+        guard overflow || stored < needed else { return }
+        throw location.error(.libraryFailure, operation,
+                             "damaged dataset layout: compact data of \(stored) bytes, the dataspace of \(points) elements of \(elementSize) bytes needs \(overflow ? "more than 2^64" : "\(needed)")")
+    }
+
     /// Describes a zero chunk dimension in the layout message of the object header at `header`;
     /// nil when there is none or the header cannot be followed.
     static func zeroChunkDimension(header: UInt64, in file: FileBytes) -> String? {

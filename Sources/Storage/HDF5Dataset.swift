@@ -200,6 +200,7 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
         let description: DatasetDescription
         do throws(StorageError) {
             description = try DatasetDescription.read(dataset, location: location, operation: operation)
+            try DatasetLayoutCheck.checkCompactData(dataset, location: location, operation: operation)
         } catch {
             _ = H5Dclose(dataset)
             throw error

@@ -156,6 +156,7 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
             guard description.shape.count == 1 else {
                 throw location.error(.shapeMismatch, operation, "string datasets must have rank 1")
             }
+            try DatasetLayoutCheck.checkCompactData(dataset, location: location, operation: operation)
             let type = try location.check(H5Dget_type(dataset), operation)
             defer { _ = H5Tclose(type) }
             let variable = try location.check(H5Tis_variable_str(type), operation) > 0

@@ -81,11 +81,7 @@ import Testing
     /// A version-2 object header ("OHDR", written by h5py with libver="latest") with a version-4
     /// layout message, whose dimensions are one byte wide here.
     @Test func aZeroChunkDimensionInAVersion4LayoutIsATypedError() throws {
-        guard ProcessInfo.processInfo.environment["PLAQUEFEM_SKIP_PYTHON"] != "1" else { return }
-        guard let python = findExecutable("python3"), try runProcess(python, ["-c", "import h5py, numpy"]).status == 0 else {
-            Issue.record("python3 with h5py is needed (pip install h5py), or set PLAQUEFEM_SKIP_PYTHON=1")
-            return
-        }
+        guard let python = try pythonWithH5py() else { return }
         let path = TestFiles.path("zero-chunk-v4")
         defer { TestFiles.remove(path) }
         let script = """
@@ -123,5 +119,42 @@ import Testing
         let file = try HDF5File.open(at: path)
         let error = #expect(throws: StorageError.self) { try file.openDataset("values") }
         #expect(error?.detail.contains("damaged dataset layout: chunk dimension 0 is 0") == true, "\(String(describing: error))")
+    }
+
+    /// A compact dataset whose dataspace needs more bytes than its compact data holds made libhdf5
+    /// 1.10.8 read past the buffer (heap-buffer-overflow in `H5VM_memcpyvv`, found by the label-file
+    /// fuzzer); newer libhdf5 refuses such a header, as `DatasetLayoutCheck.checkCompactData` does.
+    @Test func compactDataShorterThanItsDataspaceIsATypedError() throws {
+        guard let python = try pythonWithH5py() else { return }
+        let path = TestFiles.path("compact")
+        defer { TestFiles.remove(path) }
+        // 4 int32 values in a compact layout; then the dataspace message (version 1, rank 1, with
+        // maximum dimensions) is made to say 400.
+        let script = """
+            import sys, h5py, numpy
+            with h5py.File(sys.argv[1], "w") as f:
+                dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+                dcpl.set_layout(h5py.h5d.COMPACT)
+                d = h5py.h5d.create(f.id, b"values", h5py.h5t.STD_I32LE, h5py.h5s.create_simple((4,)), dcpl=dcpl)
+                d.write(h5py.h5s.ALL, h5py.h5s.ALL, numpy.arange(4, dtype="<i4"))
+            """
+        let run = try runProcess(python, ["-c", script, path])
+        try #require(run.status == 0, "\(run.standardError)")
+        do {
+            let file = try HDF5File.open(at: path)
+            #expect(try file.openDataset("values").read(as: Int32.self) == [0, 1, 2, 3])
+            try file.close()
+        }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let message: [UInt8] = [1, 1, 1, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0]
+        let at = try #require((0...(bytes.count - message.count)).first { bytes[$0..<($0 + message.count)].elementsEqual(message) },
+                              "dataspace message not found")
+        bytes[at + 8] = 0x90; bytes[at + 9] = 0x01
+        bytes[at + 16] = 0x90; bytes[at + 17] = 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try HDF5File.open(at: path)
+        let error = #expect(throws: StorageError.self) { try file.openDataset("values") }
+        #expect(error?.detail.contains("compact data of 16 bytes, the dataspace of 400 elements of 4 bytes needs 1600") == true,
+                "\(String(describing: error))")
     }
 }

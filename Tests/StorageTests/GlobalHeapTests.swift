@@ -101,58 +101,50 @@ import Testing
         #expect(error?.detail.contains("claims") == true, "\(String(describing: error))")
     }
 
-    /// A string whose reference claims more bytes than its heap object holds.
-    @Test func aStringLongerThanItsHeapObjectIsATypedError() throws {
-        let path = TestFiles.path("heap-reference")
+    /// The error of reading the attribute "format" ("abcdefgh") after `damage` changed the file's bytes.
+    static func readingDamagedFormat(
+        _ name: String, damage: (inout [UInt8], (collection: Int, objects: [(offset: Int, index: Int, size: Int)])) throws -> Void
+    ) throws -> StorageError? {
+        let path = TestFiles.path(name)
         defer { TestFiles.remove(path) }
         let file = try HDF5File.create(at: path)
         try file.attributes.set("format", to: "abcdefgh")
         try file.close()
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        let heap = try #require(Self.heapObjects(bytes))
-        let object = try #require(heap.objects.first(where: { $0.index != 0 && $0.size == 8 }))
-        // The reference: length 8 (4 bytes), the collection's address (8), the object's index (4).
-        var reference = [UInt8](repeating: 0, count: 16)
-        Self.setInteger(8, in: &reference, at: 0, count: 4)
-        Self.setInteger(UInt64(heap.collection), in: &reference, at: 4, count: 8)
-        Self.setInteger(UInt64(object.index), in: &reference, at: 12, count: 4)
-        let at = try #require((0...(bytes.count - 16)).first(where: { bytes[$0..<($0 + 16)].elementsEqual(reference) }), "reference not found")
-        Self.setInteger(4_000, in: &bytes, at: at, count: 4)
+        try damage(&bytes, try #require(Self.heapObjects(bytes)))
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let reopened = try HDF5File.open(at: path)
-        let error = #expect(throws: StorageError.self) { try reopened.attributes.string("format") }
+        return #expect(throws: StorageError.self) { try reopened.attributes.string("format") }
+    }
+
+    /// A string whose reference claims more bytes than its heap object holds.
+    @Test func aStringLongerThanItsHeapObjectIsATypedError() throws {
+        let error = try Self.readingDamagedFormat("heap-reference") { bytes, heap in
+            let object = try #require(heap.objects.first(where: { $0.index != 0 && $0.size == 8 }))
+            // The reference: length 8 (4 bytes), the collection's address (8), the object's index (4).
+            var reference = [UInt8](repeating: 0, count: 16)
+            Self.setInteger(8, in: &reference, at: 0, count: 4)
+            Self.setInteger(UInt64(heap.collection), in: &reference, at: 4, count: 8)
+            Self.setInteger(UInt64(object.index), in: &reference, at: 12, count: 4)
+            let found = bytes
+            let at = try #require((0...(found.count - 16)).first(where: { found[$0..<($0 + 16)].elementsEqual(reference) }), "reference not found")
+            Self.setInteger(4_000, in: &bytes, at: at, count: 4)
+        }
         #expect(error?.detail.contains("holds 8 bytes, the string that refers to it 4000") == true, "\(String(describing: error))")
     }
 
-    /// A string that refers past the end of the file, or to bytes that are not a collection.
+    /// A string that refers to bytes that are not a collection (its signature damaged).
     @Test func aReferenceToNoCollectionIsATypedError() throws {
-        let path = TestFiles.path("heap-address")
-        defer { TestFiles.remove(path) }
-        let file = try HDF5File.create(at: path)
-        try file.attributes.set("format", to: "abcdefgh")
-        try file.close()
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        let heap = try #require(Self.heapObjects(bytes))
-        bytes[heap.collection] = UInt8(ascii: "X")
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let reopened = try HDF5File.open(at: path)
-        let error = #expect(throws: StorageError.self) { try reopened.attributes.string("format") }
+        let error = try Self.readingDamagedFormat("heap-address") { bytes, heap in
+            bytes[heap.collection] = UInt8(ascii: "X")
+        }
         #expect(error?.detail.contains("no GCOL signature") == true, "\(String(describing: error))")
     }
 
     /// Strings written by another program (h5py, with its own libhdf5), in a file with a user block
     /// (heap addresses are relative to the base address after it), many collections and long strings.
     @Test func stringsWrittenByH5pyWithAUserBlock() throws {
-        guard let python = findExecutable("python3") else {
-            Issue.record("python3 not found; install Python 3 and `pip install h5py`, or set PLAQUEFEM_SKIP_PYTHON=1")
-            return
-        }
-        if ProcessInfo.processInfo.environment["PLAQUEFEM_SKIP_PYTHON"] == "1" { return }
-        let probe = try runProcess(python, ["-c", "import h5py, numpy"])
-        guard probe.status == 0 else {
-            Issue.record("h5py is not importable by \(python): pip install h5py (or set PLAQUEFEM_SKIP_PYTHON=1). \(probe.standardError)")
-            return
-        }
+        guard let python = try pythonWithH5py() else { return }
         let path = TestFiles.path("heap-h5py")
         defer { TestFiles.remove(path) }
         let script = """

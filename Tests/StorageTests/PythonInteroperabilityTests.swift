@@ -67,15 +67,7 @@ print("h5py check passed")
 
     @Test(.disabled(if: skipped, "PLAQUEFEM_SKIP_PYTHON=1"))
     func h5pyReadsEverything() throws {
-        guard let python = findExecutable("python3") else {
-            Issue.record("python3 not found; install Python 3 and `pip install h5py`, or set PLAQUEFEM_SKIP_PYTHON=1")
-            return
-        }
-        let probe = try runProcess(python, ["-c", "import h5py, numpy"])
-        guard probe.status == 0 else {
-            Issue.record("h5py is not importable by \(python): pip install h5py (or set PLAQUEFEM_SKIP_PYTHON=1). \(probe.standardError)")
-            return
-        }
+        guard let python = try pythonWithH5py() else { return }
 
         let path = TestFiles.path("python")
         defer { TestFiles.remove(path) }

@@ -1,5 +1,6 @@
 import Foundation
 import Storage
+import Testing
 
 /// Temporary files for tests: one directory per test process, unique names per call.
 enum TestFiles {
@@ -19,6 +20,22 @@ enum TestFiles {
     static func remove(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
     }
+}
+
+/// A python3 that imports h5py and numpy; nil after recording an issue that says how to get one
+/// (or, with PLAQUEFEM_SKIP_PYTHON=1, nil without one).
+func pythonWithH5py() throws -> String? {
+    guard ProcessInfo.processInfo.environment["PLAQUEFEM_SKIP_PYTHON"] != "1" else { return nil }
+    guard let python = findExecutable("python3") else {
+        Issue.record("python3 not found; install Python 3 and `pip install h5py`, or set PLAQUEFEM_SKIP_PYTHON=1")
+        return nil
+    }
+    let probe = try runProcess(python, ["-c", "import h5py, numpy"])
+    guard probe.status == 0 else {
+        Issue.record("h5py is not importable by \(python): pip install h5py (or set PLAQUEFEM_SKIP_PYTHON=1). \(probe.standardError)")
+        return nil
+    }
+    return python
 }
 
 /// The result of running a child process to completion.
