@@ -67,7 +67,8 @@ func syntheticClassMaps(count: Int) -> (classes: ImageBatch, stress: ImageBatch)
                                                options: SurrogateTrainingOptions(batchSize: 4))
             #expect(trainer.network.inputChannels == 3)
             let inputs = try SurrogateInputs.classMaps(data.classes)
-            try trainer.train(inputs: inputs, stress: data.stress, epochs: 1, shuffleSeed: 1)
+            // The U-Net is slow in debug builds: its round trip fits the normalization only (0 epochs).
+            try trainer.train(inputs: inputs, stress: data.stress, epochs: architecture == .paper ? 1 : 0, shuffleSeed: 1)
             let path = temporaryPath("components-\(architecture).h5")
             defer { try? FileManager.default.removeItem(atPath: path) }
             try trainer.save(to: path, softwareVersion: "test")

@@ -30,7 +30,8 @@ import Testing
         #expect(evaluate.status == 0, "\(evaluate.error)")
         #expect(evaluate.output.contains("paper (components inputs) surrogate on 4 maps"), "\(evaluate.output)")
 
-        // From the label file's /components, and from the component phantoms themselves: the same maps.
+        // From the label file's /components (the class of the element each pixel's stress was taken in),
+        // and from the component phantoms themselves (the class masks as drawn).
         for (input, output) in [(path("labels.h5"), path("p-labels.h5")), (path("classes.h5"), path("p-classes.h5"))] {
             let predict = try CommandLineTests.run(["predict", "--model", path("model.h5"), "--input", input, "--output", output,
                                                     "--png", path("pictures")])
@@ -42,8 +43,12 @@ import Testing
         #expect(try fromLabels.attributes.string("surrogate_inputs") == "components")
         try fromLabels.close()
         let fromPhantoms = try HDF5File.open(at: path("p-classes.h5"))
-        #expect(try fromPhantoms.openDataset("stress").read(as: Float.self) == stress)
+        let phantomStress = try fromPhantoms.openDataset("stress").read(as: Float.self)
+        let phantomClasses = try fromPhantoms.openDataset("components").read(as: UInt8.self)
         try fromPhantoms.close()
+        let drawn = try HDF5File.open(at: path("classes.h5"))
+        #expect(try drawn.openDataset("masks").read(as: UInt8.self) == phantomClasses)
+        try drawn.close()
         #expect(classes.contains(2) || classes.contains(3))
         #expect(FileManager.default.fileExists(atPath: path("pictures/00003-predicted.png")))
         // The library's prediction of the same class maps.
@@ -65,7 +70,7 @@ import Testing
                                                     "--output", path("c.h5")])
         #expect(withClasses.status == 0, "\(withClasses.error)")
         let readAsClasses = try HDF5File.open(at: path("c.h5"))
-        #expect(try readAsClasses.openDataset("stress").read(as: Float.self) == stress)
+        #expect(try readAsClasses.openDataset("stress").read(as: Float.self) == phantomStress)
         try readAsClasses.close()
 
         if !LabelFilePythonTests.skipped {
