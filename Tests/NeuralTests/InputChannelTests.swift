@@ -47,6 +47,17 @@ struct InputChannelTests {
         #expect(throws: NeuralError.self) { try UNetSurrogate<Double>(inputChannels: 0, seed: 1) }
     }
 
+    /// Three input channels on the direct 3x3 kernels (out % 4 == 0, widths 16 and 8), as in the
+    /// 64 x 64 U-Net's first layer: forward, weight gradient, dL/dx through col2im.
+    @Test func directConvolutionWithThreeInputChannels() throws {
+        var generator = SeededGenerator(seed: 71)
+        let layer = try Conv2d<Double>(inputChannels: 3, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator)
+        try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 3, 3, 16], seed: 72))
+        try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 3, 4, 8], seed: 73))
+        let network = try UNetSurrogate<Double>(levels: 2, baseChannels: 4, inputChannels: 3, seed: 74)
+        try GradientCheck.expectAccurate(MaskedOutput(network), input: GradientCheck.random([2, 3, 4, 16], seed: 75, in: 0..<1))
+    }
+
     /// The paper's network with 3 channels: encoder.0 is Conv2d(3, 8, 2); dL/dx and dL/dW of that
     /// first layer against central differences (the whole 64 x 64 network, a few entries each).
     @Test func paperNetworkFirstLayerWithThreeChannels() throws {
