@@ -1,4 +1,5 @@
 import Neural
+import Raster
 
 /// How a surrogate's input image is encoded as channels: the `--inputs` option of
 /// `surrogate train` and the `surrogate_inputs` attribute of model files.
@@ -11,7 +12,7 @@ public enum SurrogateInputEncoding: String, Sendable, Codable, CaseIterable {
     case components
 
     /// The class codes of the component channels, in channel order: fibrous, lipid, calcium.
-    public static let componentCodes: [UInt8] = [1, 2, 3]
+    public static let componentCodes: [UInt8] = [ClassMask.fibrousCode, ClassMask.lipidCode, ClassMask.calciumCode]
     /// The names of the component channels, in channel order.
     public static let componentChannelNames = ["fibrous", "lipid", "calcium"]
 
@@ -89,19 +90,21 @@ public struct SurrogateInputs: Sendable, Equatable {
         SurrogateInputs(images: images.slice(range), content: content)
     }
 
+    /// Throws `LearningError.classMapsRequired` when `encoding` needs class maps and these are plain masks.
+    func requireClassInformation(for encoding: SurrogateInputEncoding) throws(LearningError) {
+        if encoding.needsClassMaps, content == .masks { throw .classMapsRequired("\(images.count) plain wall masks were given") }
+    }
+
     /// The network input [N, C, H, W] of `encoding`: masks as they are (the single-channel path
     /// of every earlier version) or the wall of class maps for `.mask`; one-hot class channels
     /// for `.components`.
     /// - Throws: `LearningError.classMapsRequired` for plain masks and `.components`.
     func tensor(for encoding: SurrogateInputEncoding) throws(LearningError) -> Tensor<Float> {
-        switch (encoding, content) {
-        case (.mask, .masks):
-            return images.tensor()
-        case (.mask, .classMaps):
-            return wallMasks.tensor()
-        case (.components, .masks):
-            throw .classMapsRequired("\(images.count) plain wall masks were given")
-        case (.components, .classMaps):
+        try requireClassInformation(for: encoding)
+        switch encoding {
+        case .mask:
+            return content == .masks ? images.tensor() : wallMasks.tensor()
+        case .components:
             let codes = SurrogateInputEncoding.componentCodes.map { Float($0) }
             let (channels, plane) = (codes.count, images.pixelsPerImage)
             var values = [Float](repeating: 0, count: images.count * channels * plane)

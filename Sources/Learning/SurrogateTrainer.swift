@@ -212,6 +212,9 @@ public final class SurrogateTrainer {
     ) throws(LearningError) -> [SurrogateEpochRecord] {
         try checkPair(inputs: inputs, stress: stress)
         if let validation { try checkPair(inputs: validation.inputs, stress: validation.stress) }
+        // Before the normalization is fitted: a refused call changes nothing.
+        try inputs.requireClassInformation(for: inputEncoding)
+        if let validation { try validation.inputs.requireClassInformation(for: inputEncoding) }
         guard epochs >= 0 else { throw .invalidOption(name: "epochs", reason: "must be >= 0, got \(epochs)") }
         guard inputs.count >= 2 else { throw .notEnoughSamples(needed: 2, given: inputs.count) }
         let normalization: StressNormalization
