@@ -14,6 +14,9 @@ public enum DatasetError: Error, Sendable, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
     /// A row index outside the file.
     case rowOutOfRange(path: String, row: Int, count: Int)
+    /// The label file has no `/components` (class maps), which the caller needs (a surrogate with
+    /// one input channel per plaque component): it was labeled with one material.
+    case noComponents(path: String)
 
     public var description: String {
         switch self {
@@ -24,6 +27,10 @@ public enum DatasetError: Error, Sendable, CustomStringConvertible {
         case .incompatibleShards(let reason): "cannot merge: \(reason)"
         case .cannotWrite(let path, let reason): "cannot write to \(path): \(reason)"
         case .rowOutOfRange(let path, let row, let count): "\(path): row \(row) is outside 0..<\(count)"
+        case .noComponents(let path):
+            "\(path) has no /components (class maps: 0 outside, 1 fibrous, 2 lipid, 3 calcium); it was labeled with one "
+                + "material. Make a label file with components by labeling class masks with 'plaquefem label --components' "
+                + "(e.g. from 'plaquefem phantoms --components'), or contours with --calcium / --lipid"
         }
     }
 }

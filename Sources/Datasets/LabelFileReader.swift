@@ -29,11 +29,21 @@ public struct LabelFileContents: Sendable {
     public var gridOrigins: [Double]?
     /// Wall mechanics, count x 4 (`LabelRecord.wallMechanicsColumns`), when the file has them.
     public var wallMechanics: [Double]? = nil
+    /// Class maps, count x rows x columns (0 outside, 1 fibrous, 2 lipid, 3 calcium), when the
+    /// file has `/components`.
+    public var components: [UInt8]? = nil
     /// The `quantity` attribute of `/stress` (max-principal or von-mises).
     public var quantity: String
 
     /// Pixels per mask.
     public var pixelsPerMask: Int { configuration.rows * configuration.columns }
+
+    /// The class maps of `/components`.
+    /// - Throws: `DatasetError.noComponents` naming `path` when the file has none.
+    public func requireComponents(path: String) throws(DatasetError) -> [UInt8] {
+        guard let components else { throw .noComponents(path: path) }
+        return components
+    }
 
     /// Row `k` as a record.
     public func record(_ k: Int) -> LabelRecord {
@@ -84,7 +94,7 @@ public enum LabelFileReader {
             }
             counts.append(Int(committed))
         }
-        for name in ["input_index", "latent", "round", "grid_origin_mm"] where try file.contains(name) {
+        for name in ["input_index", "latent", "round", "grid_origin_mm", "components"] where try file.contains(name) {
             counts.append(try file.openDataset(name).rowCount)
         }
         if try file.contains("origin") { counts.append(try file.openStringDataset("origin").count) }
@@ -138,6 +148,7 @@ public enum LabelFileReader {
     /// would put one row's values into the next).
     static func checkRowShapes(of file: HDF5File, _ c: LabelFileConfiguration, path: String) throws {
         var expected: [String: [Int]] = ["stress": [c.rows, c.columns], "status": []]
+        if c.storesComponents { expected["components"] = [c.rows, c.columns] }
         for name in ["input_index", "round"] { expected[name] = [] }
         expected["grid_origin_mm"] = [2]
         if let d = c.latentDimension { expected["latent"] = [d] }
@@ -176,6 +187,7 @@ public enum LabelFileReader {
             gridOrigins: configuration.storesGridOrigins ? try values("grid_origin_mm", Double.self) : nil,
             quantity: try file.openDataset("stress").attributes.string("quantity"))
         if configuration.storesWallMechanics { contents.wallMechanics = try values("wall_mechanics", Double.self) }
+        if configuration.storesComponents { contents.components = try values("components", UInt8.self) }
         return contents
     }
 }

@@ -28,6 +28,9 @@ public enum LearningError: Error, Sendable, Equatable, CustomStringConvertible {
     case elementTypeMismatch(key: String, expected: String, found: String)
     /// The model file lacks the stress normalization a surrogate needs, or it is invalid.
     case invalidNormalization(String)
+    /// A surrogate whose inputs are component channels (`surrogate_inputs` = components) was
+    /// given inputs without class information (plain wall masks); `reason` says which.
+    case classMapsRequired(String)
     /// The neural-network library rejected an operation (a shape error inside a model).
     case neural(NeuralError)
     /// Reading or writing the HDF5 file failed.
@@ -47,6 +50,9 @@ public enum LearningError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .shapeMismatch(key, expected, found): "'\(key)' has shape \(found) in the file, the model expects \(expected)"
         case let .elementTypeMismatch(key, expected, found): "'\(key)' is stored as \(found), expected \(expected)"
         case let .invalidNormalization(reason): "invalid stress normalization: \(reason)"
+        case let .classMapsRequired(reason):
+            "the surrogate takes one input channel per plaque component (fibrous, lipid, calcium) and needs class maps "
+                + "(codes 0 outside, 1 fibrous, 2 lipid, 3 calcium), but \(reason); plain masks carry no class information"
         case let .neural(error): "neural network: \(error)"
         case let .storage(error): error.description
         }

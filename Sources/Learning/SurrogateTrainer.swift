@@ -95,12 +95,15 @@ public struct SurrogateEvaluation: Sendable, Equatable {
 }
 
 /// Trains a surrogate CNN (mask -> stress map) with Adam, progressively: the paper's network
-/// or the U-Net (`SurrogateArchitecture`), optionally wall-aware (output x mask).
+/// or the U-Net (`SurrogateArchitecture`), optionally wall-aware (output x mask), on the wall
+/// mask (one channel, the default) or on one channel per plaque component
+/// (`SurrogateInputEncoding`).
 ///
 /// Owns the network, the optimizer (its moment estimates persist between `train` calls) and
-/// the stress normalization. Masks are 64 x 64 `ImageBatch`es of 0/1 values; stresses are in
-/// kPa. Loss: MSE between the network output (sigmoid, times the mask when `masksOutput`) and
-/// stress / scale.
+/// the stress normalization. Masks are 64 x 64 `ImageBatch`es of 0/1 values (the `masks:`
+/// methods), or `SurrogateInputs` (masks or class maps; a component surrogate needs class
+/// maps); stresses are in kPa. Loss: MSE between the network output (sigmoid, times the wall
+/// mask when `masksOutput`) and stress / scale.
 public final class SurrogateTrainer {
     /// The network; use it (in evaluation mode) for gradients with respect to its input.
     public let network: SurrogateModel<Float>
@@ -118,29 +121,42 @@ public final class SurrogateTrainer {
     /// The architecture of the network.
     public var architecture: SurrogateArchitecture { network.architecture }
 
+    /// How inputs become channels (the wall mask, or one channel per component).
+    public let inputEncoding: SurrogateInputEncoding
+
     /// Creates a trainer with a seeded network (same seed, same weights) and fresh Adam state.
     /// - Parameters:
     ///   - seed: Seed of the weight initialisation.
     ///   - architecture: The network (default: the paper's).
     ///   - masksOutput: Multiply the output by the mask; nil takes the architecture's default
     ///     (off for `.paper`, on for `.unet`).
+    ///   - inputs: The input encoding (default `.mask`, one channel: the same network and
+    ///     weights as before encodings existed).
     ///   - options: Training options.
     ///   - normalization: A fixed normalization; nil fits one to the first training set.
     /// - Throws: `LearningError.invalidOption` for options out of range.
     public init(
         seed: UInt64, architecture: SurrogateArchitecture = .paper, masksOutput: Bool? = nil,
+        inputs: SurrogateInputEncoding = .mask,
         options: SurrogateTrainingOptions = SurrogateTrainingOptions(), normalization: StressNormalization? = nil
     ) throws(LearningError) {
         try options.validate()
-        self.network = SurrogateModel<Float>(architecture: architecture, masksOutput: masksOutput, seed: seed)
+        self.network = try neural {
+            try SurrogateModel<Float>(architecture: architecture, masksOutput: masksOutput, inputChannels: inputs.channelCount, seed: seed)
+        }
+        self.inputEncoding = inputs
         self.options = options
         self.normalization = normalization
         self.epochsCompleted = 0
         self.optimizer = Self.makeOptimizer(network, options)
     }
 
-    private init(network: SurrogateModel<Float>, options: SurrogateTrainingOptions, normalization: StressNormalization, epochsCompleted: Int) {
+    private init(
+        network: SurrogateModel<Float>, inputs: SurrogateInputEncoding, options: SurrogateTrainingOptions,
+        normalization: StressNormalization, epochsCompleted: Int
+    ) {
         self.network = network
+        self.inputEncoding = inputs
         self.options = options
         self.normalization = normalization
         self.epochsCompleted = epochsCompleted
@@ -165,17 +181,42 @@ public final class SurrogateTrainer {
     ///   - validation: Optional held-out masks and stresses, evaluated after every epoch.
     ///   - progress: Called after each epoch with its record.
     /// - Returns: One record per epoch.
-    /// - Throws: `LearningError` for mismatched or too few inputs (at least 2 samples).
+    /// - Throws: `LearningError` for mismatched or too few inputs (at least 2 samples);
+    ///   `classMapsRequired` for a component surrogate (masks carry no class information).
     @discardableResult
     public func train(
         masks: ImageBatch, stress: ImageBatch, epochs: Int, shuffleSeed: UInt64,
         validation: (masks: ImageBatch, stress: ImageBatch)? = nil,
         progress: (SurrogateEpochRecord) -> Void = { _ in }
     ) throws(LearningError) -> [SurrogateEpochRecord] {
-        try checkPair(masks: masks, stress: stress)
-        if let validation { try checkPair(masks: validation.masks, stress: validation.stress) }
+        try train(inputs: .masks(masks), stress: stress, epochs: epochs, shuffleSeed: shuffleSeed,
+                  validation: validation.map { (inputs: SurrogateInputs.masks($0.masks), stress: $0.stress) }, progress: progress)
+    }
+
+    /// Trains for `epochs` more epochs on masks or class maps, as `train(masks:...)`.
+    /// - Parameters:
+    ///   - inputs: N masks or class maps, 64 x 64; a `.components` surrogate needs class maps.
+    ///   - stress: N stress maps, 64 x 64, kPa.
+    ///   - epochs: Number of epochs (>= 0).
+    ///   - shuffleSeed: Seed of the sample order.
+    ///   - validation: Optional held-out inputs and stresses, evaluated after every epoch.
+    ///   - progress: Called after each epoch with its record.
+    /// - Returns: One record per epoch.
+    /// - Throws: `LearningError` for mismatched or too few inputs; `classMapsRequired` for plain
+    ///   masks given to a `.components` surrogate.
+    @discardableResult
+    public func train(
+        inputs: SurrogateInputs, stress: ImageBatch, epochs: Int, shuffleSeed: UInt64,
+        validation: (inputs: SurrogateInputs, stress: ImageBatch)? = nil,
+        progress: (SurrogateEpochRecord) -> Void = { _ in }
+    ) throws(LearningError) -> [SurrogateEpochRecord] {
+        try checkPair(inputs: inputs, stress: stress)
+        if let validation { try checkPair(inputs: validation.inputs, stress: validation.stress) }
+        // Before the normalization is fitted: a refused call changes nothing.
+        try inputs.requireClassInformation(for: inputEncoding)
+        if let validation { try validation.inputs.requireClassInformation(for: inputEncoding) }
         guard epochs >= 0 else { throw .invalidOption(name: "epochs", reason: "must be >= 0, got \(epochs)") }
-        guard masks.count >= 2 else { throw .notEnoughSamples(needed: 2, given: masks.count) }
+        guard inputs.count >= 2 else { throw .notEnoughSamples(needed: 2, given: inputs.count) }
         let normalization: StressNormalization
         if let existing = self.normalization {
             normalization = existing
@@ -188,13 +229,13 @@ public final class SurrogateTrainer {
         var records: [SurrogateEpochRecord] = []
         for _ in 0..<epochs {
             let epoch = epochsCompleted + 1
-            let order = shuffledIndices(count: masks.count, seed: shuffleSeed, epoch: epoch)
+            let order = shuffledIndices(count: inputs.count, seed: shuffleSeed, epoch: epoch)
             optimizer.learningRate = options.learningRate(atEpoch: epoch)
             network.mode = .training
             var lossSum = 0.0
             var sampleCount = 0
             for batch in miniBatches(order, size: options.batchSize, droppingSingletons: true) {
-                let input = masks.selecting(batch).tensor()
+                let input = try inputs.selecting(batch).tensor(for: inputEncoding)
                 let target = targets.selecting(batch).tensor()
                 let loss = try neural { () throws -> Double in
                     let output = try network.forward(input)
@@ -209,8 +250,8 @@ public final class SurrogateTrainer {
             }
             epochsCompleted = epoch
             var validationLoss: Double?
-            if let validation, validation.masks.count > 0 {
-                validationLoss = try meanSquaredError(masks: validation.masks, stress: validation.stress).normalizedMeanSquaredError
+            if let validation, validation.inputs.count > 0 {
+                validationLoss = try meanSquaredError(inputs: validation.inputs, stress: validation.stress).normalizedMeanSquaredError
             }
             let record = SurrogateEpochRecord(
                 epoch: epoch, trainingLoss: lossSum / Double(max(sampleCount, 1)), validationLoss: validationLoss,
@@ -222,16 +263,29 @@ public final class SurrogateTrainer {
     }
 
     /// Predicted stress maps in kPa (evaluation mode: BatchNorm running statistics), batched.
-    /// - Throws: `LearningError.invalidNormalization` before any training, or for wrong image sizes.
+    /// - Throws: `LearningError.invalidNormalization` before any training, or for wrong image sizes;
+    ///   `classMapsRequired` for a component surrogate.
     public func predict(masks: ImageBatch) throws(LearningError) -> ImageBatch {
+        try predict(inputs: .masks(masks))
+    }
+
+    /// Predicted stress maps in kPa of masks or class maps (a `.components` surrogate needs class maps).
+    /// - Throws: as `predict(masks:)`.
+    public func predict(inputs: SurrogateInputs) throws(LearningError) -> ImageBatch {
         guard let normalization else { throw .invalidNormalization("the surrogate has not been trained yet") }
-        let normalized = try predictNormalized(masks: masks)
+        let normalized = try predictNormalized(inputs: inputs)
         return ImageBatch(unchecked: normalized.count, height: normalized.height, width: normalized.width,
                           values: normalization.denormalize(normalized.values))
     }
 
     /// The network's output in (0, 1) (normalized stress), evaluation mode, batched.
     public func predictNormalized(masks: ImageBatch) throws(LearningError) -> ImageBatch {
+        try predictNormalized(inputs: .masks(masks))
+    }
+
+    /// The network's output in (0, 1) for masks or class maps, evaluation mode, batched.
+    public func predictNormalized(inputs: SurrogateInputs) throws(LearningError) -> ImageBatch {
+        let masks = inputs.images
         try masks.requireSize(height: Self.imageSize, width: Self.imageSize, name: "masks")
         let savedMode = network.mode
         defer { network.mode = savedMode }
@@ -241,7 +295,7 @@ public final class SurrogateTrainer {
         var start = 0
         while start < masks.count {
             let end = min(start + options.evaluationBatchSize, masks.count)
-            let input = masks.slice(start..<end).tensor()
+            let input = try inputs.slice(start..<end).tensor(for: inputEncoding)
             values += try neural { try network.forward(input).scalars }
             start = end
         }
@@ -252,9 +306,15 @@ public final class SurrogateTrainer {
     /// units squared and in kPa^2, and the per-map wall errors (`StressMapErrors`).
     /// - Throws: `LearningError` for mismatched inputs or an untrained surrogate.
     public func meanSquaredError(masks: ImageBatch, stress: ImageBatch) throws(LearningError) -> SurrogateEvaluation {
-        try checkPair(masks: masks, stress: stress)
+        try meanSquaredError(inputs: .masks(masks), stress: stress)
+    }
+
+    /// `meanSquaredError(masks:stress:)` for masks or class maps (wall pixels: class > 0).
+    public func meanSquaredError(inputs: SurrogateInputs, stress: ImageBatch) throws(LearningError) -> SurrogateEvaluation {
+        try checkPair(inputs: inputs, stress: stress)
         guard let normalization else { throw .invalidNormalization("the surrogate has not been trained yet") }
-        let predicted = try predictNormalized(masks: masks)
+        let masks = inputs.images
+        let predicted = try predictNormalized(inputs: inputs)
         let factor = 1 / normalization.scale
         var sum = 0.0
         for (p, t) in zip(predicted.values, stress.values) {
@@ -270,7 +330,8 @@ public final class SurrogateTrainer {
             mapErrors: try StressMapErrors(predicted: predictedStress, reference: stress, masks: masks))
     }
 
-    private func checkPair(masks: ImageBatch, stress: ImageBatch) throws(LearningError) {
+    private func checkPair(inputs: SurrogateInputs, stress: ImageBatch) throws(LearningError) {
+        let masks = inputs.images
         try masks.requireSize(height: Self.imageSize, width: Self.imageSize, name: "masks")
         try stress.requireSize(height: Self.imageSize, width: Self.imageSize, name: "stress maps")
         guard masks.count == stress.count else {
@@ -285,13 +346,18 @@ public final class SurrogateTrainer {
     /// Root attributes besides `ModelFile`'s: `architecture_image_size` = 64,
     /// `surrogate_network` ("paper" or "unet"), `architecture_masked_output` (1 when the output
     /// is multiplied by the mask, else 0), for the U-Net `architecture_levels` and
-    /// `architecture_base_channels`, `stress_scale_kpa` (the normalization scale),
+    /// `architecture_base_channels`, `architecture_input_channels` (1, or 3 for components) and
+    /// `surrogate_inputs` ("mask" or "components"; both absent in older files: mask),
+    /// `stress_scale_kpa` (the normalization scale),
     /// `stress_units` = "kPa", `stress_normalization` (the formula), `epochs_completed`,
     /// `training_options_json`.
     /// - Throws: `LearningError.invalidNormalization` before any training; `.storage`.
     public func write(into file: HDF5File, softwareVersion: String) throws(LearningError) {
         guard let normalization else { throw .invalidNormalization("the surrogate has not been trained yet") }
-        var architecture: [String: Int64] = ["image_size": Int64(Self.imageSize), "masked_output": network.masksOutput ? 1 : 0]
+        var architecture: [String: Int64] = [
+            "image_size": Int64(Self.imageSize), "masked_output": network.masksOutput ? 1 : 0,
+            "input_channels": Int64(network.inputChannels),
+        ]
         if let unet = network.network as? UNetSurrogate<Float> {
             architecture["levels"] = Int64(unet.levels)
             architecture["base_channels"] = Int64(unet.widths[0])
@@ -300,11 +366,13 @@ public final class SurrogateTrainer {
         try storage { () throws(StorageError) in
             let attributes = file.attributes
             try attributes.set(Self.networkAttribute, to: network.architecture.rawValue)
+            try attributes.set(Self.inputsAttribute, to: inputEncoding.rawValue)
             try attributes.set("stress_scale_kpa", to: normalization.scale)
             try attributes.set("stress_units", to: StressNormalization.units)
+            let input = inputEncoding == .mask ? "mask" : "one_hot(class, [1, 2, 3])"
             try attributes.set("stress_normalization", to: network.masksOutput
-                ? "output = sigmoid(network(mask)) * mask = stress / stress_scale_kpa"
-                : "output = sigmoid(network(mask)) = stress / stress_scale_kpa")
+                ? "output = sigmoid(network(\(input))) * mask = stress / stress_scale_kpa"
+                : "output = sigmoid(network(\(input))) = stress / stress_scale_kpa")
         }
         try ModelFile.writeTrainingState(epochsCompleted: epochsCompleted, options: options, into: file)
     }
@@ -340,7 +408,25 @@ public final class SurrogateTrainer {
                     + "\(UNetSurrogate<Float>.defaultLevels) from \(UNetSurrogate<Float>.defaultBaseChannels)")
             }
         }
-        let network = SurrogateModel<Float>(architecture: architecture, masksOutput: masked, seed: 0)
+        // Files written before input encodings hold single-channel mask models without these attributes.
+        let inputs: SurrogateInputEncoding
+        if let name = try? file.attributes.string(inputsAttribute) {
+            guard let known = SurrogateInputEncoding(rawValue: name) else {
+                throw .notAModelFile("unknown \(inputsAttribute) '\(name)' in '\(file.path)' (known: "
+                    + SurrogateInputEncoding.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            inputs = known
+        } else {
+            inputs = .mask
+        }
+        let channels = (try? file.attributes.scalar("architecture_input_channels", as: Int64.self)) ?? 1
+        guard channels == Int64(inputs.channelCount) else {
+            throw .notAModelFile("'\(file.path)' has architecture_input_channels = \(channels), but \(inputsAttribute) '\(inputs.rawValue)' "
+                + "takes \(inputs.channelCount)")
+        }
+        let network = try neural {
+            try SurrogateModel<Float>(architecture: architecture, masksOutput: masked, inputChannels: inputs.channelCount, seed: 0)
+        }
         try ModelFile.read(into: network, kind: .surrogate, from: file)
         let size = try ModelFile.architectureValue("image_size", in: file)
         guard size == Int64(imageSize) else {
@@ -352,12 +438,15 @@ public final class SurrogateTrainer {
         } catch {
             throw .invalidNormalization("the model file has no stress_scale_kpa attribute (\(error))")
         }
-        return SurrogateTrainer(network: network, options: options, normalization: try StressNormalization(scale: scale),
+        return SurrogateTrainer(network: network, inputs: inputs, options: options, normalization: try StressNormalization(scale: scale),
                                 epochsCompleted: ModelFile.epochsCompleted(in: file))
     }
 
     /// The root attribute naming the network ("paper" or "unet"); absent in older files (paper).
     public static let networkAttribute = "surrogate_network"
+
+    /// The root attribute naming the input encoding ("mask" or "components"); absent in older files (mask).
+    public static let inputsAttribute = "surrogate_inputs"
 
     /// Opens the model file at `path` read-only and loads it; see `load(from:options:)`.
     public static func load(path: String, options: SurrogateTrainingOptions = SurrogateTrainingOptions()) throws(LearningError) -> SurrogateTrainer {

@@ -1,14 +1,18 @@
-/// Wall-aware output: a single-channel image-to-image model whose output is multiplied by its input.
+/// Wall-aware output: an image-to-image model whose single-channel output is multiplied by the
+/// wall mask its input encodes.
 ///
-/// Forward: y = f(x) * x elementwise, for x and f(x) of the same shape [N, 1, H, W]. With a 0/1
-/// mask as input, the prediction is exactly 0 outside the wall (where the stress map is 0 by
-/// definition) and f(x) inside. Backward (product rule; x also enters f):
-/// dL/dx = J_f^T (dL/dy * x) + dL/dy * f(x), and dL/dtheta = J_theta^T (dL/dy * x).
+/// Forward: y = f(x) * m elementwise, with f(x) of shape [N, 1, H, W] and m = sum over the input
+/// channels of x [N, C, H, W]. With one channel, m = x: a 0/1 mask makes the prediction exactly 0
+/// outside the wall (where the stress map is 0 by definition) and f(x) inside. With one-hot
+/// channels per wall class (fibrous, lipid, calcium), their sum is the wall mask (class > 0).
+/// Backward (product rule; x also enters f): dL/dx_c = J_f^T (dL/dy * m)|_c + dL/dy * f(x) for
+/// every channel c, and dL/dtheta = J_theta^T (dL/dy * m).
 /// The wrapper adds no parameters and no key prefix: its `state_dict` is the wrapped model's.
 public final class MaskedOutput<Scalar: NeuralScalar>: Layer {
     /// The wrapped model f.
     public let body: any Layer<Scalar>
-    private var cachedInput: Tensor<Scalar>?
+    private var cachedMask: Tensor<Scalar>?
+    private var cachedInputShape: [Int]?
     private var cachedBodyOutput: Tensor<Scalar>?
 
     /// Training or evaluation; forwarded to the wrapped model.
@@ -17,43 +21,73 @@ public final class MaskedOutput<Scalar: NeuralScalar>: Layer {
         set { body.mode = newValue }
     }
 
-    /// Wraps `body`, whose output must have the shape of its input.
+    /// Wraps `body`, whose output must be [N, 1, H, W] for an input [N, C, H, W].
     public init(_ body: any Layer<Scalar>) {
         self.body = body
     }
 
-    /// y = f(x) * x.
-    public func forward(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
-        let output = try body.forward(input)
-        try output.checkShape(input.shape)
-        cachedInput = input
-        cachedBodyOutput = output
-        return Tensor(shape: output.shape) { y in
-            output.scalars.withBase { f in
-                input.scalars.withBase { x in multiplyElementwise(f, x, count: output.count, output: y) }
+    /// m = the sum of the channels of `input` [N, C, H, W], as [N, 1, H, W]; `input` itself when C = 1.
+    static func wallMask(of input: Tensor<Scalar>) -> Tensor<Scalar> {
+        let channels = input.shape[1]
+        if channels == 1 { return input }
+        let (count, plane) = (input.shape[0], input.shape[2] * input.shape[3])
+        return Tensor(shape: [count, 1, input.shape[2], input.shape[3]]) { m in
+            input.scalars.withBase { x in
+                for n in 0..<count {
+                    let out = m + n * plane
+                    out.update(from: x + n * channels * plane, count: plane)
+                    for c in 1..<channels { addInPlaceSpecialized(out, x + (n * channels + c) * plane, count: plane) }
+                }
             }
         }
     }
 
-    /// dL/dx = J_f^T (dy * x) + dy * f(x).
+    /// y = f(x) * m, m the channel sum of x (x itself for one channel).
+    public func forward(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
+        try input.checkShape([-1, -1, -1, -1])
+        let output = try body.forward(input)
+        let mask = Self.wallMask(of: input)
+        try output.checkShape(mask.shape)
+        cachedMask = mask
+        cachedInputShape = input.shape
+        cachedBodyOutput = output
+        return Tensor(shape: output.shape) { y in
+            output.scalars.withBase { f in
+                mask.scalars.withBase { x in multiplyElementwise(f, x, count: output.count, output: y) }
+            }
+        }
+    }
+
+    /// dL/dx_c = J_f^T (dy * m)|_c + dy * f(x).
     public func backward(_ outputGradient: Tensor<Scalar>, computingParameterGradients: Bool) throws -> Tensor<Scalar> {
-        guard let input = cachedInput, let bodyOutput = cachedBodyOutput else {
+        guard let mask = cachedMask, let inputShape = cachedInputShape, let bodyOutput = cachedBodyOutput else {
             throw NeuralError.backwardBeforeForward(layer: layerName(self))
         }
-        try outputGradient.checkShape(input.shape)
-        let count = input.count
-        let throughBody = Tensor<Scalar>(shape: input.shape) { g in
+        try outputGradient.checkShape(mask.shape)
+        let count = mask.count
+        let throughBody = Tensor<Scalar>(shape: mask.shape) { g in
             outputGradient.scalars.withBase { dy in
-                input.scalars.withBase { x in multiplyElementwise(dy, x, count: count, output: g) }
+                mask.scalars.withBase { x in multiplyElementwise(dy, x, count: count, output: g) }
             }
         }
         var inputGradient = try body.backward(throughBody, computingParameterGradients: computingParameterGradients)
+        try inputGradient.checkShape(inputShape)
         let direct: [Scalar] = makeArray(count: count) { d in
             outputGradient.scalars.withBase { dy in
                 bodyOutput.scalars.withBase { f in multiplyElementwise(dy, f, count: count, output: d) }
             }
         }
-        inputGradient.withUnsafeMutablePointer { dx in direct.withBase { addInPlaceSpecialized(dx, $0, count: count) } }
+        // dm/dx_c = 1 for every channel: the direct term goes to each channel's plane.
+        let (channels, plane) = (inputShape[1], inputShape[2] * inputShape[3])
+        inputGradient.withUnsafeMutablePointer { dx in
+            direct.withBase { d in
+                for n in 0..<inputShape[0] {
+                    for c in 0..<channels {
+                        addInPlaceSpecialized(dx + (n * channels + c) * plane, d + n * plane, count: plane)
+                    }
+                }
+            }
+        }
         return inputGradient
     }
 

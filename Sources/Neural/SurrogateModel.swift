@@ -13,14 +13,17 @@ public enum SurrogateArchitecture: String, Sendable, Codable, CaseIterable {
 
 /// A surrogate network of a chosen architecture, optionally wall-aware (`MaskedOutput`).
 ///
-/// Forward: y = f(x), or y = f(x) * x when `masksOutput` (x a 0/1 mask [N, 1, 64, 64], so the
-/// prediction is 0 outside the wall). Keys are the network's own `state_dict` keys (the masking
-/// has no parameters).
+/// Forward: y = f(x), or y = f(x) * m when `masksOutput`, m the wall mask of x (x a 0/1 mask
+/// [N, 1, 64, 64], m = x, so the prediction is 0 outside the wall; or x one-hot channels per wall
+/// class [N, C, 64, 64], m their sum, see `MaskedOutput`). Keys are the network's own `state_dict`
+/// keys (the masking has no parameters).
 public final class SurrogateModel<Scalar: NeuralScalar>: Layer {
     /// The architecture.
     public let architecture: SurrogateArchitecture
     /// Whether the output is multiplied by the input mask.
     public let masksOutput: Bool
+    /// Input channels C (1: the paper's mask); only the network's first layer depends on it.
+    public let inputChannels: Int
     /// The bare network f (a `SurrogateNetwork` or a `UNetSurrogate`).
     public let network: any Layer<Scalar>
     private let model: any Layer<Scalar>
@@ -34,28 +37,42 @@ public final class SurrogateModel<Scalar: NeuralScalar>: Layer {
         set { model.mode = newValue }
     }
 
-    /// Creates a seeded network (same seed, same weights).
+    /// Creates a seeded single-channel network (same seed, same weights).
     /// - Parameters:
     ///   - architecture: `.paper` or `.unet` (default levels and channels).
     ///   - masksOutput: Multiply the output by the mask; nil takes `architecture.masksOutputByDefault`.
     ///   - seed: Seed of the initialisation.
-    public init(architecture: SurrogateArchitecture, masksOutput: Bool? = nil, seed: UInt64) {
+    public convenience init(architecture: SurrogateArchitecture, masksOutput: Bool? = nil, seed: UInt64) {
+        // One channel and the default sizes are valid, so the throwing initialiser cannot fail.
+        try! self.init(architecture: architecture, masksOutput: masksOutput, inputChannels: 1, seed: seed)
+    }
+
+    /// Creates a seeded network for `inputChannels` input channels (same seed and channels, same
+    /// weights; with 1 channel those of `init(architecture:masksOutput:seed:)`).
+    /// - Parameters:
+    ///   - architecture: `.paper` or `.unet` (default levels and channels).
+    ///   - masksOutput: Multiply the output by the wall mask (the channel sum); nil takes
+    ///     `architecture.masksOutputByDefault`.
+    ///   - inputChannels: Input channels C >= 1; only the first convolution depends on it.
+    ///   - seed: Seed of the initialisation.
+    /// - Throws: `NeuralError.invalidArgument` for fewer than 1 channel.
+    public init(architecture: SurrogateArchitecture, masksOutput: Bool?, inputChannels: Int, seed: UInt64) throws {
         self.architecture = architecture
         let masks = masksOutput ?? architecture.masksOutputByDefault
         self.masksOutput = masks
+        self.inputChannels = inputChannels
         switch architecture {
         case .paper:
-            network = SurrogateNetwork<Scalar>(seed: seed)
+            network = try SurrogateNetwork<Scalar>(inputChannels: inputChannels, seed: seed)
         case .unet:
-            // The default sizes are valid, so the throwing initialiser cannot fail.
-            network = try! UNetSurrogate<Scalar>(seed: seed)
+            network = try UNetSurrogate<Scalar>(inputChannels: inputChannels, seed: seed)
         }
         model = masks ? MaskedOutput(network) : network
     }
 
-    /// The prediction for masks [N, 1, 64, 64].
+    /// The prediction [N, 1, 64, 64] for inputs [N, C, 64, 64] (masks: C = 1).
     public func forward(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
-        try input.checkShape([-1, 1, Self.imageSize, Self.imageSize])
+        try input.checkShape([-1, inputChannels, Self.imageSize, Self.imageSize])
         return try model.forward(input)
     }
 

@@ -1,9 +1,12 @@
 /// A U-Net image-to-image surrogate: mask [N, 1, H, W] -> normalised stress map [N, 1, H, W] in (0, 1).
 ///
+/// With C input channels (e.g. one per plaque component) the input is [N, C, H, W] and only the
+/// first convolution, `down.0.0`, changes shape (weight [w_0, C, 3, 3]); the default is C = 1.
+///
 /// With L levels and widths w_i = baseChannels 2^i (default L = 4, w = 16, 32, 64, 128):
 ///
 /// - `down.i` (i < L): DoubleConv(in, w_i) = Conv2d 3x3 (padding 1) -> BatchNorm2d -> ReLU ->
-///   Conv2d 3x3 (padding 1) -> BatchNorm2d -> ReLU, with in = 1 for i = 0, else w_{i-1}.
+///   Conv2d 3x3 (padding 1) -> BatchNorm2d -> ReLU, with in = C for i = 0, else w_{i-1}.
 ///   Levels i < L - 1 are followed by MaxPool2d(2); `down.(L-1)` is the bottleneck at H / 2^(L-1).
 /// - `up.i` (i < L - 1): ConvTranspose2d(w_{i+1} -> w_i, kernel 2, stride 2), doubling the size.
 /// - `decode.i`: DoubleConv(2 w_i, w_i) on torch.cat([up.i(...), skip_i], dim=1), skip_i the
@@ -27,7 +30,7 @@
 /// ```
 /// def block(i, o): return nn.Sequential(nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(),
 ///                                       nn.Conv2d(o, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU())
-/// self.down = nn.ModuleList([block(1 if i == 0 else w[i - 1], w[i]) for i in range(L)])
+/// self.down = nn.ModuleList([block(in_channels if i == 0 else w[i - 1], w[i]) for i in range(L)])
 /// self.up = nn.ModuleList([nn.ConvTranspose2d(w[i + 1], w[i], 2, stride=2) for i in range(L - 1)])
 /// self.decode = nn.ModuleList([block(2 * w[i], w[i]) for i in range(L - 1)])
 /// self.head = nn.Conv2d(w[0], 1, 1)
@@ -37,6 +40,8 @@ public final class UNetSurrogate<Scalar: NeuralScalar>: Layer {
     public let levels: Int
     /// Channels w_i of level i.
     public let widths: [Int]
+    /// Input channels C (1: a mask).
+    public let inputChannels: Int
     /// Encoder blocks `down.i`.
     public let down: [Sequential<Scalar>]
     /// Upsampling transposed convolutions `up.i`.
@@ -61,11 +66,20 @@ public final class UNetSurrogate<Scalar: NeuralScalar>: Layer {
     public static var defaultBaseChannels: Int { 16 }
 
     /// Creates the U-Net with seeded PyTorch-default initialisation, drawn in `state_dict` key order.
-    /// - Throws: `NeuralError.invalidArgument` for fewer than 2 levels or a non-positive width.
-    public init(levels: Int = UNetSurrogate.defaultLevels, baseChannels: Int = UNetSurrogate.defaultBaseChannels, seed: UInt64) throws {
-        guard levels >= 2, baseChannels >= 1 else { throw NeuralError.invalidArgument("UNetSurrogate levels/baseChannels") }
+    /// - Parameters:
+    ///   - inputChannels: Input channels C (default 1, a mask); only `down.0.0` depends on it.
+    /// - Throws: `NeuralError.invalidArgument` for fewer than 2 levels, a non-positive width or
+    ///   fewer than 1 input channel.
+    public init(
+        levels: Int = UNetSurrogate.defaultLevels, baseChannels: Int = UNetSurrogate.defaultBaseChannels,
+        inputChannels: Int = 1, seed: UInt64
+    ) throws {
+        guard levels >= 2, baseChannels >= 1, inputChannels >= 1 else {
+            throw NeuralError.invalidArgument("UNetSurrogate levels/baseChannels/inputChannels")
+        }
         var generator = SeededGenerator(seed: seed)
         self.levels = levels
+        self.inputChannels = inputChannels
         let widths = (0..<levels).map { baseChannels << $0 }
         self.widths = widths
         func block(_ input: Int, _ output: Int) throws -> Sequential<Scalar> {
@@ -76,7 +90,7 @@ public final class UNetSurrogate<Scalar: NeuralScalar>: Layer {
                 try BatchNorm2d(channels: output), ReLU(),
             ])
         }
-        down = try (0..<levels).map { try block($0 == 0 ? 1 : widths[$0 - 1], widths[$0]) }
+        down = try (0..<levels).map { try block($0 == 0 ? inputChannels : widths[$0 - 1], widths[$0]) }
         up = try (0..<(levels - 1)).map {
             try ConvTranspose2d(inputChannels: widths[$0 + 1], outputChannels: widths[$0], kernelSize: 2, stride: 2, generator: &generator)
         }
@@ -88,11 +102,11 @@ public final class UNetSurrogate<Scalar: NeuralScalar>: Layer {
     /// The side lengths accepted: multiples of 2^(L-1).
     public var sizeMultiple: Int { 1 << (levels - 1) }
 
-    /// y = sigmoid(head(d_0)); input [N, 1, H, W] with H and W multiples of 2^(L-1).
+    /// y = sigmoid(head(d_0)) [N, 1, H, W]; input [N, C, H, W] with H and W multiples of 2^(L-1).
     public func forward(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
-        try input.checkShape([-1, 1, -1, -1])
+        try input.checkShape([-1, inputChannels, -1, -1])
         guard input.shape[2] % sizeMultiple == 0, input.shape[3] % sizeMultiple == 0, input.shape[2] > 0, input.shape[3] > 0 else {
-            throw NeuralError.shapeMismatch(expected: [-1, 1, sizeMultiple, sizeMultiple], actual: input.shape)
+            throw NeuralError.shapeMismatch(expected: [-1, inputChannels, sizeMultiple, sizeMultiple], actual: input.shape)
         }
         var skips: [Tensor<Scalar>] = []
         var value = input

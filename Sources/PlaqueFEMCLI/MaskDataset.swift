@@ -7,13 +7,21 @@ import Storage
 /// Masks (and, from label files, stress maps) read for training or prediction.
 ///
 /// A label file (`format` = plaquefem-labels) is read with `LabelFileReader`; rows whose
-/// `/status` is not 0 are skipped when `labeledOnly`. Any other HDF5 file must hold `/masks`
-/// (N, H, W) of integers (phantom files, prediction files); it has no stress maps.
+/// `/status` is not 0 are skipped when `labeledOnly`; its `/components` are the class maps.
+/// Any other HDF5 file must hold `/masks` (N, H, W) of integers (phantom files, prediction
+/// files); it has no stress maps, and class maps only when it is a component phantom file
+/// (`phantoms --components`: class codes in `/masks`). With `classes`, the input (.npy, HDF5
+/// `/masks`, grey or VH-IVUS palette PNG) is read as class masks the way `label --components`
+/// reads it (`MaskInput`).
 struct MaskDataset {
     /// The kept masks, values 0/1.
     var masks: ImageBatch
     /// The kept stress maps (kPa), nil for files without labels.
     var stress: ImageBatch?
+    /// The kept class maps (codes 0...3 as Float), nil for inputs without class information.
+    var classes: ImageBatch?
+    /// Whether the file is a label file.
+    var isLabelFile = false
     /// Row numbers of the kept masks in the file.
     var rows: [Int]
     /// Rows in the file.
@@ -21,8 +29,10 @@ struct MaskDataset {
     /// Pixel size (mm) recorded in the file, or the default 0.125 mm.
     var pixelSize: Double
 
-    static func read(path: String, labeledOnly: Bool) throws -> MaskDataset {
+    static func read(path: String, labeledOnly: Bool, classes readsClasses: Bool = false) throws -> MaskDataset {
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path) does not exist") }
+        let kind = URL(fileURLWithPath: path).pathExtension.lowercased()
+        if readsClasses, !["h5", "hdf5"].contains(kind) { return try readClassMasks(path: path) }
         let file = try HDF5File.open(at: path)
         let format = (try? file.attributes.string("format")) ?? ""
         if format == LabelFileWriter.formatName {
@@ -33,10 +43,18 @@ struct MaskDataset {
             let n = contents.pixelsPerMask
             let masks = rows.flatMap { contents.masks[$0 * n..<($0 + 1) * n] }
             let stress = rows.flatMap { contents.stress[$0 * n..<($0 + 1) * n] }
+            let classes = contents.components.map { all in rows.flatMap { all[$0 * n..<($0 + 1) * n] }.map { Float($0) } }
             return MaskDataset(
                 masks: try ImageBatch(masks: masks, count: rows.count, height: c.rows, width: c.columns),
                 stress: try ImageBatch(count: rows.count, height: c.rows, width: c.columns, values: stress),
-                rows: rows, fileRowCount: contents.count, pixelSize: c.pixelSize)
+                classes: try classes.map { try ImageBatch(count: rows.count, height: c.rows, width: c.columns, values: $0) },
+                isLabelFile: true, rows: rows, fileRowCount: contents.count, pixelSize: c.pixelSize)
+        }
+        // Component phantoms (and class masks asked for with --classes) hold class codes in /masks.
+        let componentPhantoms = (try? file.attributes.contains("component_distribution_json")) ?? false
+        if readsClasses || componentPhantoms {
+            try file.close()
+            return try readClassMasks(path: path)
         }
         defer { try? file.close() }
         guard try file.contains("masks") else {
@@ -50,6 +68,47 @@ struct MaskDataset {
         return MaskDataset(
             masks: try ImageBatch(masks: values, count: shape[0], height: shape[1], width: shape[2]),
             stress: nil, rows: Array(0..<shape[0]), fileRowCount: shape[0], pixelSize: pixelSize)
+    }
+
+    /// Class masks read by `MaskInput` as `label --components` reads them (VH-IVUS palette for
+    /// colour PNGs); every image must be readable and of one size.
+    static func readClassMasks(path: String) throws -> MaskDataset {
+        var pixelSize = PixelGrid.defaultPixelSize
+        if ["h5", "hdf5"].contains(URL(fileURLWithPath: path).pathExtension.lowercased()) {
+            let file = try HDF5File.open(at: path)
+            pixelSize = (try? file.attributes.scalar("pixel_size_mm", as: Double.self)) ?? pixelSize
+            try file.close()
+        }
+        let items = MaskInput.read([path], pixelSize: pixelSize, hdf5Dataset: "masks", classes: .virtualHistology())
+        var classMasks: [ClassMask] = []
+        for item in items {
+            if case .failure(let failure) = item.mask { throw CLIError("\(item.source) is not a class mask: \(failure)") }
+            guard let classes = item.classMask else { throw CLIError("\(item.source) was not read as a class mask") }
+            classMasks.append(classes)
+        }
+        guard let grid = classMasks.first?.grid else { throw CLIError("\(path) holds no class masks") }
+        guard classMasks.allSatisfy({ $0.grid.rows == grid.rows && $0.grid.columns == grid.columns }) else {
+            throw CLIError("\(path): the class masks differ in size")
+        }
+        let codes = classMasks.flatMap(\.classes)
+        let count = classMasks.count
+        return MaskDataset(
+            masks: try ImageBatch(masks: codes, count: count, height: grid.rows, width: grid.columns), stress: nil,
+            classes: try ImageBatch(count: count, height: grid.rows, width: grid.columns, values: codes.map { Float($0) }),
+            rows: Array(0..<count), fileRowCount: count, pixelSize: grid.pixelSize)
+    }
+
+    /// The surrogate inputs of `encoding`: the masks (as always) for `.mask`; the class maps
+    /// for `.components`.
+    /// - Throws: `DatasetError.noComponents` for a label file without `/components`, and
+    ///   `LearningError.classMapsRequired` for plain masks, when `encoding` needs class maps.
+    func inputs(for encoding: SurrogateInputEncoding, path: String) throws -> SurrogateInputs {
+        guard encoding.needsClassMaps else { return .masks(masks) }
+        if let classes { return try .classMaps(classes) }
+        if isLabelFile { throw DatasetError.noComponents(path: path) }
+        throw LearningError.classMapsRequired("\(path) holds plain wall masks in /masks; give a label file with /components, "
+            + "a component phantom file (plaquefem phantoms --components), or class masks (.npy, HDF5 /masks, grey or "
+            + "VH-IVUS palette PNG) with --classes")
     }
 }
 

@@ -5,6 +5,7 @@ import Neural
 import Storage
 
 extension SurrogateArchitecture: ExpressibleByArgument {}
+extension SurrogateInputEncoding: ExpressibleByArgument {}
 
 /// The learning-rate schedule of `surrogate train`.
 enum LearningRateSchedule: String, ExpressibleByArgument, CaseIterable {
@@ -46,7 +47,11 @@ struct SurrogateCommand: ParsableCommand {
                 convolutions, skip connections). --masked-output multiplies the prediction by the mask (0 outside the \
                 wall); default off for paper, on for unet. Defaults for unet: 60 epochs, cosine learning-rate decay; for \
                 paper: 20 epochs, constant rate. The summary reports the held-out MSE and the median and 90th \
-                percentile over held-out maps of the wall relative L2 error and of the peak-stress error.
+                percentile over held-out maps of the wall relative L2 error and of the peak-stress error. \
+                --inputs mask (default: one channel, the wall mask, as in the paper) or components (one channel per \
+                plaque component: fibrous, lipid, calcium, 1 where the pixel's class is that component; needs a label file \
+                with /components, from 'label --components' on class masks or contours with --calcium/--lipid); the model \
+                file records it (surrogate_inputs), and 'surrogate evaluate' and 'predict' build the same inputs.
                 Example: plaquefem surrogate train --data labels.h5 --output surrogate.h5 --network unet
                 """
         )
@@ -59,6 +64,8 @@ struct SurrogateCommand: ParsableCommand {
         var network: SurrogateArchitecture = .paper
         @Flag(inversion: .prefixedNo, help: "Multiply the output by the mask (default: on for unet, off for paper).")
         var maskedOutput: Bool?
+        @Option(help: "Input channels: mask (the wall mask, default) or components (fibrous, lipid, calcium; needs /components).")
+        var inputs: SurrogateInputEncoding = .mask
         @Option(help: "Number of epochs (default: 20 for paper, 60 for unet).")
         var epochs: Int?
         @Option(help: "Learning-rate schedule: constant or cosine (default: constant for paper, cosine for unet).")
@@ -89,26 +96,29 @@ struct SurrogateCommand: ParsableCommand {
         func run() throws {
             let dataset = try MaskDataset.read(path: data, labeledOnly: true)
             guard let stress = dataset.stress else { throw CLIError("\(data) has no stress maps") }
+            let allInputs = try dataset.inputs(for: inputs, path: data)
             let split = heldOutSplit(count: dataset.masks.count, fraction: validationFraction, seed: seed)
             guard split.training.count >= 2 else {
                 throw CLIError("\(data) has \(dataset.masks.count) labeled rows; at least 2 must remain for training")
             }
-            let trainingMasks = dataset.masks.selecting(split.training)
+            let trainingInputs = allInputs.selecting(split.training)
             let trainingStress = stress.selecting(split.training)
             let validation = split.validation.isEmpty ? nil
-                : (masks: dataset.masks.selecting(split.validation), stress: stress.selecting(split.validation))
+                : (inputs: allInputs.selecting(split.validation), stress: stress.selecting(split.validation))
             let epochs = self.epochs ?? network.defaultTrainingEpochs
             let schedule = self.schedule ?? network.defaultSchedule
             let options = SurrogateTrainingOptions(learningRate: learningRate, batchSize: batchSize,
                                                    cosineDecayEpochs: schedule == .cosine ? epochs : nil)
-            let trainer = try SurrogateTrainer(seed: seed, architecture: network, masksOutput: maskedOutput, options: options)
-            stderr("training the \(network.rawValue) surrogate (\(trainer.network.parameterCount) parameters, output "
+            let trainer = try SurrogateTrainer(seed: seed, architecture: network, masksOutput: maskedOutput, inputs: inputs, options: options)
+            let channels = inputs == .mask ? "" : "\(inputs.channelCount) input channels ("
+                + SurrogateInputEncoding.componentChannelNames.joined(separator: ", ") + "), "
+            stderr("training the \(network.rawValue) surrogate (\(trainer.network.parameterCount) parameters, \(channels)output "
                 + (trainer.network.masksOutput ? "masked" : "not masked") + ", \(schedule.rawValue) learning rate) on "
                 + "\(split.training.count) masks, \(split.validation.count) held out "
                 + "(\(dataset.fileRowCount - dataset.masks.count) unlabeled rows skipped)")
             var clock = DispatchTime.now()
             let records = try trainer.train(
-                masks: trainingMasks, stress: trainingStress, epochs: epochs, shuffleSeed: seed, validation: validation
+                inputs: trainingInputs, stress: trainingStress, epochs: epochs, shuffleSeed: seed, validation: validation
             ) { record in
                 let rate = Double(record.sampleCount) / max(secondsSince(clock), 1e-9)
                 let held = record.validationLoss.map { String(format: "  validation %.4e", $0) } ?? ""
@@ -131,9 +141,9 @@ struct SurrogateCommand: ParsableCommand {
             var summary = String(format: "trained the surrogate for %d epochs on %d masks: train MSE %.4e", epochs,
                                  split.training.count, records.last?.trainingLoss ?? .nan)
             if let validation {
-                let evaluation = try trainer.meanSquaredError(masks: validation.masks, stress: validation.stress)
+                let evaluation = try trainer.meanSquaredError(inputs: validation.inputs, stress: validation.stress)
                 summary += String(format: ", validation MSE %.4e (RMSE %.2f kPa on %d held-out masks)",
-                                  evaluation.normalizedMeanSquaredError, evaluation.rootMeanSquaredError, validation.masks.count)
+                                  evaluation.normalizedMeanSquaredError, evaluation.rootMeanSquaredError, validation.inputs.count)
                 summary += ", " + evaluation.mapErrors.summary
             }
             print(summary + String(format: "; stress scale %.2f kPa; wrote %@", scale, output))
@@ -148,7 +158,8 @@ struct SurrogateCommand: ParsableCommand {
             discussion: """
                 Prints the MSE over all pixels (kPa^2) and, over the maps, the median and 90th percentile of the wall \
                 relative L2 error ||pred - true|| / ||true|| over wall pixels and of the peak-stress error \
-                |max pred - max true| / max true over wall pixels. --csv also writes one line per map.
+                |max pred - max true| / max true over wall pixels. --csv also writes one line per map. A model trained \
+                with --inputs components takes the file's /components (a label file without them is an error).
                 Example: plaquefem surrogate evaluate --model surrogate.h5 --data test-labels.h5
                 """
         )
@@ -164,9 +175,10 @@ struct SurrogateCommand: ParsableCommand {
             let trainer = try SurrogateTrainer.load(path: model)
             let dataset = try MaskDataset.read(path: data, labeledOnly: true)
             guard let stress = dataset.stress else { throw CLIError("\(data) has no stress maps") }
-            let evaluation = try trainer.meanSquaredError(masks: dataset.masks, stress: stress)
+            let inputs = try dataset.inputs(for: trainer.inputEncoding, path: data)
+            let evaluation = try trainer.meanSquaredError(inputs: inputs, stress: stress)
             if let csv {
-                let predicted = try trainer.predict(masks: dataset.masks)
+                let predicted = try trainer.predict(inputs: inputs)
                 let size = stress.pixelsPerImage
                 var out = "map,wall_rel_l2,peak_error\n"
                 for k in 0..<stress.count {
@@ -181,7 +193,8 @@ struct SurrogateCommand: ParsableCommand {
                 }
                 try out.write(toFile: csv, atomically: true, encoding: .utf8)
             }
-            print(String(format: "%@ surrogate on %d maps of %@: MSE %.2f kPa^2 (RMSE %.2f kPa), ", trainer.architecture.rawValue,
+            let encoding = trainer.inputEncoding == .mask ? "" : " (\(trainer.inputEncoding.rawValue) inputs)"
+            print(String(format: "%@%@ surrogate on %d maps of %@: MSE %.2f kPa^2 (RMSE %.2f kPa), ", trainer.architecture.rawValue, encoding,
                          evaluation.count, data, evaluation.meanSquaredError, evaluation.rootMeanSquaredError)
                 + evaluation.mapErrors.summary)
         }

@@ -138,3 +138,33 @@ func record(_ k: Int, pixels: Int = 16, latent: Int? = nil, tracksRounds: Bool =
     #expect(decoded.meshing.fitsBordersToPixels == false)
     #expect(decoded.meshing.minimumBorderWavelength == current.meshing.minimumBorderWavelength)
 }
+
+@Test func componentsAreReadWhenTheFileHasThem() throws {
+    let path = temporaryPath("components")
+    var configuration = LabelFileConfiguration(rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions())
+    configuration.storesComponents = true
+    let writer = try LabelFileWriter.create(at: path, configuration: configuration, provenance: provenance)
+    let classes: [[UInt8]] = [(0..<16).map { UInt8($0 % 4) }, (0..<16).map { UInt8(($0 + 1) % 4) }]
+    for k in 0..<2 {
+        var row = record(k)
+        row.components = classes[k]
+        try writer.append(row)
+    }
+    try writer.close()
+    let contents = try LabelFileReader.read(at: path)
+    #expect(contents.components == classes[0] + classes[1])
+    #expect(try contents.requireComponents(path: path) == classes[0] + classes[1])
+
+    let plainPath = temporaryPath("no-components")
+    let plain = try LabelFileWriter.create(at: plainPath, configuration: LabelFileConfiguration(
+        rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions()), provenance: provenance)
+    try plain.append(record(0))
+    try plain.close()
+    let without = try LabelFileReader.read(at: plainPath)
+    #expect(without.components == nil)
+    #expect { try without.requireComponents(path: plainPath) } throws: { error in
+        guard case DatasetError.noComponents(let named) = error else { return false }
+        let text = "\(error)"
+        return named == plainPath && text.contains(plainPath) && text.contains("label --components") && text.contains("phantoms --components")
+    }
+}

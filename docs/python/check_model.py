@@ -11,7 +11,9 @@ evaluation-mode batch normalization with eps = 1e-5), so agreement checks the la
 Both surrogate networks are covered: the paper's (surrogate_network "paper" or absent) and the
 U-Net ("unet": 3x3 convolutions with zero padding 1, 2x2 stride-2 transposed convolutions, skip
 concatenation [upsampled, skip] along the channels), with the output times the mask when
-architecture_masked_output = 1.
+architecture_masked_output = 1 (times the channel sum for several input channels).
+Component models (surrogate_inputs "components", architecture_input_channels 3) take the one-hot
+channels of codes 1, 2, 3 of the class maps that `plaquefem predict` copied to /components.
 When PyTorch is installed, docs/pytorch/models.py is checked the same way (load + predict).
 """
 import os
@@ -81,9 +83,23 @@ def upsample(x):
     return x.repeat(2, axis=2).repeat(2, axis=3)
 
 
-def surrogate_forward(state, masks):
-    """masks (N, 64, 64) -> sigmoid output (N, 64, 64) in (0, 1), evaluation mode, float64."""
-    x = masks.astype(np.float64)[:, None]
+def network_input(attributes, predictions_path):
+    """The network input (N, C, 64, 64) float64, the wall masks (N, 64, 64) and what predict() takes."""
+    inputs = attributes.get("surrogate_inputs", b"mask")
+    inputs = inputs.decode() if isinstance(inputs, bytes) else str(inputs)
+    with h5py.File(predictions_path, "r") as f:
+        masks = f["masks"][:]
+        classes = f["components"][:] if inputs == "components" else None
+    if classes is None:
+        return masks.astype(np.float64)[:, None], masks != 0, masks
+    assert int(attributes["architecture_input_channels"]) == 3, attributes
+    assert np.array_equal(classes != 0, masks != 0), "/components and /masks disagree on the wall"
+    x = np.stack([(classes == code) for code in (1, 2, 3)], axis=1).astype(np.float64)
+    return x, classes != 0, classes
+
+
+def surrogate_forward(state, x):
+    """input (N, C, 64, 64) -> sigmoid output (N, 64, 64) in (0, 1), evaluation mode, float64."""
     for block in range(5):
         i = 4 * block
         x = conv2d(x, state[f"encoder.{i}.weight"].astype(np.float64), state[f"encoder.{i}.bias"])
@@ -98,8 +114,8 @@ def surrogate_forward(state, masks):
     return 1 / (1 + np.exp(-x[:, 0]))
 
 
-def unet_forward(state, masks, levels):
-    """The U-Net (surrogate_network "unet"): masks (N, 64, 64) -> sigmoid output (N, 64, 64), float64."""
+def unet_forward(state, x, levels):
+    """The U-Net (surrogate_network "unet"): input (N, C, 64, 64) -> sigmoid output (N, 64, 64), float64."""
     def f64(key):
         return state[key].astype(np.float64)
 
@@ -109,7 +125,6 @@ def unet_forward(state, masks, levels):
             x = np.maximum(batch_norm(x, state, f"{prefix}.{norm}."), 0)
         return x
 
-    x = masks.astype(np.float64)[:, None]
     skips = []
     for i in range(levels):
         x = block(x, f"down.{i}")
@@ -129,11 +144,12 @@ def check(model_path, predictions_path):
     network = attributes.get("surrogate_network", b"paper")
     network = network.decode() if isinstance(network, bytes) else str(network)
     masked = int(attributes.get("architecture_masked_output", 0)) == 1
+    channels = int(attributes.get("architecture_input_channels", 1))
     if network == "unet":
-        check_unet(model_path, predictions_path, state, attributes, masked)
+        check_unet(model_path, predictions_path, state, attributes, masked, channels)
         return
     shapes = {
-        "encoder.0.weight": (8, 1, 2, 2), "encoder.4.weight": (16, 8, 2, 2), "encoder.16.weight": (64, 64, 2, 2),
+        "encoder.0.weight": (8, channels, 2, 2), "encoder.4.weight": (16, 8, 2, 2), "encoder.16.weight": (64, 64, 2, 2),
         "encoder.1.running_var": (8,), "decoder.1.weight": (64, 64, 2, 2), "decoder.13.weight": (16, 8, 2, 2),
         "decoder.17.weight": (8, 1, 3, 3), "decoder.17.bias": (1,),
     }
@@ -144,21 +160,21 @@ def check(model_path, predictions_path):
     assert len(state) == 5 * 7 + 4 * 7 + 2, len(state)  # per block: conv w, b; bn w, b, mean, var, count
     scale = float(attributes["stress_scale_kpa"])
     with h5py.File(predictions_path, "r") as f:
-        masks = f["masks"][:]
         predicted = f["stress"][:]
         assert f["stress"].attrs["units"] == "kPa"
-    reference = surrogate_forward(state, masks) * (masks != 0 if masked else 1) * scale
+    x, wall, images = network_input(attributes, predictions_path)
+    reference = surrogate_forward(state, x) * (wall if masked else 1) * scale
     error = np.abs(reference - predicted).max()
     assert error <= 1e-4 * scale, f"NumPy forward differs from plaquefem predict by {error} kPa (scale {scale} kPa)"
-    print(f"model file OK: {len(state)} tensors; NumPy forward matches plaquefem predict on {masks.shape[0]} masks "
-          f"(max difference {error:.2e} kPa, scale {scale:.2f} kPa)")
-    check_pytorch(model_path, masks, predicted, scale)
+    print(f"model file OK: {len(state)} tensors, {channels} input channel(s); NumPy forward matches plaquefem predict "
+          f"on {x.shape[0]} masks (max difference {error:.2e} kPa, scale {scale:.2f} kPa)")
+    check_pytorch(model_path, images, predicted, scale)
 
 
-def check_unet(model_path, predictions_path, state, attributes, masked):
+def check_unet(model_path, predictions_path, state, attributes, masked, channels):
     levels, base = int(attributes["architecture_levels"]), int(attributes["architecture_base_channels"])
     widths = [base * 2 ** i for i in range(levels)]
-    shapes = {"down.0.0.weight": (widths[0], 1, 3, 3), "down.0.1.running_var": (widths[0],),
+    shapes = {"down.0.0.weight": (widths[0], channels, 3, 3), "down.0.1.running_var": (widths[0],),
               f"up.{levels - 2}.weight": (widths[-1], widths[-2], 2, 2), "decode.0.0.weight": (widths[0], 2 * widths[0], 3, 3),
               "head.weight": (1, widths[0], 1, 1), "head.bias": (1,)}
     for key, shape in shapes.items():
@@ -169,19 +185,20 @@ def check_unet(model_path, predictions_path, state, attributes, masked):
     assert len(state) == (2 * levels - 1) * 14 + (levels - 1) * 2 + 2, len(state)
     scale = float(attributes["stress_scale_kpa"])
     with h5py.File(predictions_path, "r") as f:
-        masks = f["masks"][:]
         predicted = f["stress"][:]
         assert f["stress"].attrs["units"] == "kPa"
-    reference = unet_forward(state, masks, levels) * (masks != 0 if masked else 1) * scale
+    x, wall, images = network_input(attributes, predictions_path)
+    reference = unet_forward(state, x, levels) * (wall if masked else 1) * scale
     error = np.abs(reference - predicted).max()
     assert error <= 1e-4 * scale, f"NumPy U-Net forward differs from plaquefem predict by {error} kPa (scale {scale} kPa)"
-    print(f"model file OK (unet): {len(state)} tensors; NumPy forward matches plaquefem predict on {masks.shape[0]} masks "
-          f"(max difference {error:.2e} kPa, scale {scale:.2f} kPa)")
-    check_pytorch(model_path, masks, predicted, scale)
+    print(f"model file OK (unet): {len(state)} tensors, {channels} input channel(s); NumPy forward matches plaquefem "
+          f"predict on {x.shape[0]} masks (max difference {error:.2e} kPa, scale {scale:.2f} kPa)")
+    check_pytorch(model_path, images, predicted, scale)
 
 
 def check_pytorch(model_path, masks, predicted, scale):
-    """Loads the model with docs/pytorch/models.py and compares its predict with plaquefem predict."""
+    """Loads the model with docs/pytorch/models.py and compares its predict with plaquefem predict
+    (masks are class maps for a component model)."""
     try:
         import torch  # noqa: F401
     except ImportError:
