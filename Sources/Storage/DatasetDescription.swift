@@ -31,7 +31,11 @@ struct DatasetDescription {
         if H5Pget_layout(creationList) == H5D_CHUNKED {
             var dimensions = [hsize_t](repeating: 0, count: max(shape.count, 1))
             try location.check(H5Pget_chunk(creationList, Int32(dimensions.count), &dimensions), operation)
-            chunkShape = dimensions.map { Int($0) }
+            let chunk = dimensions.compactMap { Int(exactly: $0) }
+            guard chunk.count == dimensions.count else {
+                throw location.error(.shapeMismatch, operation, "chunk dimensions \(dimensions) exceed the largest integer")
+            }
+            chunkShape = chunk
         }
         let filterCount = Int(H5Pget_nfilters(creationList))
         try location.check(filterCount, operation)
@@ -65,9 +69,16 @@ struct DatasetDescription {
         var maximum = [hsize_t](repeating: 0, count: max(rank, 1))
         try location.check(H5Sget_simple_extent_dims(space, &dimensions, &maximum), operation)
         let unlimited = chdf5_unlimited()
-        return (
-            dimensions.prefix(rank).map { Int($0) },
-            maximum.prefix(rank).map { $0 == unlimited ? nil : Int($0) }
-        )
+        // A damaged dataspace can hold sizes past Int.max (found by fuzzing): refuse, do not trap.
+        var shape: [Int] = [], maximumShape: [Int?] = []
+        for (size, limit) in zip(dimensions.prefix(rank), maximum.prefix(rank)) {
+            guard let size = Int(exactly: size), limit == unlimited || Int(exactly: limit) != nil else {
+                throw location.error(.shapeMismatch, operation,
+                                     "dataspace dimensions \(Array(dimensions.prefix(rank))) (maximum \(Array(maximum.prefix(rank)))) exceed the largest integer")
+            }
+            shape.append(size)
+            maximumShape.append(limit == unlimited ? nil : Int(limit))
+        }
+        return (shape, maximumShape)
     }
 }

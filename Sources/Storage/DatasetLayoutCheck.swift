@@ -90,11 +90,11 @@ enum DatasetLayoutCheck {
             let size = readLittleEndian(head, at: offset, count: sizeBytes)
             offset += sizeBytes
             guard size <= 1 << 32 else { throw Failure(message: "chunk size \(size)") }
-            chunks.append((header + UInt64(offset), Int(size)))
+            chunks.append((header &+ UInt64(offset), Int(size)))
         } else {
             guard prefix[0] == 1 else { throw Failure(message: "object header version \(prefix[0])") }
             let size = readLittleEndian(prefix, at: 8, count: 4)
-            chunks.append((header + 16, Int(size)))
+            chunks.append((header &+ 16, Int(size)))
         }
         var layouts: [[UInt8]] = [], visited = 0, messages = 0
         while visited < chunks.count {

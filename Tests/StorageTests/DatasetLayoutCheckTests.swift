@@ -157,4 +157,26 @@ import Testing
         #expect(error?.detail.contains("compact data of 16 bytes, the dataspace of 400 elements of 4 bytes needs 1600") == true,
                 "\(String(describing: error))")
     }
+
+    /// A dataspace whose maximum size exceeds Int.max (and is not "unlimited") trapped on the
+    /// conversion to Int (found by the label-file fuzzer); it is a typed error now.
+    @Test func dataspaceSizesPastIntMaxAreATypedError() throws {
+        guard let python = try pythonWithH5py() else { return }
+        let path = TestFiles.path("huge-maximum")
+        defer { TestFiles.remove(path) }
+        let script = """
+            import sys, h5py, numpy
+            with h5py.File(sys.argv[1], "w") as f:
+                dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+                dcpl.set_chunk((2,))
+                d = h5py.h5d.create(f.id, b"values", h5py.h5t.STD_I32LE, h5py.h5s.create_simple((2,), (2**64 - 2,)), dcpl=dcpl)
+                d.write(h5py.h5s.ALL, h5py.h5s.ALL, numpy.arange(2, dtype="<i4"))
+            """
+        let run = try runProcess(python, ["-c", script, path])
+        try #require(run.status == 0, "\(run.standardError)")
+        let file = try HDF5File.open(at: path)
+        let error = #expect(throws: StorageError.self) { try file.openDataset("values") }
+        #expect(error?.reason == .shapeMismatch)
+        #expect(error?.detail.contains("exceed the largest integer") == true, "\(String(describing: error))")
+    }
 }
