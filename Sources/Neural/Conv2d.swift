@@ -156,7 +156,8 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         let positions = geometry.positions
         if usesDirectKernels(geometry) {
             guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
-            return directBackward(outputGradient, input: input, geometry: geometry, computingParameterGradients: computingParameterGradients)
+            return directBackward(outputGradient, input: input, geometry: geometry, computingParameterGradients: computingParameterGradients,
+                                  computingInputGradient: true)
         }
         if positions >= perSampleGEMMThreshold {
             // Per sample: X_col,n rebuilt from the cached input; dW += dY_n X_col,n^T;
@@ -239,6 +240,18 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         return inputGradient
     }
 
+    /// dL/dW and dL/db of `backward`; on the direct path without computing dL/dx (the U-Net's first
+    /// layer, whose input is the mask).
+    public func accumulateParameterGradients(_ outputGradient: Tensor<Scalar>) throws {
+        guard let geometry = cachedGeometry else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+        guard usesDirectKernels(geometry), let input = cachedInput else {
+            _ = try backward(outputGradient, computingParameterGradients: true)
+            return
+        }
+        try outputGradient.checkShape([cachedBatch, outputChannels, geometry.outputHeight, geometry.outputWidth])
+        _ = directBackward(outputGradient, input: input, geometry: geometry, computingParameterGradients: true, computingInputGradient: false)
+    }
+
     /// dx_n += col2im(W^T dY_n), band by band of output rows (`columns` holds one band).
     private func accumulateInputGradientByColumns(
         _ dyn: UnsafePointer<Scalar>, weight w: UnsafePointer<Scalar>, geometry g: WindowGeometry, bandRows: Int,
@@ -291,14 +304,16 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
 
     /// dW += direct weight gradient per group of samples; dx_n = the adjoint convolution of dy_n (the kernel
     /// flipped, channels swapped), direct where the input channels are a multiple of 4, else
-    /// col2im(W^T dy_n) band by band.
+    /// col2im(W^T dy_n) band by band. Without `computingInputGradient`, only the parameter
+    /// gradients (the returned tensor is then empty).
     private func directBackward(
-        _ outputGradient: Tensor<Scalar>, input: Tensor<Scalar>, geometry g: WindowGeometry, computingParameterGradients: Bool
+        _ outputGradient: Tensor<Scalar>, input: Tensor<Scalar>, geometry g: WindowGeometry, computingParameterGradients: Bool,
+        computingInputGradient: Bool
     ) -> Tensor<Scalar> {
         let batch = input.shape[0]
         let (sampleSize, outputSize, positions) = (inputChannels * g.height * g.width, outputChannels * g.positions, g.positions)
         let adjointIsDirect = DirectConvolution.supports(outputChannels: inputChannels, height: g.height, width: g.width)
-        let adjointPacked: [Scalar] = !adjointIsDirect ? [] : makeArray(count: weight.value.count) { packed in
+        let adjointPacked: [Scalar] = !adjointIsDirect || !computingInputGradient ? [] : makeArray(count: weight.value.count) { packed in
             weight.value.scalars.withBase {
                 packDirectKernel($0, outputChannels: outputChannels, inputChannels: inputChannels, adjoint: true, packed: packed)
             }
@@ -311,7 +326,8 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         preparePaddedWorkspace(&paddedGradientWorkspace, channels: outputChannels, geometry: g)
         // The direct adjoint writes every scalar of dL/dx; col2im adds into zeros.
         let inputShape = [batch, inputChannels, g.height, g.width]
-        var inputGradient = adjointIsDirect ? Tensor<Scalar>(shape: inputShape) { _ in } : Tensor<Scalar>(zeros: inputShape)
+        var inputGradient = !computingInputGradient ? Tensor<Scalar>(zeros: [0]) :
+            adjointIsDirect ? Tensor<Scalar>(shape: inputShape) { _ in } : Tensor<Scalar>(zeros: inputShape)
         outputGradient.scalars.withBase { dy in
             if computingParameterGradients {
                 bias?.gradient.withUnsafeMutablePointer { db in
@@ -330,6 +346,7 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
                     }
                 }
             }
+            guard computingInputGradient else { return }
             weight.value.scalars.withBase { w in
                 inputGradient.withUnsafeMutablePointer { dx in
                     for n in 0..<batch {
