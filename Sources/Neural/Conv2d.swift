@@ -322,8 +322,14 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         let bandRows = columnBandRows(g)
         if !adjointIsDirect { reuse(&columnGradientWorkspace, count: rows * bandRows * g.outputWidth) { _ in } }
         let group = max(1, min(batch, weightGradientGroupPixels / g.positions))
-        preparePaddedWorkspace(&paddedGroupWorkspace, channels: group * inputChannels, geometry: g)
-        preparePaddedWorkspace(&paddedGradientWorkspace, channels: outputChannels, geometry: g)
+        // The flat weight gradient reads dy zero-padded, as the direct adjoint does: one padded copy
+        // of each group's dy serves both.
+        let flat = g.width <= flatWeightGradientMaximumWidth && DirectConvolution.supportsFlatWeightGradient(height: g.height, width: g.width)
+        let paddedPlane = (g.height + 2) * (g.width + 2)
+        if computingParameterGradients {
+            preparePaddedWorkspace(&paddedGroupWorkspace, channels: group * inputChannels, geometry: g)
+        }
+        preparePaddedWorkspace(&paddedGradientWorkspace, channels: (flat ? group : 1) * outputChannels, geometry: g)
         // The direct adjoint writes every scalar of dL/dx; col2im adds into zeros.
         let inputShape = [batch, inputChannels, g.height, g.width]
         var inputGradient = !computingInputGradient ? Tensor<Scalar>(zeros: [0]) :
@@ -333,36 +339,51 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
                 bias?.gradient.withUnsafeMutablePointer { db in
                     accumulateChannelSums(dy, outer: batch, channels: outputChannels, inner: positions, sums: db, inLanes: true)
                 }
-                input.scalars.withBase { x in
-                    paddedGroupWorkspace.withMutableBase { padded in
-                        weight.gradient.withUnsafeMutablePointer { dw in
+            }
+            input.scalars.withBase { x in
+                weight.value.scalars.withBase { w in
+                    paddedGradientWorkspace.withMutableBase { paddedGradient in
+                        inputGradient.withUnsafeMutablePointer { dx in
                             for first in Swift.stride(from: 0, to: batch, by: group) {
                                 let samples = min(group, batch - first)
-                                copyIntoPadded(x + first * sampleSize, channels: samples * inputChannels, geometry: g, padded: padded)
-                                runDirectWeightGradient(padded, dy + first * outputSize, dw, samples: samples,
-                                                        inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
-                            }
-                        }
-                    }
-                }
-            }
-            guard computingInputGradient else { return }
-            weight.value.scalars.withBase { w in
-                inputGradient.withUnsafeMutablePointer { dx in
-                    for n in 0..<batch {
-                        let dyn = dy + n * outputSize
-                        if adjointIsDirect {
-                            paddedGradientWorkspace.withMutableBase { padded in
-                                copyIntoPadded(dyn, channels: outputChannels, geometry: g, padded: padded)
-                                adjointPacked.withBase { packed in
-                                    runDirectForward(padded, packed, nil, dx + n * sampleSize,
-                                                     inputChannels: outputChannels, outputChannels: inputChannels, geometry: g)
+                                if flat {
+                                    copyIntoPadded(dy + first * outputSize, channels: samples * outputChannels, geometry: g, padded: paddedGradient)
+                                }
+                                if computingParameterGradients {
+                                    paddedGroupWorkspace.withMutableBase { padded in
+                                        weight.gradient.withUnsafeMutablePointer { dw in
+                                            copyIntoPadded(x + first * sampleSize, channels: samples * inputChannels, geometry: g, padded: padded)
+                                            if flat {
+                                                runDirectWeightGradientFlat(padded, paddedGradient, dw, samples: samples,
+                                                                            inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
+                                            } else {
+                                                runDirectWeightGradient(padded, dy + first * outputSize, dw, samples: samples,
+                                                                        inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
+                                            }
+                                        }
+                                    }
+                                }
+                                guard computingInputGradient else { continue }
+                                for n in first..<(first + samples) {
+                                    let dyn = dy + n * outputSize
+                                    if adjointIsDirect {
+                                        var source = paddedGradient + (n - first) * outputChannels * paddedPlane
+                                        if !flat {
+                                            copyIntoPadded(dyn, channels: outputChannels, geometry: g, padded: paddedGradient)
+                                            source = paddedGradient
+                                        }
+                                        adjointPacked.withBase { packed in
+                                            runDirectForward(source, packed, nil, dx + n * sampleSize,
+                                                             inputChannels: outputChannels, outputChannels: inputChannels, geometry: g)
+                                        }
+                                        continue
+                                    }
+                                    columnGradientWorkspace.withMutableBase { columns in
+                                        accumulateInputGradientByColumns(dyn, weight: w, geometry: g, bandRows: bandRows, columns: columns,
+                                                                         image: dx + n * sampleSize)
+                                    }
                                 }
                             }
-                            continue
-                        }
-                        columnGradientWorkspace.withMutableBase { columns in
-                            accumulateInputGradientByColumns(dyn, weight: w, geometry: g, bandRows: bandRows, columns: columns, image: dx + n * sampleSize)
                         }
                     }
                 }
