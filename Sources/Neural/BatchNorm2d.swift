@@ -60,7 +60,7 @@ public final class BatchNorm2d<Scalar: NeuralScalar>: Layer {
     /// Forward of this layer and, with `rectifying`, of a ReLU after it in one pass:
     /// y = max(gamma x_hat + beta, 0), the same scalars as `ReLU().forward(forward(x))`. The next
     /// `backward` then takes dL/dy of the ReLU's output (`Sequential` fuses BatchNorm2d + ReLU so).
-    func forward(_ input: Tensor<Scalar>, rectifying: Bool) throws -> Tensor<Scalar> {
+    public func forward(_ input: Tensor<Scalar>, rectifying: Bool) throws -> Tensor<Scalar> {
         try input.checkShape([-1, channels, -1, -1])
         let (batch, positions) = (input.shape[0], input.shape[2] * input.shape[3])
         let count = batch * positions

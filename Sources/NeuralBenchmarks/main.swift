@@ -214,19 +214,40 @@ func profileUNetLayers(runs: Int, input: Tensor<Float>) throws {
     // The forward and backward of UNetSurrogate, layer by layer (see its doc comment).
     func step(recording: Bool) throws {
         var names: [[String]] = Array(repeating: [], count: 2 * unet.levels)
+        // As `Sequential` runs them: a BatchNorm2d followed by a ReLU as one fused layer (one row of
+        // the table); the first convolution of down.0 without dL/dx (`accumulateParameterGradients`).
+        var fused: [[Int]] = Array(repeating: [], count: 2 * unet.levels)
         func run(_ block: Sequential<Float>, _ index: Int, _ prefix: String, _ value: Tensor<Float>) throws -> Tensor<Float> {
             var value = value
-            for (position, layer) in block.layers.enumerated() {
+            let layers = block.layers
+            var position = 0
+            while position < layers.count {
+                let layer = layers[position]
+                if let normalization = layer as? BatchNorm2d<Float>, position + 1 < layers.count, layers[position + 1] is ReLU<Float> {
+                    let name = "\(prefix).\(position)+\(position + 1) BatchNorm2d + ReLU \(value.shape[1]) at \(value.shape[2])x\(value.shape[3])"
+                    names[index].append(name)
+                    fused[index].append(position)
+                    value = try timed(name, backward: false) { try normalization.forward(value, rectifying: true) }
+                    position += 2
+                    continue
+                }
                 let name = "\(prefix).\(position) " + describe(layer, value)
                 names[index].append(name)
+                fused[index].append(position)
                 value = try timed(name, backward: false) { try layer.forward(value) }
+                position += 1
             }
             return value
         }
         func back(_ block: Sequential<Float>, _ index: Int, _ gradient: Tensor<Float>) throws -> Tensor<Float> {
             var gradient = gradient
-            for (position, layer) in block.layers.enumerated().reversed() {
-                gradient = try timed(names[index][position], backward: true) { try layer.backward(gradient, computingParameterGradients: true) }
+            for (entry, position) in fused[index].enumerated().reversed() {
+                let layer = block.layers[position]
+                if index == 0 && position == 0 {
+                    try timed(names[index][entry], backward: true) { try layer.accumulateParameterGradients(gradient) }
+                    continue
+                }
+                gradient = try timed(names[index][entry], backward: true) { try layer.backward(gradient, computingParameterGradients: true) }
             }
             return gradient
         }
