@@ -37,6 +37,19 @@ struct DirectConvolutionTests {
         try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 4, 4, 16], seed: 70))
     }
 
+    /// 12 and 16 channels: the forward kernel's blocks of 6 (12 = 6 + 6, 16 = 6 + 6 + 4), in the
+    /// forward and in the adjoint that computes dL/dx.
+    @Test func gradientWithBlocksOfSix() throws {
+        #expect(DirectConvolution.blocks(outputChannels: 12) == (2, 0))
+        #expect(DirectConvolution.blocks(outputChannels: 16) == (2, 1))
+        #expect(DirectConvolution.blocks(outputChannels: 8) == (0, 2))
+        var generator = SeededGenerator(seed: 71)
+        let layer = try Conv2d<Double>(inputChannels: 12, outputChannels: 16, kernelSize: 3, padding: 1, generator: &generator)
+        try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 12, 2, 16], seed: 72))
+        let square = try Conv2d<Double>(inputChannels: 16, outputChannels: 12, kernelSize: 3, padding: 1, generator: &generator)
+        try GradientCheck.expectAccurate(square, input: GradientCheck.random([2, 16, 4, 8], seed: 73))
+    }
+
     /// One input channel (the U-Net's first layer): dL/dx through col2im(W^T dY), the rest direct.
     @Test func gradientWithOneInputChannel() throws {
         var generator = SeededGenerator(seed: 62)
