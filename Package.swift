@@ -61,7 +61,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "PlaqueFEMBenchmarks", dependencies: ["FEM", "Meshing", "Sparse", "Raster", "Labeling", "CMalloc"]),
-        .executableTarget(name: "NeuralBenchmarks", dependencies: ["Neural"]),
+        .executableTarget(name: "NeuralBenchmarks", dependencies: ["Neural", "CMalloc"]),
         // A child process for the kill-and-reopen crash-safety test of Storage.
         .executableTarget(name: "StorageCrashWriter", dependencies: ["Storage"]),
 

@@ -241,7 +241,8 @@ public final class SurrogateTrainer {
                     let output = try network.forward(input)
                     let result = try Neural.meanSquaredError(prediction: output, target: target)
                     optimizer.zeroGradients()
-                    _ = try network.backward(result.gradient)
+                    // The input masks are data: no dL/dx (the first convolution skips it, as PyTorch does).
+                    try network.accumulateParameterGradients(result.gradient)
                     optimizer.step()
                     return result.value
                 }

@@ -27,10 +27,16 @@ public final class BatchNorm2d<Scalar: NeuralScalar>: Layer {
     public let batchesTracked: Buffer<Scalar>
     /// Training (batch statistics) or evaluation (running statistics).
     public var mode: LayerMode = .training
-    private var cachedNormalized: [Scalar] = []
+    /// The input of the last forward: backward recomputes x_hat = (x - mean) s from it (the same
+    /// scalars as storing x_hat, one tensor fewer written per forward).
+    private var cachedInput: Tensor<Scalar>?
+    private var cachedMean: [Scalar] = []
     private var cachedInverseDeviation: [Scalar] = []
     private var cachedShape: [Int]?
     private var cachedMode: LayerMode = .training
+    /// The output of the last forward when it applied the following ReLU (`forward(_:rectifying:)`):
+    /// its positive entries are the ReLU's mask in backward. Nil after an unfused forward.
+    private var cachedRectifiedOutput: Tensor<Scalar>?
 
     /// Creates a batch-norm layer with weight 1, bias 0, running mean 0 and running variance 1.
     /// - Throws: `NeuralError.invalidArgument` for non-positive channels or epsilon.
@@ -48,6 +54,13 @@ public final class BatchNorm2d<Scalar: NeuralScalar>: Layer {
 
     /// Normalises with batch statistics (training) or running statistics (evaluation).
     public func forward(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
+        try forward(input, rectifying: false)
+    }
+
+    /// Forward of this layer and, with `rectifying`, of a ReLU after it in one pass:
+    /// y = max(gamma x_hat + beta, 0), the same scalars as `ReLU().forward(forward(x))`. The next
+    /// `backward` then takes dL/dy of the ReLU's output (`Sequential` fuses BatchNorm2d + ReLU so).
+    public func forward(_ input: Tensor<Scalar>, rectifying: Bool) throws -> Tensor<Scalar> {
         try input.checkShape([-1, channels, -1, -1])
         let (batch, positions) = (input.shape[0], input.shape[2] * input.shape[3])
         let count = batch * positions
@@ -78,75 +91,88 @@ public final class BatchNorm2d<Scalar: NeuralScalar>: Layer {
                 inverseDeviation[c] = 1 / (runningVariance.value[c] + Scalar(epsilon)).squareRoot()
             }
         }
-        var normalized = [Scalar]()
         let output = Tensor<Scalar>(shape: input.shape) { y in
-            normalized = makeArray(count: input.count) { xHat in
-                input.scalars.withBase { x in
-                    mean.withBase { m in
-                        inverseDeviation.withBase { s in
-                            weight.value.scalars.withBase { g in
-                                bias.value.scalars.withBase { b in
-                                    batchNormApply(x, batch: batch, channels: channels, positions: positions,
-                                                   mean: m, inverseDeviation: s, gamma: g, beta: b, normalized: xHat, output: y)
-                                }
+            input.scalars.withBase { x in
+                mean.withBase { m in
+                    inverseDeviation.withBase { s in
+                        weight.value.scalars.withBase { g in
+                            bias.value.scalars.withBase { b in
+                                batchNormApply(x, batch: batch, channels: channels, positions: positions,
+                                               mean: m, inverseDeviation: s, gamma: g, beta: b, output: y, rectifying: rectifying)
                             }
                         }
                     }
                 }
             }
         }
-        cachedNormalized = normalized
+        cachedInput = input
+        cachedMean = mean
         cachedInverseDeviation = inverseDeviation
         cachedShape = input.shape
         cachedMode = mode
+        cachedRectifiedOutput = rectifying ? output : nil
         return output
     }
 
     /// Training: dL/dx = gamma s (dy - mean(dy) - x_hat mean(dy x_hat)); evaluation: gamma s dy,
     /// with s = 1 / sqrt(var + eps). Accumulates dL/dgamma = sum dy x_hat, dL/dbeta = sum dy.
+    /// After a forward that applied the ReLU, dy is first masked by [y > 0] (the ReLU's backward).
     public func backward(_ outputGradient: Tensor<Scalar>, computingParameterGradients: Bool) throws -> Tensor<Scalar> {
-        guard let shape = cachedShape else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+        guard let shape = cachedShape, let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
         try outputGradient.checkShape(shape)
         let (batch, positions) = (shape[0], shape[2] * shape[3])
         let channels = self.channels
-        var sumGradient = [Scalar](repeating: 0, count: channels)
-        var sumGradientNormalized = [Scalar](repeating: 0, count: channels)
-        outputGradient.scalars.withBase { dy in
-            cachedNormalized.withBase { xHat in
-                sumGradient.withMutableBase { s1 in
-                    sumGradientNormalized.withMutableBase { s2 in
-                        batchNormGradientSums(dy, normalized: xHat, batch: batch, channels: channels, positions: positions,
-                                              sumGradient: s1, sumGradientNormalized: s2)
+        let rectified = cachedRectifiedOutput
+        let training = cachedMode == .training
+        let count = Scalar(batch * positions)
+        return Tensor(shape: shape) { dx in
+            var sumGradient = [Scalar](repeating: 0, count: channels)
+            var sumGradientNormalized = [Scalar](repeating: 0, count: channels)
+            outputGradient.scalars.withBase { dy in
+                input.scalars.withBase { x in
+                    cachedMean.withBase { m in
+                        cachedInverseDeviation.withBase { s in
+                            sumGradient.withMutableBase { s1 in
+                                sumGradientNormalized.withMutableBase { s2 in
+                                    withOptionalBase(rectified) { mask in
+                                        batchNormGradientSums(dy, input: x, mean: m, inverseDeviation: s, mask: mask, maskedGradient: dx, batch: batch,
+                                                              channels: channels, positions: positions, sumGradient: s1, sumGradientNormalized: s2)
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-        }
-        if computingParameterGradients {
+            if computingParameterGradients {
+                for c in 0..<channels {
+                    weight.gradient[c] += sumGradientNormalized[c]
+                    bias.gradient[c] += sumGradient[c]
+                }
+            }
+            var scale = [Scalar](repeating: 0, count: channels)
+            var meanGradient = [Scalar](repeating: 0, count: channels)
+            var meanGradientNormalized = [Scalar](repeating: 0, count: channels)
             for c in 0..<channels {
-                weight.gradient[c] += sumGradientNormalized[c]
-                bias.gradient[c] += sumGradient[c]
+                scale[c] = weight.value[c] * cachedInverseDeviation[c]
+                if training {
+                    meanGradient[c] = sumGradient[c] / count
+                    meanGradientNormalized[c] = sumGradientNormalized[c] / count
+                }
             }
-        }
-        let training = cachedMode == .training
-        let count = Scalar(batch * positions)
-        var scale = [Scalar](repeating: 0, count: channels)
-        var meanGradient = [Scalar](repeating: 0, count: channels)
-        var meanGradientNormalized = [Scalar](repeating: 0, count: channels)
-        for c in 0..<channels {
-            scale[c] = weight.value[c] * cachedInverseDeviation[c]
-            if training {
-                meanGradient[c] = sumGradient[c] / count
-                meanGradientNormalized[c] = sumGradientNormalized[c] / count
-            }
-        }
-        return Tensor(shape: shape) { dx in
+            // After a fused forward, dx already holds the masked dy, which the formula reads in place.
             outputGradient.scalars.withBase { dy in
-                cachedNormalized.withBase { xHat in
-                    scale.withBase { s in
-                        meanGradient.withBase { m1 in
-                            meanGradientNormalized.withBase { m2 in
-                                batchNormInputGradient(dy, normalized: xHat, batch: batch, channels: channels, positions: positions,
-                                                       scale: s, meanGradient: m1, meanGradientNormalized: m2, inputGradient: dx)
+                input.scalars.withBase { x in
+                    cachedMean.withBase { m in
+                        cachedInverseDeviation.withBase { d in
+                            scale.withBase { s in
+                                meanGradient.withBase { m1 in
+                                    meanGradientNormalized.withBase { m2 in
+                                        batchNormInputGradient(rectified == nil ? dy : UnsafePointer(dx), input: x, mean: m, inverseDeviation: d,
+                                                               batch: batch, channels: channels, positions: positions, scale: s,
+                                                               meanGradient: m1, meanGradientNormalized: m2, inputGradient: dx)
+                                    }
+                                }
                             }
                         }
                     }
@@ -221,28 +247,28 @@ func batchNormStatisticsBody<Scalar: NeuralScalar>(
     }
 }
 
-/// x_hat = (x - mean) s, y = gamma x_hat + beta, per channel.
+/// y = gamma x_hat + beta with x_hat = (x - mean) s, per channel; with `rectifying`, max(y, 0) as ReLU takes it.
 /// Dispatches to `batchNormApplyBody` specialised for Float or Double: the layers are generic classes
 /// reached through existentials, so code they call directly would run unspecialised.
 @inline(__always)
 func batchNormApply<Scalar: NeuralScalar>(
     _ x: UnsafePointer<Scalar>, batch: Int, channels: Int, positions: Int,
     mean: UnsafePointer<Scalar>, inverseDeviation: UnsafePointer<Scalar>, gamma: UnsafePointer<Scalar>, beta: UnsafePointer<Scalar>,
-    normalized: UnsafeMutablePointer<Scalar>, output: UnsafeMutablePointer<Scalar>
+    output: UnsafeMutablePointer<Scalar>, rectifying: Bool
 ) {
     if Scalar.self == Float.self {
-        batchNormApplyBody(x.cast(), batch: batch, channels: channels, positions: positions, mean: mean.cast(), inverseDeviation: inverseDeviation.cast(), gamma: gamma.cast(), beta: beta.cast(), normalized: normalized.cast(), output: output.cast(), as: Float.self)
+        batchNormApplyBody(x.cast(), batch: batch, channels: channels, positions: positions, mean: mean.cast(), inverseDeviation: inverseDeviation.cast(), gamma: gamma.cast(), beta: beta.cast(), output: output.cast(), rectifying: rectifying, as: Float.self)
     } else if Scalar.self == Double.self {
-        batchNormApplyBody(x.cast(), batch: batch, channels: channels, positions: positions, mean: mean.cast(), inverseDeviation: inverseDeviation.cast(), gamma: gamma.cast(), beta: beta.cast(), normalized: normalized.cast(), output: output.cast(), as: Double.self)
+        batchNormApplyBody(x.cast(), batch: batch, channels: channels, positions: positions, mean: mean.cast(), inverseDeviation: inverseDeviation.cast(), gamma: gamma.cast(), beta: beta.cast(), output: output.cast(), rectifying: rectifying, as: Double.self)
     } else {
-        batchNormApplyBody(x, batch: batch, channels: channels, positions: positions, mean: mean, inverseDeviation: inverseDeviation, gamma: gamma, beta: beta, normalized: normalized, output: output, as: Scalar.self)
+        batchNormApplyBody(x, batch: batch, channels: channels, positions: positions, mean: mean, inverseDeviation: inverseDeviation, gamma: gamma, beta: beta, output: output, rectifying: rectifying, as: Scalar.self)
     }
 }
 
 func batchNormApplyBody<Scalar: NeuralScalar>(
     _ x: UnsafePointer<Scalar>, batch: Int, channels: Int, positions: Int,
     mean: UnsafePointer<Scalar>, inverseDeviation: UnsafePointer<Scalar>, gamma: UnsafePointer<Scalar>, beta: UnsafePointer<Scalar>,
-    normalized: UnsafeMutablePointer<Scalar>, output: UnsafeMutablePointer<Scalar>,
+    output: UnsafeMutablePointer<Scalar>, rectifying: Bool,
     as type: Scalar.Type
 ) {
     for n in 0..<batch {
@@ -250,20 +276,24 @@ func batchNormApplyBody<Scalar: NeuralScalar>(
             let offset = (n * channels + c) * positions
             let (m, s, g, b) = (mean[c], inverseDeviation[c], gamma[c], beta[c])
             let source = x + offset
-            let xHat = normalized + offset
             let y = output + offset
+            if rectifying {
+                // ReLU's select (value > 0 ? value : 0) after the same operations as below: a scalar
+                // loop with an unconditional store, which vectorises.
+                for p in 0..<positions {
+                    let value = g * ((source[p] - m) * s) + b
+                    y[p] = value > 0 ? value : 0
+                }
+                continue
+            }
             let (mv, sv, gv, bv) = (SIMD8(repeating: m), SIMD8(repeating: s), SIMD8(repeating: g), SIMD8(repeating: b))
             var p = 0
             while p + 8 <= positions {
-                let value = (load8(source + p) - mv) * sv
-                store8(value, xHat + p)
-                store8(gv * value + bv, y + p)
+                store8(gv * ((load8(source + p) - mv) * sv) + bv, y + p)
                 p += 8
             }
             while p < positions {
-                let value = (source[p] - m) * s
-                xHat[p] = value
-                y[p] = g * value + b
+                y[p] = g * ((source[p] - m) * s) + b
                 p += 1
             }
         }
@@ -275,39 +305,53 @@ func batchNormApplyBody<Scalar: NeuralScalar>(
 /// reached through existentials, so code they call directly would run unspecialised.
 @inline(__always)
 func batchNormGradientSums<Scalar: NeuralScalar>(
-    _ dy: UnsafePointer<Scalar>, normalized: UnsafePointer<Scalar>, batch: Int, channels: Int, positions: Int,
+    _ dy: UnsafePointer<Scalar>, input: UnsafePointer<Scalar>, mean: UnsafePointer<Scalar>, inverseDeviation: UnsafePointer<Scalar>,
+    mask: UnsafePointer<Scalar>?, maskedGradient: UnsafeMutablePointer<Scalar>, batch: Int, channels: Int, positions: Int,
     sumGradient: UnsafeMutablePointer<Scalar>, sumGradientNormalized: UnsafeMutablePointer<Scalar>
 ) {
     if Scalar.self == Float.self {
-        batchNormGradientSumsBody(dy.cast(), normalized: normalized.cast(), batch: batch, channels: channels, positions: positions, sumGradient: sumGradient.cast(), sumGradientNormalized: sumGradientNormalized.cast(), as: Float.self)
+        batchNormGradientSumsBody(dy.cast(), input: input.cast(), mean: mean.cast(), inverseDeviation: inverseDeviation.cast(), mask: mask.map { $0.cast() }, maskedGradient: maskedGradient.cast(), batch: batch, channels: channels, positions: positions, sumGradient: sumGradient.cast(), sumGradientNormalized: sumGradientNormalized.cast(), as: Float.self)
     } else if Scalar.self == Double.self {
-        batchNormGradientSumsBody(dy.cast(), normalized: normalized.cast(), batch: batch, channels: channels, positions: positions, sumGradient: sumGradient.cast(), sumGradientNormalized: sumGradientNormalized.cast(), as: Double.self)
+        batchNormGradientSumsBody(dy.cast(), input: input.cast(), mean: mean.cast(), inverseDeviation: inverseDeviation.cast(), mask: mask.map { $0.cast() }, maskedGradient: maskedGradient.cast(), batch: batch, channels: channels, positions: positions, sumGradient: sumGradient.cast(), sumGradientNormalized: sumGradientNormalized.cast(), as: Double.self)
     } else {
-        batchNormGradientSumsBody(dy, normalized: normalized, batch: batch, channels: channels, positions: positions, sumGradient: sumGradient, sumGradientNormalized: sumGradientNormalized, as: Scalar.self)
+        batchNormGradientSumsBody(dy, input: input, mean: mean, inverseDeviation: inverseDeviation, mask: mask, maskedGradient: maskedGradient, batch: batch, channels: channels, positions: positions, sumGradient: sumGradient, sumGradientNormalized: sumGradientNormalized, as: Scalar.self)
     }
 }
 
+/// With `mask` (the fused ReLU's output), dy is first replaced by [mask > 0] dy, as ReLU's
+/// backward gives it, written to `maskedGradient` row by row and summed while the row is in L1.
 func batchNormGradientSumsBody<Scalar: NeuralScalar>(
-    _ dy: UnsafePointer<Scalar>, normalized: UnsafePointer<Scalar>, batch: Int, channels: Int, positions: Int,
+    _ dy: UnsafePointer<Scalar>, input: UnsafePointer<Scalar>, mean: UnsafePointer<Scalar>, inverseDeviation: UnsafePointer<Scalar>,
+    mask: UnsafePointer<Scalar>?, maskedGradient: UnsafeMutablePointer<Scalar>, batch: Int, channels: Int, positions: Int,
     sumGradient: UnsafeMutablePointer<Scalar>, sumGradientNormalized: UnsafeMutablePointer<Scalar>,
     as type: Scalar.Type
 ) {
+    let source = mask == nil ? dy : UnsafePointer(maskedGradient)
     for n in 0..<batch {
         for c in 0..<channels {
             let offset = (n * channels + c) * positions
+            if let mask {
+                // ReLU's backward select (a scalar loop with unconditional loads, which vectorises).
+                for p in offset..<(offset + positions) {
+                    let gradient = dy[p]
+                    maskedGradient[p] = mask[p] > 0 ? gradient : 0
+                }
+            }
+            let (m, d) = (mean[c], inverseDeviation[c])
+            let (mv, dv) = (SIMD8(repeating: m), SIMD8(repeating: d))
             var a1 = SIMD8<Scalar>(), a2 = SIMD8<Scalar>()
             var p = 0
             while p + 8 <= positions {
-                let g = load8(dy + offset + p)
+                let g = load8(source + offset + p)
                 a1 += g
-                a2 += g * load8(normalized + offset + p)
+                a2 += g * ((load8(input + offset + p) - mv) * dv)
                 p += 8
             }
             var s1 = a1.sum(), s2 = a2.sum()
             while p < positions {
-                let g = dy[offset + p]
+                let g = source[offset + p]
                 s1 += g
-                s2 += g * normalized[offset + p]
+                s2 += g * ((input[offset + p] - m) * d)
                 p += 1
             }
             sumGradient[c] += s1
@@ -321,21 +365,24 @@ func batchNormGradientSumsBody<Scalar: NeuralScalar>(
 /// reached through existentials, so code they call directly would run unspecialised.
 @inline(__always)
 func batchNormInputGradient<Scalar: NeuralScalar>(
-    _ dy: UnsafePointer<Scalar>, normalized: UnsafePointer<Scalar>, batch: Int, channels: Int, positions: Int,
+    _ dy: UnsafePointer<Scalar>, input: UnsafePointer<Scalar>, mean: UnsafePointer<Scalar>, inverseDeviation: UnsafePointer<Scalar>,
+    batch: Int, channels: Int, positions: Int,
     scale: UnsafePointer<Scalar>, meanGradient: UnsafePointer<Scalar>, meanGradientNormalized: UnsafePointer<Scalar>,
     inputGradient: UnsafeMutablePointer<Scalar>
 ) {
     if Scalar.self == Float.self {
-        batchNormInputGradientBody(dy.cast(), normalized: normalized.cast(), batch: batch, channels: channels, positions: positions, scale: scale.cast(), meanGradient: meanGradient.cast(), meanGradientNormalized: meanGradientNormalized.cast(), inputGradient: inputGradient.cast(), as: Float.self)
+        batchNormInputGradientBody(dy.cast(), input: input.cast(), mean: mean.cast(), inverseDeviation: inverseDeviation.cast(), batch: batch, channels: channels, positions: positions, scale: scale.cast(), meanGradient: meanGradient.cast(), meanGradientNormalized: meanGradientNormalized.cast(), inputGradient: inputGradient.cast(), as: Float.self)
     } else if Scalar.self == Double.self {
-        batchNormInputGradientBody(dy.cast(), normalized: normalized.cast(), batch: batch, channels: channels, positions: positions, scale: scale.cast(), meanGradient: meanGradient.cast(), meanGradientNormalized: meanGradientNormalized.cast(), inputGradient: inputGradient.cast(), as: Double.self)
+        batchNormInputGradientBody(dy.cast(), input: input.cast(), mean: mean.cast(), inverseDeviation: inverseDeviation.cast(), batch: batch, channels: channels, positions: positions, scale: scale.cast(), meanGradient: meanGradient.cast(), meanGradientNormalized: meanGradientNormalized.cast(), inputGradient: inputGradient.cast(), as: Double.self)
     } else {
-        batchNormInputGradientBody(dy, normalized: normalized, batch: batch, channels: channels, positions: positions, scale: scale, meanGradient: meanGradient, meanGradientNormalized: meanGradientNormalized, inputGradient: inputGradient, as: Scalar.self)
+        batchNormInputGradientBody(dy, input: input, mean: mean, inverseDeviation: inverseDeviation, batch: batch, channels: channels, positions: positions, scale: scale, meanGradient: meanGradient, meanGradientNormalized: meanGradientNormalized, inputGradient: inputGradient, as: Scalar.self)
     }
 }
 
+/// `inputGradient` may be `dy` itself (updated in place).
 func batchNormInputGradientBody<Scalar: NeuralScalar>(
-    _ dy: UnsafePointer<Scalar>, normalized: UnsafePointer<Scalar>, batch: Int, channels: Int, positions: Int,
+    _ dy: UnsafePointer<Scalar>, input: UnsafePointer<Scalar>, mean: UnsafePointer<Scalar>, inverseDeviation: UnsafePointer<Scalar>,
+    batch: Int, channels: Int, positions: Int,
     scale: UnsafePointer<Scalar>, meanGradient: UnsafePointer<Scalar>, meanGradientNormalized: UnsafePointer<Scalar>,
     inputGradient: UnsafeMutablePointer<Scalar>,
     as type: Scalar.Type
@@ -344,16 +391,26 @@ func batchNormInputGradientBody<Scalar: NeuralScalar>(
         for c in 0..<channels {
             let offset = (n * channels + c) * positions
             let (s, m1, m2) = (scale[c], meanGradient[c], meanGradientNormalized[c])
-            let (sv, m1v, m2v) = (SIMD8(repeating: s), SIMD8(repeating: m1), SIMD8(repeating: m2))
+            let (m, d) = (mean[c], inverseDeviation[c])
+            let (sv, m1v, m2v, mv, dv) = (SIMD8(repeating: s), SIMD8(repeating: m1), SIMD8(repeating: m2), SIMD8(repeating: m), SIMD8(repeating: d))
             var p = 0
             while p + 8 <= positions {
-                store8(sv * (load8(dy + offset + p) - m1v - load8(normalized + offset + p) * m2v), inputGradient + offset + p)
+                let xHat = (load8(input + offset + p) - mv) * dv
+                store8(sv * (load8(dy + offset + p) - m1v - xHat * m2v), inputGradient + offset + p)
                 p += 8
             }
             while p < positions {
-                inputGradient[offset + p] = s * (dy[offset + p] - m1 - normalized[offset + p] * m2)
+                let xHat = (input[offset + p] - m) * d
+                inputGradient[offset + p] = s * (dy[offset + p] - m1 - xHat * m2)
                 p += 1
             }
         }
     }
+}
+
+/// Calls `body` with the tensor's base address, or with nil when there is no tensor.
+@inline(__always)
+func withOptionalBase<Scalar: NeuralScalar, Result>(_ tensor: Tensor<Scalar>?, _ body: (UnsafePointer<Scalar>?) throws -> Result) rethrows -> Result {
+    guard let tensor else { return try body(nil) }
+    return try tensor.scalars.withBase { try body($0) }
 }

@@ -156,7 +156,8 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         let positions = geometry.positions
         if usesDirectKernels(geometry) {
             guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
-            return directBackward(outputGradient, input: input, geometry: geometry, computingParameterGradients: computingParameterGradients)
+            return directBackward(outputGradient, input: input, geometry: geometry, computingParameterGradients: computingParameterGradients,
+                                  computingInputGradient: true)
         }
         if positions >= perSampleGEMMThreshold {
             // Per sample: X_col,n rebuilt from the cached input; dW += dY_n X_col,n^T;
@@ -239,6 +240,18 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         return inputGradient
     }
 
+    /// dL/dW and dL/db of `backward`; on the direct path without computing dL/dx (the U-Net's first
+    /// layer, whose input is the mask).
+    public func accumulateParameterGradients(_ outputGradient: Tensor<Scalar>) throws {
+        guard let geometry = cachedGeometry else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+        guard usesDirectKernels(geometry), let input = cachedInput else {
+            _ = try backward(outputGradient, computingParameterGradients: true)
+            return
+        }
+        try outputGradient.checkShape([cachedBatch, outputChannels, geometry.outputHeight, geometry.outputWidth])
+        _ = directBackward(outputGradient, input: input, geometry: geometry, computingParameterGradients: true, computingInputGradient: false)
+    }
+
     /// dx_n += col2im(W^T dY_n), band by band of output rows (`columns` holds one band).
     private func accumulateInputGradientByColumns(
         _ dyn: UnsafePointer<Scalar>, weight w: UnsafePointer<Scalar>, geometry g: WindowGeometry, bandRows: Int,
@@ -291,14 +304,16 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
 
     /// dW += direct weight gradient per group of samples; dx_n = the adjoint convolution of dy_n (the kernel
     /// flipped, channels swapped), direct where the input channels are a multiple of 4, else
-    /// col2im(W^T dy_n) band by band.
+    /// col2im(W^T dy_n) band by band. Without `computingInputGradient`, only the parameter
+    /// gradients (the returned tensor is then empty).
     private func directBackward(
-        _ outputGradient: Tensor<Scalar>, input: Tensor<Scalar>, geometry g: WindowGeometry, computingParameterGradients: Bool
+        _ outputGradient: Tensor<Scalar>, input: Tensor<Scalar>, geometry g: WindowGeometry, computingParameterGradients: Bool,
+        computingInputGradient: Bool
     ) -> Tensor<Scalar> {
         let batch = input.shape[0]
         let (sampleSize, outputSize, positions) = (inputChannels * g.height * g.width, outputChannels * g.positions, g.positions)
         let adjointIsDirect = DirectConvolution.supports(outputChannels: inputChannels, height: g.height, width: g.width)
-        let adjointPacked: [Scalar] = !adjointIsDirect ? [] : makeArray(count: weight.value.count) { packed in
+        let adjointPacked: [Scalar] = !adjointIsDirect || !computingInputGradient ? [] : makeArray(count: weight.value.count) { packed in
             weight.value.scalars.withBase {
                 packDirectKernel($0, outputChannels: outputChannels, inputChannels: inputChannels, adjoint: true, packed: packed)
             }
@@ -307,45 +322,68 @@ public final class Conv2d<Scalar: NeuralScalar>: Layer {
         let bandRows = columnBandRows(g)
         if !adjointIsDirect { reuse(&columnGradientWorkspace, count: rows * bandRows * g.outputWidth) { _ in } }
         let group = max(1, min(batch, weightGradientGroupPixels / g.positions))
-        preparePaddedWorkspace(&paddedGroupWorkspace, channels: group * inputChannels, geometry: g)
-        preparePaddedWorkspace(&paddedGradientWorkspace, channels: outputChannels, geometry: g)
+        // The flat weight gradient reads dy zero-padded, as the direct adjoint does: one padded copy
+        // of each group's dy serves both.
+        let flat = g.width <= flatWeightGradientMaximumWidth && DirectConvolution.supportsFlatWeightGradient(height: g.height, width: g.width)
+        let paddedPlane = (g.height + 2) * (g.width + 2)
+        if computingParameterGradients {
+            preparePaddedWorkspace(&paddedGroupWorkspace, channels: group * inputChannels, geometry: g)
+        }
+        preparePaddedWorkspace(&paddedGradientWorkspace, channels: (flat ? group : 1) * outputChannels, geometry: g)
         // The direct adjoint writes every scalar of dL/dx; col2im adds into zeros.
         let inputShape = [batch, inputChannels, g.height, g.width]
-        var inputGradient = adjointIsDirect ? Tensor<Scalar>(shape: inputShape) { _ in } : Tensor<Scalar>(zeros: inputShape)
+        var inputGradient = !computingInputGradient ? Tensor<Scalar>(zeros: [0]) :
+            adjointIsDirect ? Tensor<Scalar>(shape: inputShape) { _ in } : Tensor<Scalar>(zeros: inputShape)
         outputGradient.scalars.withBase { dy in
             if computingParameterGradients {
                 bias?.gradient.withUnsafeMutablePointer { db in
                     accumulateChannelSums(dy, outer: batch, channels: outputChannels, inner: positions, sums: db, inLanes: true)
                 }
-                input.scalars.withBase { x in
-                    paddedGroupWorkspace.withMutableBase { padded in
-                        weight.gradient.withUnsafeMutablePointer { dw in
+            }
+            input.scalars.withBase { x in
+                weight.value.scalars.withBase { w in
+                    paddedGradientWorkspace.withMutableBase { paddedGradient in
+                        inputGradient.withUnsafeMutablePointer { dx in
                             for first in Swift.stride(from: 0, to: batch, by: group) {
                                 let samples = min(group, batch - first)
-                                copyIntoPadded(x + first * sampleSize, channels: samples * inputChannels, geometry: g, padded: padded)
-                                runDirectWeightGradient(padded, dy + first * outputSize, dw, samples: samples,
-                                                        inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
-                            }
-                        }
-                    }
-                }
-            }
-            weight.value.scalars.withBase { w in
-                inputGradient.withUnsafeMutablePointer { dx in
-                    for n in 0..<batch {
-                        let dyn = dy + n * outputSize
-                        if adjointIsDirect {
-                            paddedGradientWorkspace.withMutableBase { padded in
-                                copyIntoPadded(dyn, channels: outputChannels, geometry: g, padded: padded)
-                                adjointPacked.withBase { packed in
-                                    runDirectForward(padded, packed, nil, dx + n * sampleSize,
-                                                     inputChannels: outputChannels, outputChannels: inputChannels, geometry: g)
+                                if flat {
+                                    copyIntoPadded(dy + first * outputSize, channels: samples * outputChannels, geometry: g, padded: paddedGradient)
+                                }
+                                if computingParameterGradients {
+                                    paddedGroupWorkspace.withMutableBase { padded in
+                                        weight.gradient.withUnsafeMutablePointer { dw in
+                                            copyIntoPadded(x + first * sampleSize, channels: samples * inputChannels, geometry: g, padded: padded)
+                                            if flat {
+                                                runDirectWeightGradientFlat(padded, paddedGradient, dw, samples: samples,
+                                                                            inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
+                                            } else {
+                                                runDirectWeightGradient(padded, dy + first * outputSize, dw, samples: samples,
+                                                                        inputChannels: inputChannels, outputChannels: outputChannels, geometry: g)
+                                            }
+                                        }
+                                    }
+                                }
+                                guard computingInputGradient else { continue }
+                                for n in first..<(first + samples) {
+                                    let dyn = dy + n * outputSize
+                                    if adjointIsDirect {
+                                        var source = paddedGradient + (n - first) * outputChannels * paddedPlane
+                                        if !flat {
+                                            copyIntoPadded(dyn, channels: outputChannels, geometry: g, padded: paddedGradient)
+                                            source = paddedGradient
+                                        }
+                                        adjointPacked.withBase { packed in
+                                            runDirectForward(source, packed, nil, dx + n * sampleSize,
+                                                             inputChannels: outputChannels, outputChannels: inputChannels, geometry: g)
+                                        }
+                                        continue
+                                    }
+                                    columnGradientWorkspace.withMutableBase { columns in
+                                        accumulateInputGradientByColumns(dyn, weight: w, geometry: g, bandRows: bandRows, columns: columns,
+                                                                         image: dx + n * sampleSize)
+                                    }
                                 }
                             }
-                            continue
-                        }
-                        columnGradientWorkspace.withMutableBase { columns in
-                            accumulateInputGradientByColumns(dyn, weight: w, geometry: g, bandRows: bandRows, columns: columns, image: dx + n * sampleSize)
                         }
                     }
                 }

@@ -158,30 +158,65 @@ let columnBandScalars = 131_072
 
 /// Pixels of the images that one call of `DirectConvolution.accumulateWeightGradient` takes
 /// together (at least one image): small images share the horizontal sums, the group's data stays in L1/L2.
-let weightGradientGroupPixels = 1024
+/// 512 rather than 1024: at 8 x 8 with 128 channels, four channels of 16 images' padded dy and one
+/// channel of x (32 KB) filled L1; with 8 images the flat kernel ran 10-20 % faster (A/B of the kernel alone).
+let weightGradientGroupPixels = 512
+
+/// Widest image whose weight gradient takes `DirectConvolution.accumulateWeightGradientFlat`: for
+/// 8 x 8 and 16 x 16 images it saves the per-row loop overhead of rows of one or two vectors (in
+/// an A/B run of the kernels alone, 8 x 8: 57-59 -> 62-63 GFLOP/s, and faster at 16 x 16 under load);
+/// at 32 x 32 and 64 x 64 its 2 extra columns per row cost more than they save.
+let flatWeightGradientMaximumWidth = 16
 
 /// A zeroed workspace for one padded image [channels, H + 2, W + 2] (its border stays zero; each
-/// sample rewrites only the interior), reallocated only when the size changes.
+/// sample rewrites only the interior), reallocated only when the size changes; 8 zero scalars
+/// follow it, which the flat weight gradient reads past the last plane (times a zero gradient).
 func preparePaddedWorkspace<Scalar: NeuralScalar>(_ workspace: inout [Scalar], channels: Int, geometry g: WindowGeometry) {
-    let count = channels * (g.height + 2) * (g.width + 2)
+    let count = channels * (g.height + 2) * (g.width + 2) + 8
     if workspace.count != count { workspace = zeroedArray(count: count) }
 }
 
 /// Copies an image [channels, H, W] into the interior of a padded [channels, H + 2, W + 2] one.
+/// Dispatches to `copyIntoPaddedBody` specialised for Float or Double: unspecialised, each row's
+/// copy went through the runtime's generic array assignment, a call per row of 8 to 64 scalars.
+@inline(__always)
 func copyIntoPadded<Scalar: NeuralScalar>(
     _ image: UnsafePointer<Scalar>, channels: Int, geometry g: WindowGeometry, padded: UnsafeMutablePointer<Scalar>
 ) {
-    let paddedWidth = g.width + 2
+    if Scalar.self == Float.self {
+        copyIntoPaddedBody(image.cast(), channels: channels, height: g.height, width: g.width, padded: padded.cast(), as: Float.self)
+    } else if Scalar.self == Double.self {
+        copyIntoPaddedBody(image.cast(), channels: channels, height: g.height, width: g.width, padded: padded.cast(), as: Double.self)
+    } else {
+        copyIntoPaddedBody(image, channels: channels, height: g.height, width: g.width, padded: padded, as: Scalar.self)
+    }
+}
+
+func copyIntoPaddedBody<Scalar: NeuralScalar>(
+    _ image: UnsafePointer<Scalar>, channels: Int, height: Int, width: Int, padded: UnsafeMutablePointer<Scalar>, as type: Scalar.Type
+) {
+    let paddedWidth = width + 2
     for c in 0..<channels {
-        for i in 0..<g.height {
-            (padded + (c * (g.height + 2) + i + 1) * paddedWidth + 1).update(from: image + (c * g.height + i) * g.width, count: g.width)
+        for i in 0..<height {
+            let source = image + (c * height + i) * width
+            let target = padded + (c * (height + 2) + i + 1) * paddedWidth + 1
+            var j = 0
+            while j + 8 <= width {
+                store8(load8(source + j), target + j)
+                j += 8
+            }
+            while j < width {
+                target[j] = source[j]
+                j += 1
+            }
         }
     }
 }
 
-/// Packs a [out, in, 3, 3] kernel for `DirectConvolution`: packed[((b C + c) 9 + t) 4 + r] =
-/// W[4 b + r, c, t] (C = in); with `adjoint`, the kernel of the input-gradient convolution
-/// (blocks over the input channels, the kernel flipped): packed[((b O + o) 9 + t) 4 + r] = W[o, 4 b + r, 8 - t].
+/// Packs a [out, in, 3, 3] kernel for `DirectConvolution`, blocks of b = 6 or 4 channels from f
+/// (`DirectConvolution.blocks`): packed[9 C f + (c 9 + t) b + r] = W[f + r, c, t] (C = in); with
+/// `adjoint`, the kernel of the input-gradient convolution (blocks over the input channels, the
+/// kernel flipped): packed[9 O f + (o 9 + t) b + r] = W[o, f + r, 8 - t].
 /// Dispatches to `packDirectKernelBody` specialised for Float or Double: the layers are generic classes
 /// reached through existentials, so code they call directly would run unspecialised.
 @inline(__always)
@@ -203,12 +238,14 @@ func packDirectKernelBody<Scalar: NeuralScalar>(
 ) {
     // Blocks run over the channels the kernel writes (out; in for the adjoint), c over those it reads.
     let (written, read) = adjoint ? (inputChannels, outputChannels) : (outputChannels, inputChannels)
-    for block in 0..<(written / 4) {
+    let (sixes, fours) = DirectConvolution.blocks(outputChannels: written)
+    for block in 0..<(sixes + fours) {
+        let (first, size) = block < sixes ? (6 * block, 6) : (6 * sixes + 4 * (block - sixes), 4)
         for c in 0..<read {
             for t in 0..<9 {
-                for r in 0..<4 {
-                    let source = adjoint ? (c * inputChannels + 4 * block + r) * 9 + 8 - t : ((4 * block + r) * inputChannels + c) * 9 + t
-                    packed[((block * read + c) * 9 + t) * 4 + r] = weight[source]
+                for r in 0..<size {
+                    let source = adjoint ? (c * inputChannels + first + r) * 9 + 8 - t : ((first + r) * inputChannels + c) * 9 + t
+                    packed[9 * read * first + (c * 9 + t) * size + r] = weight[source]
                 }
             }
         }
@@ -245,6 +282,23 @@ func runDirectWeightGradient<Scalar: NeuralScalar>(
     } else if Scalar.self == Double.self {
         DirectConvolution.accumulateWeightGradient(
             paddedInput: padded.cast() as UnsafePointer<Double>, outputGradient: outputGradient.cast(), weightGradient: weightGradient.cast(),
+            samples: samples, inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
+    }
+}
+
+/// `DirectConvolution.accumulateWeightGradientFlat` for Float or Double.
+@inline(__always)
+func runDirectWeightGradientFlat<Scalar: NeuralScalar>(
+    _ padded: UnsafePointer<Scalar>, _ paddedGradient: UnsafePointer<Scalar>, _ weightGradient: UnsafeMutablePointer<Scalar>,
+    samples: Int, inputChannels: Int, outputChannels: Int, geometry g: WindowGeometry
+) {
+    if Scalar.self == Float.self {
+        DirectConvolution.accumulateWeightGradientFlat(
+            paddedInput: padded.cast() as UnsafePointer<Float>, paddedOutputGradient: paddedGradient.cast(), weightGradient: weightGradient.cast(),
+            samples: samples, inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
+    } else if Scalar.self == Double.self {
+        DirectConvolution.accumulateWeightGradientFlat(
+            paddedInput: padded.cast() as UnsafePointer<Double>, paddedOutputGradient: paddedGradient.cast(), weightGradient: weightGradient.cast(),
             samples: samples, inputChannels: inputChannels, outputChannels: outputChannels, height: g.height, width: g.width)
     }
 }

@@ -87,9 +87,20 @@ public protocol Layer<Scalar>: ParameterContainer {
     /// Given dL/dy for the last `forward`, returns dL/dx; when `computingParameterGradients`
     /// is true, also accumulates dL/dtheta into the parameters' gradients.
     func backward(_ outputGradient: Tensor<Scalar>, computingParameterGradients: Bool) throws -> Tensor<Scalar>
+
+    /// Given dL/dy for the last `forward`, accumulates dL/dtheta into the parameters' gradients
+    /// without returning dL/dx, for callers that do not need it (a training step, whose input is
+    /// data): layers may skip the work that only dL/dx needs, as PyTorch does for an input that
+    /// does not require a gradient. The parameter gradients are those of `backward`.
+    func accumulateParameterGradients(_ outputGradient: Tensor<Scalar>) throws
 }
 
 extension Layer {
+    /// Default: `backward` with parameter gradients, dL/dx discarded.
+    public func accumulateParameterGradients(_ outputGradient: Tensor<Scalar>) throws {
+        _ = try backward(outputGradient, computingParameterGradients: true)
+    }
+
     /// Returns dL/dx for the last `forward` and accumulates parameter gradients.
     public func backward(_ outputGradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
         try backward(outputGradient, computingParameterGradients: true)

@@ -91,6 +91,19 @@ public final class MaskedOutput<Scalar: NeuralScalar>: Layer {
         return inputGradient
     }
 
+    /// dL/dtheta = J_theta^T (dy * x), without the input gradient's terms.
+    public func accumulateParameterGradients(_ outputGradient: Tensor<Scalar>) throws {
+        guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+        try outputGradient.checkShape(input.shape)
+        let count = input.count
+        let throughBody = Tensor<Scalar>(shape: input.shape) { g in
+            outputGradient.scalars.withBase { dy in
+                input.scalars.withBase { x in multiplyElementwise(dy, x, count: count, output: g) }
+            }
+        }
+        try body.accumulateParameterGradients(throughBody)
+    }
+
     /// The wrapped model's parameters, keys unchanged.
     public func parameterReferences() -> [(key: String, parameter: Parameter<Scalar>)] { body.parameterReferences() }
 

@@ -81,6 +81,11 @@ public final class SurrogateModel<Scalar: NeuralScalar>: Layer {
         try model.backward(outputGradient, computingParameterGradients: computingParameterGradients)
     }
 
+    /// Accumulates the parameter gradients only (the network's first layer skips dL/dx where it can).
+    public func accumulateParameterGradients(_ outputGradient: Tensor<Scalar>) throws {
+        try model.accumulateParameterGradients(outputGradient)
+    }
+
     /// The network's parameters.
     public func parameterReferences() -> [(key: String, parameter: Parameter<Scalar>)] { model.parameterReferences() }
 

@@ -102,6 +102,11 @@ public final class SurrogateNetwork<Scalar: NeuralScalar>: Layer {
         try body.backward(outputGradient, computingParameterGradients: computingParameterGradients)
     }
 
+    /// The parameter gradients of `backward`, without dL/dx where the first layer can skip it.
+    public func accumulateParameterGradients(_ outputGradient: Tensor<Scalar>) throws {
+        try body.accumulateParameterGradients(outputGradient)
+    }
+
     /// "encoder.<i>.*" and "decoder.<i>.*".
     public func parameterReferences() -> [(key: String, parameter: Parameter<Scalar>)] { body.parameterReferences() }
 

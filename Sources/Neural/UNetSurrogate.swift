@@ -126,6 +126,18 @@ public final class UNetSurrogate<Scalar: NeuralScalar>: Layer {
     /// Back-propagates through head, decoder (splitting each concatenation) and encoder
     /// (adding each skip's gradient to the pooled path's).
     public func backward(_ outputGradient: Tensor<Scalar>, computingParameterGradients: Bool) throws -> Tensor<Scalar> {
+        try backward(outputGradient, computingParameterGradients: computingParameterGradients, computingInputGradient: true)
+    }
+
+    /// The parameter gradients of `backward` without dL/dx: `down.0` only accumulates its
+    /// parameter gradients (its first convolution skips the gradient of the input mask).
+    public func accumulateParameterGradients(_ outputGradient: Tensor<Scalar>) throws {
+        _ = try backward(outputGradient, computingParameterGradients: true, computingInputGradient: false)
+    }
+
+    private func backward(
+        _ outputGradient: Tensor<Scalar>, computingParameterGradients: Bool, computingInputGradient: Bool
+    ) throws -> Tensor<Scalar> {
         let p = computingParameterGradients
         var gradient = try head.backward(sigmoid.backward(outputGradient, computingParameterGradients: p), computingParameterGradients: p)
         var skipGradients: [Tensor<Scalar>?] = Array(repeating: nil, count: levels - 1)
@@ -141,6 +153,10 @@ public final class UNetSurrogate<Scalar: NeuralScalar>: Layer {
             guard let skip = skipGradients[level] else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
             let count = encoded.count
             encoded.withUnsafeMutablePointer { g in skip.scalars.withBase { addInPlaceSpecialized(g, $0, count: count) } }
+            if level == 0 && !computingInputGradient {
+                try down[0].accumulateParameterGradients(encoded)
+                return encoded
+            }
             gradient = try down[level].backward(encoded, computingParameterGradients: p)
         }
         return gradient

@@ -5,6 +5,7 @@
 // Usage: swift run -c release neural-bench [runs] [layers | unet | unet-layers | unet-torch [PYTHON]]
 // (see the modes below; docs/benchmarks.md, "Neural network throughput").
 
+import CMalloc
 import Foundation
 import Neural
 
@@ -67,6 +68,12 @@ func masks(batch: Int, generator: inout SeededGenerator) -> Tensor<Float> {
     return try! Tensor(shape: [batch, 1, 64, 64], scalars: values)
 }
 
+// The allocator settings of the plaquefem executable (`keepLargeAllocationsOnTheHeap`), so that the
+// steps are timed as `surrogate train` runs them: activations and gradients (up to 16 MB each) are
+// reused from the malloc heap instead of fresh mmap pages zeroed by the kernel at every step.
+_ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
+_ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
+
 let arguments = CommandLine.arguments
 let runs = arguments.count > 1 ? Int(arguments[1]) ?? 9 : 9
 var generator = SeededGenerator(seed: 2024)
@@ -111,7 +118,7 @@ if arguments.count > 2 && arguments[2] == "layers" {
     return {
         optimizer.zeroGradients()
         let loss = try meanSquaredError(prediction: unet.forward(input), target: target)
-        _ = try unet.backward(loss.gradient)
+        try unet.accumulateParameterGradients(loss.gradient)
         optimizer.step()
     }
 }
@@ -207,19 +214,40 @@ func profileUNetLayers(runs: Int, input: Tensor<Float>) throws {
     // The forward and backward of UNetSurrogate, layer by layer (see its doc comment).
     func step(recording: Bool) throws {
         var names: [[String]] = Array(repeating: [], count: 2 * unet.levels)
+        // As `Sequential` runs them: a BatchNorm2d followed by a ReLU as one fused layer (one row of
+        // the table); the first convolution of down.0 without dL/dx (`accumulateParameterGradients`).
+        var fused: [[Int]] = Array(repeating: [], count: 2 * unet.levels)
         func run(_ block: Sequential<Float>, _ index: Int, _ prefix: String, _ value: Tensor<Float>) throws -> Tensor<Float> {
             var value = value
-            for (position, layer) in block.layers.enumerated() {
+            let layers = block.layers
+            var position = 0
+            while position < layers.count {
+                let layer = layers[position]
+                if let normalization = layer as? BatchNorm2d<Float>, position + 1 < layers.count, layers[position + 1] is ReLU<Float> {
+                    let name = "\(prefix).\(position)+\(position + 1) BatchNorm2d + ReLU \(value.shape[1]) at \(value.shape[2])x\(value.shape[3])"
+                    names[index].append(name)
+                    fused[index].append(position)
+                    value = try timed(name, backward: false) { try normalization.forward(value, rectifying: true) }
+                    position += 2
+                    continue
+                }
                 let name = "\(prefix).\(position) " + describe(layer, value)
                 names[index].append(name)
+                fused[index].append(position)
                 value = try timed(name, backward: false) { try layer.forward(value) }
+                position += 1
             }
             return value
         }
         func back(_ block: Sequential<Float>, _ index: Int, _ gradient: Tensor<Float>) throws -> Tensor<Float> {
             var gradient = gradient
-            for (position, layer) in block.layers.enumerated().reversed() {
-                gradient = try timed(names[index][position], backward: true) { try layer.backward(gradient, computingParameterGradients: true) }
+            for (entry, position) in fused[index].enumerated().reversed() {
+                let layer = block.layers[position]
+                if index == 0 && position == 0 {
+                    try timed(names[index][entry], backward: true) { try layer.accumulateParameterGradients(gradient) }
+                    continue
+                }
+                gradient = try timed(names[index][entry], backward: true) { try layer.backward(gradient, computingParameterGradients: true) }
             }
             return gradient
         }
@@ -336,7 +364,7 @@ for threads in [1, 2] {
             unetOptimizer.zeroGradients()
             let output = try unet.forward(input)
             let loss = try meanSquaredError(prediction: output, target: target)
-            _ = try unet.backward(loss.gradient)
+            try unet.accumulateParameterGradients(loss.gradient)
             unetOptimizer.step()
         }
         rows.append(Row(threads: threads, name: "U-Net training step", batch: batch, milliseconds: time, goal: nil))

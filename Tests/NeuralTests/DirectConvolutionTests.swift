@@ -31,8 +31,23 @@ struct DirectConvolutionTests {
         var generator = SeededGenerator(seed: 60)
         let layer = try Conv2d<Double>(inputChannels: 4, outputChannels: 8, kernelSize: 3, padding: 1, generator: &generator)
         try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 4, 3, 16], seed: 61))
-        // Width 8: tiles of two rows.
+        // Width 8: tiles of two rows; H (W + 2) = 40, a whole number of vectors: the flat weight gradient.
         try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 4, 4, 8], seed: 69))
+        // Width 16 with H (W + 2) = 72: the flat weight gradient ([2, 4, 3, 16] above: the row-wise one).
+        try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 4, 4, 16], seed: 70))
+    }
+
+    /// 12 and 16 channels: the forward kernel's blocks of 6 (12 = 6 + 6, 16 = 6 + 6 + 4), in the
+    /// forward and in the adjoint that computes dL/dx.
+    @Test func gradientWithBlocksOfSix() throws {
+        #expect(DirectConvolution.blocks(outputChannels: 12) == (2, 0))
+        #expect(DirectConvolution.blocks(outputChannels: 16) == (2, 1))
+        #expect(DirectConvolution.blocks(outputChannels: 8) == (0, 2))
+        var generator = SeededGenerator(seed: 71)
+        let layer = try Conv2d<Double>(inputChannels: 12, outputChannels: 16, kernelSize: 3, padding: 1, generator: &generator)
+        try GradientCheck.expectAccurate(layer, input: GradientCheck.random([2, 12, 2, 16], seed: 72))
+        let square = try Conv2d<Double>(inputChannels: 16, outputChannels: 12, kernelSize: 3, padding: 1, generator: &generator)
+        try GradientCheck.expectAccurate(square, input: GradientCheck.random([2, 16, 4, 8], seed: 73))
     }
 
     /// One input channel (the U-Net's first layer): dL/dx through col2im(W^T dY), the rest direct.
@@ -43,7 +58,7 @@ struct DirectConvolutionTests {
     }
 
     /// Same weights, both paths: output and all gradients agree to rounding.
-    @Test(arguments: [(4, 8, 5, 32), (6, 4, 4, 16), (16, 16, 2, 64), (8, 12, 6, 8), (4, 4, 7, 8)])
+    @Test(arguments: [(4, 8, 5, 32), (6, 4, 4, 16), (16, 16, 2, 64), (8, 12, 6, 8), (4, 4, 7, 8), (4, 8, 4, 16), (8, 4, 8, 8)])
     func matchesGEMMPath(inputChannels: Int, outputChannels: Int, height: Int, width: Int) throws {
         var generatorA = SeededGenerator(seed: 64), generatorB = SeededGenerator(seed: 64)
         let direct = try Conv2d<Double>(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 3, padding: 1, generator: &generatorA)
