@@ -91,14 +91,14 @@ public final class MaskedOutput<Scalar: NeuralScalar>: Layer {
         return inputGradient
     }
 
-    /// dL/dtheta = J_theta^T (dy * x), without the input gradient's terms.
+    /// dL/dtheta = J_theta^T (dy * m), without the input gradient's terms.
     public func accumulateParameterGradients(_ outputGradient: Tensor<Scalar>) throws {
-        guard let input = cachedInput else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
-        try outputGradient.checkShape(input.shape)
-        let count = input.count
-        let throughBody = Tensor<Scalar>(shape: input.shape) { g in
+        guard let mask = cachedMask else { throw NeuralError.backwardBeforeForward(layer: layerName(self)) }
+        try outputGradient.checkShape(mask.shape)
+        let count = mask.count
+        let throughBody = Tensor<Scalar>(shape: mask.shape) { g in
             outputGradient.scalars.withBase { dy in
-                input.scalars.withBase { x in multiplyElementwise(dy, x, count: count, output: g) }
+                mask.scalars.withBase { x in multiplyElementwise(dy, x, count: count, output: g) }
             }
         }
         try body.accumulateParameterGradients(throughBody)
