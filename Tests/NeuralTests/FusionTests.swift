@@ -112,6 +112,18 @@ struct ParameterGradientOnlyTests {
         try Self.expectSameGradients(layer, input: try Tensor(shape: [2, 1, 16, 16], scalars: mask), seed: 95)
     }
 
+    /// A masked U-Net on three one-hot component channels (the mask is their sum).
+    @Test func maskedUNetWithComponentChannels() throws {
+        let layer = MaskedOutput<Double>(try UNetSurrogate(levels: 2, baseChannels: 4, inputChannels: 3, seed: 99))
+        let classes = GradientCheck.random([2, 1, 16, 16], seed: 100, in: 0..<4).scalars.map { Int($0) }
+        var oneHot = [Double](repeating: 0, count: 2 * 3 * 16 * 16)
+        for (pixel, code) in classes.enumerated() where code > 0 {
+            let (n, p) = (pixel / 256, pixel % 256)
+            oneHot[(n * 3 + code - 1) * 256 + p] = 1
+        }
+        try Self.expectSameGradients(layer, input: try Tensor(shape: [2, 3, 16, 16], scalars: oneHot), seed: 101)
+    }
+
     /// The paper's network, masked (its first layer, a 2 x 2 convolution, falls back to `backward`).
     @Test func paperSurrogateModel() throws {
         let layer = SurrogateModel<Double>(architecture: .paper, masksOutput: true, seed: 96)
