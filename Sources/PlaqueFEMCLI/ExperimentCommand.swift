@@ -5,6 +5,8 @@ import Neural
 import Raster
 import Sampling
 
+extension TrainingSchedule: ExpressibleByArgument {}
+
 /// `plaquefem experiment`: adaptive latent-space sampling against random sampling.
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,8 +25,13 @@ struct ExperimentCommand: ParsableCommand {
         var initial: Int?
         @Option(help: "Repeats per strategy (different seeds).")
         var repeats: Int?
-        @Option(help: "Training epochs per round (continuing from the current weights).")
+        @Option(help: "Training epochs per round (continuing from the current weights; --training continue).")
         var epochsPerRound: Int?
+        @Option(help: ArgumentHelp("Training schedule: continue (train --epochs-per-round more epochs each round, the default) or from-scratch (a freshly seeded model every round, trained --steps-per-round steps).",
+                                   valueName: "schedule"))
+        var training: TrainingSchedule?
+        @Option(help: "--training from-scratch: optimizer steps per round (whole epochs, rounded up).")
+        var stepsPerRound: Int?
         @Option(help: "Anchors per round (default: the increment, one step each).")
         var anchors: Int?
         @Option(help: "Latent step length alpha.")
@@ -60,6 +67,8 @@ struct ExperimentCommand: ParsableCommand {
             if let initial { options.initialCount = initial }
             if let anchors { options.anchorsPerRound = anchors }
             if let epochsPerRound { options.epochsPerRound = epochsPerRound }
+            if let training { options.training = training }
+            if let stepsPerRound { options.stepsPerRound = stepsPerRound }
             if let alpha { options.step.stepSize = alpha }
             if let priorRadius { options.step.priorRadius = priorRadius }
             if let seed { options.seed = seed }

@@ -91,8 +91,8 @@ extension IVUSExperimentResult {
                       autoencoderDice)
         out += String(format: "%.0f %% of prior draws decode to a valid mask.\n", 100 * priorValidFraction)
         out += "- \(options.repeats) repeats x \(curves.strategies.map(\.rawValue).joined(separator: ", ")); \(s.rounds) rounds: "
-        out += "\(s.initialCount) labels in round 1, then \(s.increment) per round; \(s.epochsPerRound) surrogate epochs per round "
-        out += "(continuing); \(s.anchorsPerRound) anchors per round; step alpha = \(s.step.stepSize), prior radius \(s.step.priorRadius)"
+        out += "\(s.initialCount) labels in round 1, then \(s.increment) per round; training " + s.trainingDescription(model: "surrogate")
+        out += "; \(s.anchorsPerRound) anchors per round; step alpha = \(s.step.stepSize), prior radius \(s.step.priorRadius)"
         out += " (SI-data, SI-mix, SI-pool: the same in units of the pool codes' spread, docs/sampling.md)"
         out += "; SI-mix exploration share \(s.explorationShare); QBC committee of \(options.committeeSize), "
         out += "\(s.committeeCandidates) candidates per round.\n"

@@ -186,8 +186,8 @@ extension MNISTExperimentResult {
         let s = options.sampling
         readme += "Pool: the first \(options.poolSize) MNIST training images; test: the first \(options.testSize) test images. "
         readme += String(format: "VAE (3-d) trained %d epochs, reconstruction Dice %.3f. ", options.autoencoderEpochs, autoencoderDice)
-        readme += "\(s.rounds) rounds: \(s.initialCount) labels, then \(s.increment) per round; \(s.epochsPerRound) classifier epochs per "
-        readme += "round; alpha = \(s.step.stepSize), \(s.anchorsPerRound) anchors per round.\n\n## Where the time went\n\n"
+        readme += "\(s.rounds) rounds: \(s.initialCount) labels, then \(s.increment) per round; training "
+        readme += s.trainingDescription(model: "classifier") + "; alpha = \(s.step.stepSize), \(s.anchorsPerRound) anchors per round.\n\n## Where the time went\n\n"
         readme += timingLines.map { "- " + $0 }.joined(separator: "\n") + "\n"
         try files.write(readme, to: "README.md")
     }

@@ -84,8 +84,9 @@ public struct SamplingRun<Label: Sendable>: Sendable {
 /// Progressive training with adaptive latent-space sampling (SI, SNN) or random sampling.
 ///
 /// Round 1 adds `initialCount` samples (SI: prior draws decoded; SNN, random: random pool
-/// samples). Every round then trains the task model for `epochsPerRound` epochs on the current
-/// train set (continuing from its weights) and evaluates it. Each later round first chooses
+/// samples). Every round then trains the task model on the current train set and evaluates it:
+/// `epochsPerRound` epochs continuing from its weights (`TrainingSchedule.continuing`), or
+/// `stepsPerRound` steps from freshly seeded weights (`TrainingSchedule.fromScratch`). Each later round first chooses
 /// anchors at random among the labeled samples (re-selected every round), moves their codes
 /// along the normalized loss gradient (`LatentStep`), and adds the results: decoded and labeled
 /// by the tool (SI) or snapped to the nearest unselected pool sample (SNN). Proposals whose
@@ -125,7 +126,16 @@ public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> whe
             try fill(quota: quota, round: round, state: &state)
             let seed = state.generator.next()
             let trainStart = ContinuousClock.now
-            try learner.train(on: state.samples, epochs: options.epochsPerRound, seed: seed)
+            switch options.training {
+            case .continuing:
+                try learner.train(on: state.samples, epochs: options.epochsPerRound, seed: seed)
+            case .fromScratch:
+                // The proposals of this round came from the previous round's model; the model
+                // of this round starts afresh and gets the same number of steps as every other.
+                try learner.reinitialize(seed: options.initializationSeed(round: round))
+                let epochs = options.fromScratchEpochs(stepsPerEpoch: learner.stepsPerEpoch(sampleCount: state.samples.count))
+                try learner.train(on: state.samples, epochs: epochs, seed: seed)
+            }
             state.timings.training += seconds(since: trainStart)
             let evaluationStart = ContinuousClock.now
             let metric = try learner.evaluate()

@@ -1,4 +1,5 @@
 import Foundation
+import Neural
 
 /// How new training samples are chosen each round.
 public enum SamplingStrategy: String, Sendable, Codable, CaseIterable {
@@ -56,6 +57,25 @@ public enum SamplingStrategy: String, Sendable, Codable, CaseIterable {
     }
 }
 
+/// How the task model is trained in every round (`SamplingOptions.training`).
+///
+/// Under `continuing` the model of round r has had r x `epochsPerRound` epochs, so a later
+/// round's model differs from an earlier one in its training as well as in its labels; a gain
+/// between rounds is then partly training time (the confound of AL evaluations that Munjal et
+/// al. 2022 and Lüth et al. 2023 warn about). `fromScratch` removes it: every round's model
+/// starts from fresh seeded weights and gets the same number of optimizer steps.
+public enum TrainingSchedule: String, Sendable, Codable, CaseIterable {
+    /// Train `epochsPerRound` more epochs from the current weights and optimizer state (the
+    /// paper's protocol, the default).
+    case continuing = "continue"
+    /// Every round: re-initialize the model (and a QBC committee) with weights seeded by the
+    /// run's seed and the round (`SamplingOptions.initializationSeed(round:)`) and fresh
+    /// optimizer state, keep the stress normalization fitted in round 1, and train for
+    /// ceil(`stepsPerRound` / steps per epoch) epochs on the whole train set, i.e. at least
+    /// `stepsPerRound` optimizer steps and less than one epoch more.
+    case fromScratch = "from-scratch"
+}
+
 /// The options of one progressive sampling run; stored as JSON next to every result.
 public struct SamplingOptions: Sendable, Codable, Equatable {
     /// Rounds, including the first (>= 1). Default 10.
@@ -65,8 +85,13 @@ public struct SamplingOptions: Sendable, Codable, Equatable {
     /// Labeled samples added in every later round (>= 1). Default 40.
     public var increment = 40
     /// Epochs of task-model training per round on the whole current train set, continuing
-    /// from the current weights (>= 1). Default 10.
+    /// from the current weights (>= 1); used by the `continuing` schedule. Default 10.
     public var epochsPerRound = 10
+    /// The training schedule. Default `.continuing` (the paper's protocol).
+    public var training = TrainingSchedule.continuing
+    /// Optimizer steps (mini-batches) of every round under the `fromScratch` schedule (>= 1);
+    /// ignored by `continuing`. Default 200 (chosen on a validation split, docs/sampling.md).
+    public var stepsPerRound = 200
     /// Anchors per round (>= 1): each anchor is stepped increment / anchors times along its
     /// trajectory (rounded up). Default 40, one step per anchor.
     public var anchorsPerRound = 40
@@ -89,6 +114,33 @@ public struct SamplingOptions: Sendable, Codable, Equatable {
     /// Total labels after `round` rounds: initialCount + (round - 1) increment.
     public func labelCount(afterRound round: Int) -> Int { initialCount + (round - 1) * increment }
 
+    /// The seed of the freshly initialized task model of `round` under the `fromScratch`
+    /// schedule: the first output of a `SeededGenerator` seeded by seed XOR (round x the golden
+    /// ratio constant); depends only on the run's seed and the round.
+    public func initializationSeed(round: Int) -> UInt64 {
+        var generator = SeededGenerator(seed: seed ^ (UInt64(round) &* 0x9E37_79B9_7F4A_7C15))
+        return generator.next()
+    }
+
+    /// Epochs of a `fromScratch` round: the fewest whole epochs with at least `stepsPerRound`
+    /// optimizer steps, for a learner with `stepsPerEpoch` steps per epoch on the current train set.
+    public func fromScratchEpochs(stepsPerEpoch: Int) -> Int {
+        let perEpoch = max(1, stepsPerEpoch)
+        return (stepsPerRound + perEpoch - 1) / perEpoch
+    }
+
+    /// The training schedule in words, for reports: "10 surrogate epochs per round (continue)"
+    /// or "from scratch every round, 200 optimizer steps per round (from-scratch)".
+    public func trainingDescription(model: String) -> String {
+        switch training {
+        case .continuing:
+            "\(epochsPerRound) \(model) epochs per round, continuing from the previous weights (`--training continue`)"
+        case .fromScratch:
+            "a fresh \(model) every round (weights seeded by the seed and the round), \(stepsPerRound) optimizer steps per round "
+                + "(whole epochs, rounded up) (`--training from-scratch --steps-per-round \(stepsPerRound)`)"
+        }
+    }
+
     /// Throws `SamplingError.invalidOption` for the first option outside its range.
     public func validate() throws(SamplingError) {
         func require(_ condition: Bool, _ name: String, _ reason: String) throws(SamplingError) {
@@ -98,6 +150,7 @@ public struct SamplingOptions: Sendable, Codable, Equatable {
         try require(initialCount >= 1, "initialCount", "must be at least 1, got \(initialCount)")
         try require(increment >= 1, "increment", "must be at least 1, got \(increment)")
         try require(epochsPerRound >= 1, "epochsPerRound", "must be at least 1, got \(epochsPerRound)")
+        try require(stepsPerRound >= 1, "stepsPerRound", "must be at least 1, got \(stepsPerRound)")
         try require(anchorsPerRound >= 1, "anchorsPerRound", "must be at least 1, got \(anchorsPerRound)")
         try require(step.stepSize > 0 && step.stepSize.isFinite, "stepSize", "must be positive and finite, got \(step.stepSize)")
         try require(step.priorRadius > 0 && step.priorRadius.isFinite, "priorRadius",

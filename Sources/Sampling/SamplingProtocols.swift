@@ -27,6 +27,12 @@ public protocol TaskLearner<Label>: AnyObject {
 
     /// Trains for `epochs` on the whole train set, continuing from the current weights.
     func train(on samples: [SampleRecord<Label>], epochs: Int, seed: UInt64) throws(SamplingError)
+    /// Replaces the model (and every committee member) by a freshly initialized one, weights
+    /// seeded by `seed`, with fresh optimizer state and no epochs trained; a normalization of
+    /// the labels fitted before is kept. For the `fromScratch` schedule.
+    func reinitialize(seed: UInt64) throws(SamplingError)
+    /// Optimizer steps (mini-batches) in one epoch over `sampleCount` samples.
+    func stepsPerEpoch(sampleCount: Int) -> Int
     /// d loss(F(G(z_n)), y_n) / d z_n per sample, through the frozen decoder and model.
     func latentGradients(latents: [[Double]], labels: [Label]) throws(SamplingError) -> [[Double]]
     /// The test metric after the current round (test MSE in kPa^2, or test accuracy).
@@ -40,6 +46,14 @@ public protocol TaskLearner<Label>: AnyObject {
 }
 
 extension TaskLearner {
+    /// Default: no re-initialization (the `fromScratch` schedule is refused).
+    public func reinitialize(seed: UInt64) throws(SamplingError) {
+        throw .invalidOption(name: "training", reason: "this task model cannot be re-initialized (from-scratch training)")
+    }
+
+    /// Default: one step per epoch (full-batch training).
+    public func stepsPerEpoch(sampleCount: Int) -> Int { 1 }
+
     /// Default: no further metrics.
     public func evaluationDetails() -> [NamedMetric] { [] }
 

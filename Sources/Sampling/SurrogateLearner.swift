@@ -10,8 +10,8 @@ import Neural
 /// the metric is the test MSE in kPa^2 over all pixels of the held-out maps, with the wall
 /// errors of `StressMapErrors` as details.
 public final class SurrogateLearner: TaskLearner {
-    /// The trainer (network, Adam state, normalization).
-    public let trainer: SurrogateTrainer
+    /// The trainer (network, Adam state, normalization); replaced by `reinitialize(seed:)`.
+    public private(set) var trainer: SurrogateTrainer
     /// The VAE whose decoder G is differentiated through.
     public let autoencoder: VAETrainer
     /// Held-out masks (0/1).
@@ -20,7 +20,7 @@ public final class SurrogateLearner: TaskLearner {
     public let testStress: ImageBatch
     /// Further committee members for QBC (differently seeded surrogates trained on the same
     /// samples); empty for the other strategies. `trainer` is member 0 and alone gives the metric.
-    public let committee: [SurrogateTrainer]
+    public private(set) var committee: [SurrogateTrainer]
 
     /// Creates the learner; `committee` holds the extra members for QBC.
     public init(trainer: SurrogateTrainer, autoencoder: VAETrainer, testMasks: ImageBatch, testStress: ImageBatch,
@@ -42,6 +42,27 @@ public final class SurrogateLearner: TaskLearner {
         for (k, member) in committee.enumerated() {
             try learning { try member.train(masks: masks, stress: stress, epochs: epochs, shuffleSeed: seed &+ UInt64(k + 1)) }
         }
+    }
+
+    /// Fresh surrogates of the same architecture, output masking and options: the trainer seeded
+    /// by `seed`, committee member k (1-based) by seed + 1000 k (as the experiment seeds them
+    /// initially); the stress normalization fitted in round 1, if any, is kept.
+    public func reinitialize(seed: UInt64) throws(SamplingError) {
+        func fresh(_ old: SurrogateTrainer, seed: UInt64) throws(SamplingError) -> SurrogateTrainer {
+            try learning {
+                try SurrogateTrainer(seed: seed, architecture: old.architecture, masksOutput: old.network.masksOutput,
+                                     options: old.options, normalization: old.normalization)
+            }
+        }
+        trainer = try fresh(trainer, seed: seed)
+        committee = try committee.enumerated().map { k, member throws(SamplingError) in
+            try fresh(member, seed: seed &+ 1_000 &* UInt64(k + 1))
+        }
+    }
+
+    /// Mini-batches of one epoch: ceil(n / batch size), less a trailing single sample (skipped).
+    public func stepsPerEpoch(sampleCount: Int) -> Int {
+        miniBatchCount(sampleCount, batchSize: trainer.options.batchSize, droppingSingletons: true)
     }
 
     /// Per mask: the variance over the committee (the trainer and `committee`) of the predicted
@@ -112,6 +133,14 @@ func committeeVariance(_ predictions: [[Float]], count: Int) -> [Double] {
     }
 }
 
+/// The number of mini-batches of one epoch over `count` samples, as the trainers split them: ceil(count / size),
+/// less a trailing batch of one sample when `droppingSingletons` and there is an earlier batch.
+func miniBatchCount(_ count: Int, batchSize: Int, droppingSingletons: Bool) -> Int {
+    guard count > 0, batchSize > 0 else { return 0 }
+    let batches = (count + batchSize - 1) / batchSize
+    return droppingSingletons && count > batchSize && count % batchSize == 1 ? batches - 1 : batches
+}
+
 /// Row-wise softmax of `count` rows of logits.
 func softmaxRows(_ logits: [Float], count: Int) -> [Float] {
     guard count > 0 else { return [] }
@@ -130,8 +159,8 @@ func softmaxRows(_ logits: [Float], count: Int) -> [Float] {
 /// The MNIST classifier as the task model of an MNIST run: cross-entropy through the frozen
 /// 28 x 28 decoder and classifier for the latent step; the metric is test accuracy in percent.
 public final class ClassifierLearner: TaskLearner {
-    /// The trainer.
-    public let trainer: ClassifierTrainer
+    /// The trainer; replaced by `reinitialize(seed:)`.
+    public private(set) var trainer: ClassifierTrainer
     /// The VAE of the digit pool.
     public let autoencoder: VAETrainer
     /// Held-out images in [0, 1].
@@ -139,7 +168,7 @@ public final class ClassifierLearner: TaskLearner {
     /// Held-out classes.
     public let testLabels: [Int]
     /// Further committee members for QBC; empty for the other strategies.
-    public let committee: [ClassifierTrainer]
+    public private(set) var committee: [ClassifierTrainer]
 
     /// Creates the learner; `committee` holds the extra members for QBC.
     public init(trainer: ClassifierTrainer, autoencoder: VAETrainer, testImages: ImageBatch, testLabels: [Int],
@@ -160,6 +189,21 @@ public final class ClassifierLearner: TaskLearner {
         for (k, member) in committee.enumerated() {
             try learning { try member.train(images: images, labels: samples.map(\.label), epochs: epochs, shuffleSeed: seed &+ UInt64(k + 1)) }
         }
+    }
+
+    /// Fresh classifiers with the same options: the trainer seeded by `seed`, committee member k
+    /// (1-based) by seed + 1000 k.
+    public func reinitialize(seed: UInt64) throws(SamplingError) {
+        let options = trainer.options
+        trainer = try learning { try ClassifierTrainer(seed: seed, options: options) }
+        committee = try committee.indices.map { k throws(SamplingError) in
+            try learning { try ClassifierTrainer(seed: seed &+ 1_000 &* UInt64(k + 1), options: options) }
+        }
+    }
+
+    /// Mini-batches of one epoch: ceil(n / batch size).
+    public func stepsPerEpoch(sampleCount: Int) -> Int {
+        miniBatchCount(sampleCount, batchSize: trainer.options.batchSize, droppingSingletons: false)
     }
 
     /// Per image: the variance over the committee of the class probabilities (softmax), averaged
