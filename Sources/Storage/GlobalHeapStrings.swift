@@ -31,7 +31,7 @@ import Darwin
 /// flushed first so that its heap is on disk. Reads run under `HDF5Library.lock`, which guards
 /// `context`.
 enum GlobalHeapStrings {
-    /// What a running read needs to find the heap: set by `reading(_:in:location:_:)`.
+    /// What a running read needs to find the heap: set by `reading(_:location:operation:_:)`.
     struct Context {
         /// The file's bytes.
         var file: FileBytes
