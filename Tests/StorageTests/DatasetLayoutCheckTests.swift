@@ -46,6 +46,21 @@ import Testing
         return c
     }
 
+    /// Writes `values` (0..<count as int32) with h5py's low-level API: `creation` sets up the
+    /// dataset creation list `dcpl`, `space` is the arguments of `create_simple`.
+    static func writeValues(python: String, path: String, creation: String, space: String, count: Int) throws {
+        let script = """
+            import sys, h5py, numpy
+            with h5py.File(sys.argv[1], "w") as f:
+                dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+                \(creation)
+                d = h5py.h5d.create(f.id, b"values", h5py.h5t.STD_I32LE, h5py.h5s.create_simple(\(space)), dcpl=dcpl)
+                d.write(h5py.h5s.ALL, h5py.h5s.ALL, numpy.arange(\(count), dtype="<i4"))
+            """
+        let run = try runProcess(python, ["-c", script, path])
+        try #require(run.status == 0, "\(run.standardError)")
+    }
+
     @Test func aZeroChunkDimensionInAVersion3LayoutIsATypedError() throws {
         let path = TestFiles.path("zero-chunk")
         defer { TestFiles.remove(path) }
@@ -130,16 +145,7 @@ import Testing
         defer { TestFiles.remove(path) }
         // 4 int32 values in a compact layout; then the dataspace message (version 1, rank 1, with
         // maximum dimensions) is made to say 400.
-        let script = """
-            import sys, h5py, numpy
-            with h5py.File(sys.argv[1], "w") as f:
-                dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-                dcpl.set_layout(h5py.h5d.COMPACT)
-                d = h5py.h5d.create(f.id, b"values", h5py.h5t.STD_I32LE, h5py.h5s.create_simple((4,)), dcpl=dcpl)
-                d.write(h5py.h5s.ALL, h5py.h5s.ALL, numpy.arange(4, dtype="<i4"))
-            """
-        let run = try runProcess(python, ["-c", script, path])
-        try #require(run.status == 0, "\(run.standardError)")
+        try Self.writeValues(python: python, path: path, creation: "dcpl.set_layout(h5py.h5d.COMPACT)", space: "(4,)", count: 4)
         do {
             let file = try HDF5File.open(at: path)
             #expect(try file.openDataset("values").read(as: Int32.self) == [0, 1, 2, 3])
@@ -164,16 +170,7 @@ import Testing
         guard let python = try pythonWithH5py() else { return }
         let path = TestFiles.path("huge-maximum")
         defer { TestFiles.remove(path) }
-        let script = """
-            import sys, h5py, numpy
-            with h5py.File(sys.argv[1], "w") as f:
-                dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-                dcpl.set_chunk((2,))
-                d = h5py.h5d.create(f.id, b"values", h5py.h5t.STD_I32LE, h5py.h5s.create_simple((2,), (2**64 - 2,)), dcpl=dcpl)
-                d.write(h5py.h5s.ALL, h5py.h5s.ALL, numpy.arange(2, dtype="<i4"))
-            """
-        let run = try runProcess(python, ["-c", script, path])
-        try #require(run.status == 0, "\(run.standardError)")
+        try Self.writeValues(python: python, path: path, creation: "dcpl.set_chunk((2,))", space: "(2,), (2**64 - 2,)", count: 2)
         let file = try HDF5File.open(at: path)
         let error = #expect(throws: StorageError.self) { try file.openDataset("values") }
         #expect(error?.reason == .shapeMismatch)
