@@ -26,13 +26,24 @@ struct ContainerOperations {
         return true
     }
 
-    /// The kind of object at a path that is known to exist.
-    func kind(of path: String) -> HDF5Child.Kind {
+    /// The basic information (type, header address) of the object at a path that is known to
+    /// exist; nil when libhdf5 cannot read its header.
+    func information(of path: String) -> H5O_info_t? {
         var information = H5O_info_t()
         guard H5Oget_info_by_name2(identifier, path, &information, UInt32(H5O_INFO_BASIC), hid_t(H5P_DEFAULT)) >= 0 else {
             _ = HDF5Library.takeErrorMessages()
-            return .other
+            return nil
         }
+        return information
+    }
+
+    /// The kind of object at a path that is known to exist.
+    func kind(of path: String) -> HDF5Child.Kind {
+        kind(of: information(of: path))
+    }
+
+    private func kind(of information: H5O_info_t?) -> HDF5Child.Kind {
+        guard let information else { return .other }
         switch information.type {
         case H5O_TYPE_GROUP: return .group
         case H5O_TYPE_DATASET: return .dataset
@@ -48,17 +59,21 @@ struct ContainerOperations {
         }
     }
 
-    /// Throws `.objectNotFound` or `.wrongObjectKind` unless `path` is an object of `kind`.
-    func requireObject(_ path: String, kind expected: HDF5Child.Kind, _ operation: String) throws(StorageError) {
+    /// Throws `.objectNotFound` or `.wrongObjectKind` unless `path` is an object of `kind`;
+    /// returns the object's header address.
+    @discardableResult
+    func requireObject(_ path: String, kind expected: HDF5Child.Kind, _ operation: String) throws(StorageError) -> haddr_t {
         try validate(path, operation)
         let childLocation = location.child(path)
         guard linkExists(path) else {
             throw childLocation.error(.objectNotFound, operation)
         }
-        let found = kind(of: path)
-        guard found == expected else {
+        let information = information(of: path)
+        let found = kind(of: information)
+        guard found == expected, let information else {
             throw childLocation.error(.wrongObjectKind(expected: expected.rawValue, found: found.rawValue), operation)
         }
+        return information.addr
     }
 
     /// Throws unless the file is writable and nothing exists at `path`.

@@ -15,18 +15,14 @@ enum DatasetLayoutCheck {
     /// Bounds on the walk (a damaged header may loop or claim millions of messages).
     private static let maximumChunks = 64, maximumMessages = 65_536
 
-    /// Throws `.libraryFailure` ("damaged dataset layout: ...") when the dataset at `path` below
-    /// `container` has a chunk dimension of 0; lock held by the caller.
-    static func check(_ container: ContainerOperations, _ path: String, location: ObjectLocation, operation: String) throws(StorageError) {
-        var information = H5O_info_t()
-        guard H5Oget_info_by_name2(container.identifier, path, &information, UInt32(H5O_INFO_BASIC), hid_t(H5P_DEFAULT)) >= 0 else {
-            _ = HDF5Library.takeErrorMessages()
-            return  // H5Dopen2 will report it
-        }
+    /// Throws `.libraryFailure` ("damaged dataset layout: ...") when the dataset whose object header
+    /// is at `header` (as `ContainerOperations.requireObject` returns it) has a chunk dimension of 0;
+    /// lock held by the caller.
+    static func check(_ container: ContainerOperations, header: haddr_t, location: ObjectLocation, operation: String) throws(StorageError) {
         let file = try location.check(H5Iget_file_id(container.identifier), operation)
         defer { _ = H5Fclose(file) }
         let bytes = try FileBytes(file, location: location, operation: operation)
-        if let problem = zeroChunkDimension(header: UInt64(information.addr), in: bytes) {
+        if let problem = zeroChunkDimension(header: UInt64(header), in: bytes) {
             throw location.error(.libraryFailure, operation, "damaged dataset layout: \(problem)")
         }
     }

@@ -183,9 +183,9 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
     /// Opens a dataset; lock held by caller.
     static func open(in container: ContainerOperations, path: String) throws(StorageError) -> HDF5Dataset {
         let operation = "open dataset"
-        try container.requireObject(path, kind: .dataset, operation)
+        let header = try container.requireObject(path, kind: .dataset, operation)
         let location = container.location.child(path)
-        try DatasetLayoutCheck.check(container, path, location: location, operation: operation)
+        try DatasetLayoutCheck.check(container, header: header, location: location, operation: operation)
         let accessList = try makeAccessList(location: location, operation: operation)
         defer { _ = H5Pclose(accessList) }
         let dataset = try location.check(H5Dopen2(container.identifier, path, accessList), operation)

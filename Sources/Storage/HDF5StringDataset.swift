@@ -144,9 +144,9 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
 
     static func open(in container: ContainerOperations, path: String) throws(StorageError) -> HDF5StringDataset {
         let operation = "open string dataset"
-        try container.requireObject(path, kind: .dataset, operation)
+        let header = try container.requireObject(path, kind: .dataset, operation)
         let location = container.location.child(path)
-        try DatasetLayoutCheck.check(container, path, location: location, operation: operation)
+        try DatasetLayoutCheck.check(container, header: header, location: location, operation: operation)
         let dataset = try location.check(H5Dopen2(container.identifier, path, hid_t(H5P_DEFAULT)), operation)
         do throws(StorageError) {
             let description = try DatasetDescription.read(dataset, location: location, operation: operation)
