@@ -90,17 +90,19 @@ struct ExperimentTests {
         #expect(result.runs[0].samples.allSatisfy { $0.origin == .synthesized })
     }
 
+    /// Every sample's latent code and image and every curve point, as bits (same seed, same bytes).
+    static func bytes(_ result: IVUSExperimentResult) -> [UInt64] {
+        result.runs.flatMap { $0.samples.flatMap { $0.latent.map(\.bitPattern) + $0.image.map { UInt64($0.bitPattern) } } }
+            + result.curves.curves.flatMap { $0.rounds.map(\.metric.bitPattern) }
+    }
+
     /// Same seed, same bytes, through VAE training, decoding, labeling and surrogate training.
     @Test func tinyIVUSExperimentIsReproducible() throws {
         var options = Self.tinyOptions
         options.strategies = [.interpolation]
         let first = try IVUSExperiment(options: options).run(labeler: RowGradientLabeler())
         let second = try IVUSExperiment(options: options).run(labeler: RowGradientLabeler())
-        func bytes(_ result: IVUSExperimentResult) -> [UInt64] {
-            result.runs.flatMap { $0.samples.flatMap { $0.latent.map(\.bitPattern) + $0.image.map { UInt64($0.bitPattern) } } }
-                + result.curves.curves.flatMap { $0.rounds.map(\.metric.bitPattern) }
-        }
-        #expect(bytes(first) == bytes(second))
+        #expect(Self.bytes(first) == Self.bytes(second))
     }
 }
 

@@ -162,11 +162,7 @@ struct TrainingScheduleTests {
         options.sampling.stepsPerRound = 3
         let first = try IVUSExperiment(options: options).run(labeler: RowGradientLabeler())
         let second = try IVUSExperiment(options: options).run(labeler: RowGradientLabeler())
-        func bytes(_ result: IVUSExperimentResult) -> [UInt64] {
-            result.runs.flatMap { $0.samples.flatMap { $0.latent.map(\.bitPattern) + $0.image.map { UInt64($0.bitPattern) } } }
-                + result.curves.curves.flatMap { $0.rounds.map(\.metric.bitPattern) }
-        }
-        #expect(bytes(first) == bytes(second))
+        #expect(ExperimentTests.bytes(first) == ExperimentTests.bytes(second))
         options.sampling.training = .continuing
         let continuing = try IVUSExperiment(options: options).run(labeler: RowGradientLabeler())
         #expect(continuing.curves.curves.map { $0.rounds.map(\.metric) } != first.curves.curves.map { $0.rounds.map(\.metric) })
