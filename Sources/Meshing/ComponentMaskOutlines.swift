@@ -55,28 +55,37 @@ enum ComponentMaskOutlines {
     /// Fewest pixels (steps) the regions grow into the lumen or the surroundings where they touch them.
     static let minimumDilationSteps = 2
 
-    /// Steps of the dilation: at least 2, and at least the largest element at the outer border (the
-    /// lumen edge, 1 pixel, or where the geometric sizing takes over (`WallMesher`: above twice the
-    /// pixel) the lumen's perimeter, estimated from its pixel area as a circle's, over the
-    /// circumferential elements; times the outer-border factor), so that the grown part lies beyond the
+    /// Steps of the dilation: at least 2, and at least the largest element at the outer border
+    /// (`outerEdgeLength`), so that the grown part lies beyond the
     /// touching rule's half element (`ComponentChains`) and the outline leaves the wall cleanly (with
     /// 2 steps, outlines touching the lumen of a 256 x 256 ring crossed themselves there). 2 on the
     /// 64 x 64 phantoms, whose meshes are pixel-sized; 8 on a 256 x 256 ring of lumen radius 38 px.
     static func dilationSteps(lumenPixels: Int, options: MaskMeshingOptions) -> Int {
+        max(minimumDilationSteps, Int(outerEdgeLength(lumenPixels: lumenPixels, options: options).rounded(.up)))
+    }
+
+    /// The largest element edge at the outer border (pixels): the lumen edge (1 pixel, or where the
+    /// geometric sizing takes over, above twice the pixel, the lumen's perimeter, estimated from its
+    /// pixel area as a circle's, over the circumferential elements) times the outer-border factor.
+    static func outerEdgeLength(lumenPixels: Int, options: MaskMeshingOptions) -> Double {
         var lumenEdge = 1.0
         if let sizing = options.geometricSizing, options.targetEdgeLength == nil {
             let geometric = 2 * (Double.pi * Double(lumenPixels)).squareRoot() / sizing.circumferentialElements
             if geometric > 2 { lumenEdge = geometric }
         }
-        return max(minimumDilationSteps, Int((lumenEdge * options.outerEdgeLengthFactor).rounded(.up)))
+        return lumenEdge * options.outerEdgeLengthFactor
     }
 
     /// The outlines (pixel units, lipid first, then calcium) and the notes.
     ///
     /// `separation`: lipid pixels within this many pixels (Chebyshev) of a calcium pixel become fibrous;
-    /// `pixelSize` (mm) sets the scanner-resolution floor of the outlines' low-pass.
+    /// `pixelSize` (mm) sets the scanner-resolution floor of the outlines' low-pass; `elementLength`
+    /// (pixels, `outerEdgeLength`) a second floor of twice that length: the mesh cannot follow finer
+    /// detail, and where such detail runs along a border within half an element, the outline folds
+    /// when `ComponentChains` moves it off the border, or its chain crosses the border's (on a
+    /// 512 x 512 frame with `--scanner-resolution 0`, 10 of 12 calcified frames failed so).
     static func outlines(classes: [UInt8], rows: Int, columns: Int, pixelSize: Double, options: MaskMeshingOptions, dilationSteps: Int = minimumDilationSteps,
-                         separation: Int = 1) throws(MeshError)
+                         elementLength: Double = 0, separation: Int = 1) throws(MeshError)
         -> (outlines: [ComponentOutline], notes: [ComponentMaskNote]) {
         let count = rows * columns
         guard classes.count == count else { throw .invalidMask("\(classes.count) class codes for a \(rows) x \(columns) image") }
@@ -176,16 +185,13 @@ enum ComponentMaskOutlines {
                 let xs = contour.map(\.x), ys = contour.map(\.y)
                 let c0 = max(0, Int(xs.min()!.rounded(.down)) - 1), c1 = min(columns - 1, Int(xs.max()!.rounded(.up)))
                 let r0 = max(0, Int(ys.min()!.rounded(.down)) - 1), r1 = min(rows - 1, Int(ys.max()!.rounded(.up)))
-                for r in r0...r1 {
-                    for c in c0...c1 {
-                        let index = r * columns + c
-                        guard field[index] == 1 || classes[index] != 0,
-                              PolygonGeometry.contains(contour, Point(Double(c) + 0.5, Double(r) + 0.5)) else { continue }
-                        inside[index] = true
-                        if classes[index] == code {
-                            depositPixels += 1
-                            if first == nil { first = (r, c) }
-                        }
+                PolygonGeometry.forEachPixelCentre(inside: contour, rows: r0...r1, columns: c0...c1) { r, c in
+                    let index = r * columns + c
+                    guard field[index] == 1 || classes[index] != 0 else { return }
+                    inside[index] = true
+                    if classes[index] == code {
+                        depositPixels += 1
+                        if first == nil { first = (r, c) }
                     }
                 }
                 guard depositPixels >= minimumPixels else {
@@ -195,7 +201,8 @@ enum ComponentMaskOutlines {
                     continue
                 }
                 let area = abs(PolygonGeometry.signedArea(contour))
-                let smooth = ContourSmoothing.offset(MaskMesher.smoothBorder(estimate, options: options, pixelSize: pixelSize), toArea: area)
+                let smooth = ContourSmoothing.offset(MaskMesher.smoothBorder(estimate, options: options, pixelSize: pixelSize,
+                                                                             minimumWavelength: 2 * elementLength), toArea: area)
                 // The first of these that stays a faithful outline (no self-crossing, counter-clockwise,
                 // area within 30 % of the pixel contour's, every point within 2 pixels of it): the
                 // pixel fit, the smoothed estimate, then (long thin regions, whose smoothed sides can
@@ -211,10 +218,14 @@ enum ComponentMaskOutlines {
                 }
                 candidates += [{ smooth }, { ContourSmoothing.offset(ContourSmoothing(iterations: options.smoothingIterations).smooth(contour), toArea: area) },
                                { contour }]
+                // A quarter of the low-pass floor's wavelength (at least 2 pixels): on fine pixels the
+                // low-passed outline rightly leaves the staircase by more than 2 pixels, and a check in
+                // pixels alone fell back to the unsmoothed contour, whose pixel detail then folded.
+                let tolerance = max(2, 0.25 * max(2 * options.scannerResolution / pixelSize, 2 * elementLength))
                 func faithful(_ points: [Point]) -> Bool {
                     let candidateArea = PolygonGeometry.signedArea(points)
                     guard candidateArea > 0, abs(candidateArea - area) <= 0.3 * area,
-                          points.allSatisfy({ p in contour.contains { $0.distance(to: p) <= 2 } }) else { return false }
+                          points.allSatisfy({ p in contour.contains { $0.distance(to: p) <= tolerance } }) else { return false }
                     return PolygonGeometry.selfIntersection(points) == nil
                 }
                 let points = candidates.lazy.compactMap { $0() }.first(where: faithful) ?? contour

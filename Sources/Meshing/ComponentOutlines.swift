@@ -78,6 +78,7 @@ struct ComponentChains {
         let borders = [outer, lumen]
         let borderDense = borders.map { Self.dense($0, perKnot: 4) }
         let borderPolygons = borderDense.map { $0.map(\.p) }
+        let borderIndices = borderDense.map(Self.borderIndex)
         func inWall(_ p: Point) -> Bool {
             PolygonGeometry.contains(borderPolygons[0], p) && !PolygonGeometry.contains(borderPolygons[1], p)
         }
@@ -90,42 +91,32 @@ struct ComponentChains {
             guard points.count >= 4, points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
                 throw .invalidGeometry("component outline \(index) needs at least 4 finite points")
             }
-            // An outline point closer to a border than half the local element size (on either side)
-            // is taken to lie on it: it moves to that distance outside the wall, along the border's
-            // normal, so that the outline is clipped there instead of leaving a sliver of wall only
-            // tiny elements could fill (traced outlines often run a few micrometres inside the
-            // lumen or EEM). Points farther out stay; the clipping removes them.
-            for (k, p) in points.enumerated() {
-                let gap = 0.5 * size(p)
-                for (b, samples) in borderDense.enumerated() {
-                    var best = (distance: Double.infinity, index: 0)
-                    for (j, q) in samples.enumerated() {
-                        let d = q.p.distance(to: p)
-                        if d < best.distance { best = (d, j) }
-                    }
-                    guard best.distance < gap else { continue }
-                    let q = samples[best.index]
-                    let tangent = borders[b].derivative(at: q.t)
-                    let length = max(tangent.length, 1e-300)
-                    // The wall lies on the left of both borders: outward is the right-hand normal.
-                    points[k] = q.p + (gap / length) * Point(tangent.y, -tangent.x)
-                    break
-                }
-            }
-            // Where the outline crossed a border steeply, several points moved to about one place:
-            // keep one of each such cluster (closer than 0.3 of the outline's mean spacing).
+            // An outline point closer to a border than half the local element size is taken to lie
+            // on it: it moves to that distance outside the wall, along the border's normal, so that
+            // the outline is clipped there instead of leaving a sliver of wall only tiny elements
+            // could fill (traced outlines often run a few micrometres inside the lumen or EEM).
+            // Points farther out stay; the clipping removes them. The first of these that gives an
+            // outline that does not cross itself is used: points on either side moved (the rule as
+            // designed for traced contours), points inside the wall only (an outline that runs
+            // along just outside a border, as a class mask's grown deposit does, no longer folds
+            // onto the same line twice), the outline as given (where the band of half an element
+            // is wider than the outline's own detail, as on fine masks, so moving folds it).
+            var fit: (curve: ClosedCurve, dense: [(t: Double, p: Point)])?
             let spacing = 0.3 * PolygonGeometry.perimeter(outline.points) / Double(outline.points.count)
-            var kept: [Point] = []
-            for p in points where kept.last.map({ p.distance(to: $0) > spacing }) ?? true { kept.append(p) }
-            while kept.count > 1, kept[kept.count - 1].distance(to: kept[0]) <= spacing { kept.removeLast() }
-            guard kept.count >= 4 else { throw .invalidGeometry("component outline \(index) lies along a border (nothing left in the wall)") }
-            points = kept
-            let curve = try ClosedCurve(through: points)
-            let dense = Self.dense(curve, perKnot: 4)
-            let polygon = dense.map(\.p)
-            if PolygonGeometry.selfIntersection(polygon) != nil {
+            for rule in [BorderSnapping.bothSides, .insideOnly, .none] {
+                let moved = Self.snapped(points, rule: rule, borders: borders, borderDense: borderDense, borderIndices: borderIndices,
+                                         size: size, spacing: spacing)
+                guard moved.count >= 4 else {
+                    throw .invalidGeometry("component outline \(index) lies along a border (nothing left in the wall)")
+                }
+                let curve = try ClosedCurve(through: moved)
+                let dense = Self.dense(curve, perKnot: 4)
+                if PolygonGeometry.selfIntersection(dense.map(\.p)) == nil { fit = (curve, dense); break }
+            }
+            guard let (curve, dense) = fit else {
                 throw .borderSelfIntersects("component outline \(index) crosses itself")
             }
+            let polygon = dense.map(\.p)
             for (j, other) in fitted.enumerated() where PolygonGeometry.intersection(polygon, other.polygon) != nil {
                 throw .invalidGeometry("component outlines \(j) and \(index) cross or touch (outlines must not overlap)")
             }
@@ -134,9 +125,15 @@ struct ComponentChains {
             var crossings: [Crossing] = []
             for (b, borderSamples) in borderDense.enumerated() {
                 let boxes = PolygonGeometry.edgeBoxes(borderSamples.map(\.p))
+                let longestBorderSegment = boxes.reduce(0) { max($0, $1.maxX - $1.minX, $1.maxY - $1.minY) }
                 for i in 0..<dense.count {
                     let p1 = dense[i].p, p2 = dense[(i + 1) % dense.count].p
                     let s1 = dense[i].t, s2 = i + 1 < dense.count ? dense[i + 1].t : curve.period
+                    // A segment farther from every border sample than its own length plus the
+                    // longest border segment (diagonal bound) cannot meet the border: most of a
+                    // long outline is skipped without the scan over all border segments.
+                    let reach = p1.distance(to: p2) + 1.5 * longestBorderSegment
+                    if borderIndices[b].nearest(to: p1).distance > reach { continue }
                     let box = PolygonGeometry.Box(minX: min(p1.x, p2.x), minY: min(p1.y, p2.y), maxX: max(p1.x, p2.x), maxY: max(p1.y, p2.y))
                     for j in boxes.indices where boxes[j].overlaps(box) {
                         let q1 = borderSamples[j].p, q2 = borderSamples[(j + 1) % borderSamples.count].p
@@ -272,5 +269,74 @@ struct ComponentChains {
             outlineAreas[o] += areas[t]
         }
         return (regions, outlineAreas)
+    }
+}
+
+extension ComponentChains {
+    /// Which outline points near a border `snapped(_:rule:...)` moves.
+    enum BorderSnapping {
+        /// Points within half an element of a border, on either side of it.
+        case bothSides
+        /// Points inside the wall within half an element of a border.
+        case insideOnly
+        /// None.
+        case none
+    }
+
+    /// `points` with those within half the local element size (`size`) of a border moved, by
+    /// `rule`, to that distance outside the wall along the border's normal at their foot point;
+    /// then one point kept of each cluster closer than `spacing` (a steep crossing moves several
+    /// points to about one place).
+    static func snapped(_ points: [Point], rule: BorderSnapping, borders: [ClosedCurve], borderDense: [[(t: Double, p: Point)]],
+                        borderIndices: [NearestSampleIndex], size: (Point) -> Double, spacing: Double) -> [Point] {
+        var points = points
+        if rule != .none {
+            for (k, p) in points.enumerated() {
+                let gap = 0.5 * size(p)
+                for (b, samples) in borderDense.enumerated() {
+                    let foot = nearestPoint(on: samples, index: borderIndices[b], period: borders[b].period, to: p)
+                    guard foot.distance < gap else { continue }
+                    let tangent = borders[b].derivative(at: foot.t)
+                    let length = max(tangent.length, 1e-300)
+                    // The wall lies on the left of both borders: outward is the right-hand normal.
+                    let outward = (1 / length) * Point(tangent.y, -tangent.x)
+                    if rule == .insideOnly, Point.dot(p - foot.p, outward) > 0 { break }
+                    // The point keeps its place along the border (its foot point, not the nearest
+                    // border sample), so that consecutive points stay in order.
+                    points[k] = foot.p + gap * outward
+                    break
+                }
+            }
+        }
+        var kept: [Point] = []
+        for p in points where kept.last.map({ p.distance(to: $0) > spacing }) ?? true { kept.append(p) }
+        while kept.count > 1, kept[kept.count - 1].distance(to: kept[0]) <= spacing { kept.removeLast() }
+        return kept
+    }
+
+    /// The point of the closed polygon through `samples` nearest to `p` (on one of the two segments
+    /// at the sample `index` finds nearest), its distance, and its curve parameter (linear between
+    /// the samples' parameters; `period` closes the last segment).
+    static func nearestPoint(on samples: [(t: Double, p: Point)], index: NearestSampleIndex, period: Double,
+                             to p: Point) -> (p: Point, t: Double, distance: Double) {
+        // The index's "size" of a sample is its position in `samples` (see `borderIndex`).
+        let j = Int(index.nearest(to: p).size)
+        var best = (p: samples[j].p, t: samples[j].t, distance: Double.infinity)
+        for start in [(j + samples.count - 1) % samples.count, j] {
+            let a = samples[start], b = samples[(start + 1) % samples.count]
+            let tb = start + 1 < samples.count ? b.t : period
+            let d = b.p - a.p
+            let squared = Point.dot(d, d)
+            let u = squared > 0 ? min(max(Point.dot(p - a.p, d) / squared, 0), 1) : 0
+            let q = a.p + u * d
+            let distance = q.distance(to: p)
+            if distance < best.distance { best = (q, a.t + u * (tb - a.t), distance) }
+        }
+        return best
+    }
+
+    /// A nearest-sample index over `samples` whose per-sample value is the sample's position.
+    static func borderIndex(_ samples: [(t: Double, p: Point)]) -> NearestSampleIndex {
+        NearestSampleIndex(points: samples.map(\.p), sizes: samples.indices.map(Double.init))
     }
 }

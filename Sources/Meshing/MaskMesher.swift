@@ -129,8 +129,9 @@ public struct MaskMesher: Sendable {
     }
 
     /// Taubin smoothing, then the Fourier low-pass of `options` (the smoothing every border of a
-    /// mask gets: lumen, outer border and component outlines), for pixels of `pixelSize` mm.
-    static func smoothBorder(_ contour: [Point], options: MaskMeshingOptions, pixelSize: Double) -> [Point] {
+    /// mask gets: lumen, outer border and component outlines), for pixels of `pixelSize` mm; no
+    /// wavelength below `minimumWavelength` pixels either (component outlines: twice the element).
+    static func smoothBorder(_ contour: [Point], options: MaskMeshingOptions, pixelSize: Double, minimumWavelength: Double = 0) -> [Point] {
         let relaxed = ContourSmoothing(iterations: options.smoothingIterations).smooth(contour)
         guard options.minimumBorderWavelength > 0 else { return relaxed }
         // At most `maximumBorderModes` shape modes, and none finer than the scanner resolves: on a
@@ -138,7 +139,7 @@ public struct MaskMesher: Sendable {
         // low-pass keeps (no effect on 64 x 64 masks, whose borders are shorter than 24 x 8 px
         // and whose pixels are coarser than the scanner's resolution).
         let wavelength = max(options.minimumBorderWavelength, PolygonGeometry.perimeter(relaxed) / Double(options.maximumBorderModes),
-                             2 * options.scannerResolution / pixelSize)
+                             2 * options.scannerResolution / pixelSize, minimumWavelength)
         return FourierSmoothing(minimumWavelength: wavelength).smooth(relaxed)
     }
 
@@ -162,13 +163,15 @@ public struct MaskMesher: Sendable {
         }
         let lumenPixels = Self.regions(values: classes.map { $0 != 0 ? 1 : 0 }, rows: rows, columns: columns).lumen.reduce(0) { $0 + ($1 ? 1 : 0) }
         let steps = ComponentMaskOutlines.dilationSteps(lumenPixels: lumenPixels, options: options)
+        let elementLength = ComponentMaskOutlines.outerEdgeLength(lumenPixels: lumenPixels, options: options)
         let wall: [Double] = classes.map { $0 != 0 ? 1 : 0 }
         // Lipid touching calcium is separated by one fibrous pixel; where the smoothed outlines still
         // touch (`ComponentChains` refuses them), by two.
         var separation = 1
         while true {
             let (outlines, notes) = try ComponentMaskOutlines.outlines(
-                classes: classes, rows: rows, columns: columns, pixelSize: pixelSize, options: options, dilationSteps: steps, separation: separation)
+                classes: classes, rows: rows, columns: columns, pixelSize: pixelSize, options: options, dilationSteps: steps, elementLength: elementLength,
+                separation: separation)
             do {
                 var result = try mesh(values: wall, rows: rows, columns: columns, pixelSize: pixelSize, components: outlines)
                 result.componentNotes = notes

@@ -164,3 +164,54 @@ import Testing
         #expect(PixelBorderFit(minimumWavelength: 6).refine(border, inside: [], rows: 40, columns: 40) == nil)
     }
 }
+
+@Suite struct PolygonGeometryTests {
+    /// Random closed polygons, seeded: wobbly stars (simple or not) and random walks (crossing often).
+    static func polygons(count: Int, seed: UInt64) -> [[Point]] {
+        var state = seed
+        func uniform() -> Double {
+            // 64-bit LCG (Knuth's MMIX constants); the top 53 bits as a fraction.
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        return (0..<count).map { k in
+            let n = 4 + Int(uniform() * 60)
+            if k % 2 == 0 {
+                let wobble = uniform()
+                return (0..<n).map { i in
+                    let angle = 2 * Double.pi * Double(i) / Double(n), r = 5 + 4 * wobble * (uniform() - 0.5) * 2
+                    return Point(10 + r * cos(angle), 10 + r * sin(angle))
+                }
+            }
+            return (0..<n).map { _ in Point(20 * uniform(), 20 * uniform()) }
+        }
+    }
+
+    /// The sweep finds the same first crossing pair as the plain double loop it replaced.
+    @Test func selfIntersectionMatchesTheDoubleLoop() {
+        var crossing = 0
+        for p in Self.polygons(count: 400, seed: 7) {
+            let n = p.count
+            var expected: (Int, Int)?
+            search: for i in 0..<n {
+                for j in stride(from: i + 2, to: n, by: 1) where !(i == 0 && j == n - 1) {
+                    if PolygonGeometry.segmentsIntersect(p[i], p[(i + 1) % n], p[j], p[(j + 1) % n]) { expected = (i, j); break search }
+                }
+            }
+            let found = PolygonGeometry.selfIntersection(p)
+            #expect(found?.0 == expected?.0 && found?.1 == expected?.1, "\(p)")
+            if expected != nil { crossing += 1 }
+        }
+        #expect(crossing > 100 && crossing < 400, "both kinds present: \(crossing) of 400 cross")
+    }
+
+    /// The scan-line fill selects exactly the pixel centres `contains` selects.
+    @Test func pixelCentresInsideMatchContains() {
+        for p in Self.polygons(count: 200, seed: 11) {
+            var scanned = Set<Int>()
+            PolygonGeometry.forEachPixelCentre(inside: p, rows: 0...20, columns: 0...20) { r, c in scanned.insert(r * 21 + c) }
+            let expected = Set((0..<(21 * 21)).filter { PolygonGeometry.contains(p, Point(Double($0 % 21) + 0.5, Double($0 / 21) + 0.5)) })
+            #expect(scanned == expected)
+        }
+    }
+}
