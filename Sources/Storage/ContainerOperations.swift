@@ -107,16 +107,16 @@ struct ContainerOperations {
         defer { _ = H5Pclose(linkList) }
         let group = H5Gcreate2(identifier, path, linkList, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
         try childLocation.check(group, operation)
-        return HDF5Group(file: file, identifier: group, location: childLocation)
+        return HDF5Group(file: file, identifier: group, location: childLocation, attributeMessages: .created())
     }
 
     func openGroup(_ path: String) throws(StorageError) -> HDF5Group {
         let operation = "open group"
-        try requireObject(path, kind: .group, operation)
+        let header = try requireObject(path, kind: .group, operation)
         let childLocation = location.child(path)
         let group = H5Gopen2(identifier, path, hid_t(H5P_DEFAULT))
         try childLocation.check(group, operation)
-        return HDF5Group(file: file, identifier: group, location: childLocation)
+        return HDF5Group(file: file, identifier: group, location: childLocation, attributeMessages: AttributeMessageGuard(header: header))
     }
 
     func children() throws(StorageError) -> [HDF5Child] {

@@ -10,10 +10,8 @@ import CHDF5
 /// message (versions 1 to 4, "Data Layout Message"). It only refuses a dimension it has decoded as 0;
 /// a header it cannot follow is left to libhdf5, which refuses most damage cleanly.
 enum DatasetLayoutCheck {
-    /// The object header message types used here.
-    private static let layoutType = 0x0008, continuationType = 0x0010
-    /// Bounds on the walk (a damaged header may loop or claim millions of messages).
-    private static let maximumChunks = 64, maximumMessages = 65_536
+    /// The layout message's type.
+    private static let layoutType = 0x0008
 
     /// Throws `.libraryFailure` ("damaged dataset layout: ...") when the dataset whose object header
     /// is at `header` (as `ContainerOperations.requireObject` returns it) has a chunk dimension of 0;
@@ -62,77 +60,14 @@ enum DatasetLayoutCheck {
     /// Describes a zero chunk dimension in the layout message of the object header at `header`;
     /// nil when there is none or the header cannot be followed.
     static func zeroChunkDimension(header: UInt64, in file: FileBytes) -> String? {
-        guard let messages = try? layoutMessages(header: header, in: file) else { return nil }
-        for message in messages {
-            if let dimensions = chunkDimensions(layout: message, addressSize: file.addressSize),
+        guard let layouts = try? ObjectHeader(header: header, in: file, types: [layoutType]) else { return nil }
+        for message in layouts.messages {
+            if let dimensions = chunkDimensions(layout: message.data, addressSize: file.addressSize),
                let zero = dimensions.firstIndex(of: 0) {
                 return "chunk dimension \(zero) is 0 (chunk dimensions \(dimensions))"
             }
         }
         return nil
-    }
-
-    /// The data of every layout message of the header, following continuation messages.
-    private static func layoutMessages(header: UInt64, in file: FileBytes) throws(Failure) -> [[UInt8]] {
-        let prefix = try file.read(count: 16, at: header)
-        var chunks: [(address: UInt64, length: Int)] = []
-        let version2 = prefix.prefix(4).elementsEqual("OHDR".utf8)
-        if version2 {
-            guard prefix[4] == 2 else { throw Failure(message: "object header version \(prefix[4])") }
-            let flags = prefix[5]
-            var offset = 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
-            let sizeBytes = 1 << Int(flags & 0x03)
-            let head = try file.read(count: offset + sizeBytes, at: header)
-            let size = readLittleEndian(head, at: offset, count: sizeBytes)
-            offset += sizeBytes
-            guard size <= 1 << 32 else { throw Failure(message: "chunk size \(size)") }
-            chunks.append((header &+ UInt64(offset), Int(size)))
-        } else {
-            guard prefix[0] == 1 else { throw Failure(message: "object header version \(prefix[0])") }
-            let size = readLittleEndian(prefix, at: 8, count: 4)
-            chunks.append((header &+ 16, Int(size)))
-        }
-        var layouts: [[UInt8]] = [], visited = 0, messages = 0
-        while visited < chunks.count {
-            guard visited < maximumChunks else { throw Failure(message: "too many header chunks") }
-            let chunk = chunks[visited]
-            visited += 1
-            var bytes = try file.read(count: chunk.length, at: chunk.address)
-            if version2 && visited > 1 {
-                // A continuation chunk of a version-2 header: "OCHK", messages, checksum.
-                guard bytes.count >= 8, bytes.prefix(4).elementsEqual("OCHK".utf8) else { throw Failure(message: "no OCHK signature") }
-                bytes = Array(bytes[4..<(bytes.count - 4)])
-            }
-            let headerSize = version2 ? 4 : 8
-            var offset = 0
-            while offset + headerSize <= bytes.count {
-                messages += 1
-                guard messages <= maximumMessages else { throw Failure(message: "too many header messages") }
-                let type: Int, size: Int, dataStart: Int
-                if version2 {
-                    type = Int(bytes[offset])
-                    size = Int(readLittleEndian(bytes, at: offset + 1, count: 2))
-                    // Messages carry a creation order when the header's flags say it is tracked.
-                    dataStart = offset + 4 + (prefix[5] & 0x04 != 0 ? 2 : 0)
-                } else {
-                    type = Int(readLittleEndian(bytes, at: offset, count: 2))
-                    size = Int(readLittleEndian(bytes, at: offset + 2, count: 2))
-                    dataStart = offset + 8
-                }
-                guard dataStart + size <= bytes.count else { break }
-                let data = Array(bytes[dataStart..<(dataStart + size)])
-                if type == layoutType {
-                    layouts.append(data)
-                } else if type == continuationType, data.count >= file.addressSize + file.lengthSize {
-                    let address = readLittleEndian(data, at: 0, count: file.addressSize)
-                    let length = readLittleEndian(data, at: file.addressSize, count: file.lengthSize)
-                    guard length <= 1 << 32 else { throw Failure(message: "continuation length \(length)") }
-                    chunks.append((address, Int(length)))
-                }
-                offset = dataStart + size
-            }
-        }
-        return layouts
     }
 
     /// The chunk dimensions of a chunked layout message (the last one is the element size in

@@ -57,11 +57,14 @@ public final class HDF5File: @unchecked Sendable {
 
     private var identifier: hid_t
     private var members: [WeakFileMember] = []
+    /// The root group's attribute-message check, for `attributes`.
+    let rootAttributeMessages: AttributeMessageGuard
 
-    private init(path: String, identifier: hid_t, isWritable: Bool) {
+    private init(path: String, identifier: hid_t, isWritable: Bool, rootAttributeMessages: AttributeMessageGuard) {
         self.path = path
         self.identifier = identifier
         self.isWritable = isWritable
+        self.rootAttributeMessages = rootAttributeMessages
     }
 
     deinit {
@@ -98,7 +101,7 @@ public final class HDF5File: @unchecked Sendable {
             let identifier = H5Fcreate(path, flags, hid_t(H5P_DEFAULT), accessList)
             try location.check(identifier, "create file")
             closeOnExec(identifier, accessList)
-            return HDF5File(path: path, identifier: identifier, isWritable: true)
+            return HDF5File(path: path, identifier: identifier, isWritable: true, rootAttributeMessages: .created())
         }
     }
 
@@ -149,7 +152,7 @@ public final class HDF5File: @unchecked Sendable {
             }
             try location.check(identifier, "open file")
             closeOnExec(identifier, accessList)
-            return HDF5File(path: path, identifier: identifier, isWritable: writable)
+            return HDF5File(path: path, identifier: identifier, isWritable: writable, rootAttributeMessages: AttributeMessageGuard(header: nil))
         }
     }
 
@@ -177,7 +180,7 @@ public final class HDF5File: @unchecked Sendable {
                 let fileIdentifier = try liveIdentifier(for: "open group", at: location)
                 let group = H5Gopen2(fileIdentifier, "/", hid_t(H5P_DEFAULT))
                 try location.check(group, "open group")
-                return HDF5Group(file: self, identifier: group, location: location)
+                return HDF5Group(file: self, identifier: group, location: location, attributeMessages: rootAttributeMessages)
             }
         }
     }
