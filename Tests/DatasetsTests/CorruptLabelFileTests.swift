@@ -39,6 +39,28 @@ import Testing
         try? FileManager.default.removeItem(atPath: path + ".merged.h5")
     }
 
+    /// libhdf5 1.10.8 copies an attribute's data (`elements * datatype size` bytes) from after its
+    /// dataspace, checking that count only against the whole message: in the sample, the `format`
+    /// attribute's message (offset 2792, version 1: 8 bytes of sizes, the name "format" padded to
+    /// 8, then the variable-length string datatype with its size field at 4...7) is the last of
+    /// its header chunk, so a size field of 32 instead of 16 made every attribute call read 32
+    /// bytes from where 16 remain: AddressSanitizer's heap-buffer-overflow under `H5Aexists`
+    /// (`H5O__attr_exists`, `H5O__msg_iterate_real`), the label-file fuzzer's finding
+    /// (docs/reliability.md, note 10). Every reader now refuses the file with the storage
+    /// layer's typed error naming the attribute, before libhdf5 decodes it.
+    @Test func anAttributeWhoseDataRunsPastItsMessageIsATypedError() throws {
+        let path = try Self.damaged("attribute-size", [(2792 + 8 + 8 + 4, 32)])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+        #expect("\(String(describing: error))".contains("attribute message 0 'format': the data of 1 elements of 32 bytes needs 32 bytes, the message has 16 after the dataspace"),
+                "\(String(describing: error))")
+        #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect(throws: DatasetError.self) { try LabelFileReader.configuration(at: path) }
+        let merged = path + ".merged.h5"
+        defer { try? FileManager.default.removeItem(atPath: merged) }
+        #expect(throws: DatasetError.self) { try LabelFileMerger.merge([path], into: merged, provenance: provenance) }
+    }
+
     /// Found while writing the fuzz targets: `inspect` (and export, merge, training) crashed with
     /// "Array index is out of range" on a label file whose /stress rows had another size than its
     /// /masks rows (a file written by another tool). Each per-row dataset's row shape is now checked.
