@@ -79,8 +79,8 @@ enum AttributeMessageCheck {
         }
         let datatype = Array(data[datatypeStart..<(datatypeStart + datatypeSize)])
         // The datatype must decode within its own size (libhdf5 decodes it without that bound).
-        _ = try datatypeLength(datatype, at: 0, depth: 0)
-        let elementSize = readLittleEndian(datatype, at: 4, count: 4)
+        let decoded = try Self.datatype(datatype, at: 0, depth: 0, addressSize: sizes.addressSize)
+        let elementSize = decoded.sizeField
         let dataspace = Array(data[dataspaceStart..<(dataspaceStart + dataspaceSize)])
         let elements = try elementCount(dataspace, lengthSize: sizes.lengthSize)
         let (needed, overflow) = elements.multipliedReportingOverflow(by: elementSize)
@@ -88,12 +88,29 @@ enum AttributeMessageCheck {
         guard !overflow, needed <= available else {
             throw Failure(message: "the data of \(elements) elements of \(elementSize) bytes needs \(overflow ? "more than 2^64" : "\(needed)") bytes, the message has \(available) after the dataspace")
         }
+        // libhdf5 keeps `elements * size field` bytes of data, but reads an attribute as
+        // elements of their size in the file, which it sets itself for variable-length data.
+        guard elements == 0 || decoded.fileSize <= elementSize else {
+            throw Failure(message: "a datatype of \(decoded.fileSize) bytes in the file has a size field of \(elementSize)")
+        }
     }
 
-    /// The number of bytes libhdf5's datatype decoder reads for the datatype at `start` (HDF5 file
-    /// format specification, "Datatype Message", versions 1 to 3; members and base types are
-    /// datatypes themselves); throws when it would read past `data`.
-    static func datatypeLength(_ data: [UInt8], at start: Int, depth: Int) throws(Failure) -> Int {
+    /// What `datatype(_:at:depth:addressSize:)` found.
+    struct Datatype {
+        /// Where the datatype's encoding ends in the data.
+        let end: Int
+        /// The datatype's size field (bytes 4 to 7).
+        let sizeField: UInt64
+        /// The element size libhdf5 uses for the datatype in the file (`H5T_set_loc` to the
+        /// disk): 4 + size of offsets + 4 for a variable-length type, the members' and base
+        /// types' changes applied to compounds and arrays, the size field otherwise.
+        let fileSize: UInt64
+    }
+
+    /// Decodes the datatype at `start` as far as libhdf5's decoder reads it (HDF5 file format
+    /// specification, "Datatype Message", versions 1 to 3; members and base types are datatypes
+    /// themselves); throws when it would read past `data`.
+    static func datatype(_ data: [UInt8], at start: Int, depth: Int, addressSize: Int) throws(Failure) -> Datatype {
         guard depth <= maximumDepth else { throw Failure(message: "datatypes nested deeper than \(maximumDepth)") }
         func need(_ end: Int, _ what: String) throws(Failure) {
             guard end <= data.count else { throw Failure(message: "the datatype needs more than its \(data.count) bytes (\(what))") }
@@ -105,6 +122,7 @@ enum AttributeMessageCheck {
         // Versions 1 to 3 are those libhdf5 1.10.8 decodes (it refuses later ones itself).
         guard (1...3).contains(version) else { throw Failure(message: "unsupported datatype version \(version)") }
         var p = start + 8
+        var fileSize = size
         /// A NUL-terminated name at `p`, padded to a multiple of 8 bytes before version 3.
         func skipName(_ what: String) throws(Failure) {
             guard p < data.count, let nul = data[p...].firstIndex(of: 0) else {
@@ -122,37 +140,59 @@ enum AttributeMessageCheck {
         case 5: p += classBits & 0xFF  // opaque: the tag, its length in the class bits
         case 6:
             // Compound: members, each a name, an offset (and in version 1 dimensions), a datatype.
+            // A member whose size in the file differs from its size field changes the compound's
+            // size by the difference.
             let offsetBytes = version >= 3 ? max(1, (64 - size.leadingZeroBitCount + 7) / 8) : 4
+            var change: Int64 = 0
             for _ in 0..<(classBits & 0xFFFF) {
                 try skipName("member")
                 p += version == 1 ? 4 + 1 + 3 + 4 + 4 + 16 : offsetBytes
                 try need(p, "member offset")
-                p = try datatypeLength(data, at: p, depth: depth + 1)
+                let member = try datatype(data, at: p, depth: depth + 1, addressSize: addressSize)
+                change += Int64(member.fileSize) - Int64(member.sizeField)
+                p = member.end
             }
+            fileSize = UInt64(max(0, Int64(size) + change))
         case 8:
             // Enumeration: a base type, the names, then one value of the base type's size each.
-            let base = p
-            p = try datatypeLength(data, at: base, depth: depth + 1)
-            let baseSize = readLittleEndian(data, at: base + 4, count: 4)
+            let base = try datatype(data, at: p, depth: depth + 1, addressSize: addressSize)
+            p = base.end
+            let baseSize = base.sizeField
             let count = classBits & 0xFFFF
             for _ in 0..<count { try skipName("enumeration") }
             let (values, overflow) = UInt64(count).multipliedReportingOverflow(by: baseSize)
             guard !overflow, values <= UInt64(data.count - p) else { throw Failure(message: "the datatype needs more than its \(data.count) bytes (enumeration values)") }
             p += Int(values)
-        case 9: p = try datatypeLength(data, at: p, depth: depth + 1)  // variable-length: a base type
+        case 9:
+            // Variable-length: a base type; an element in the file is a length and a global heap
+            // reference (collection address, object index).
+            p = try datatype(data, at: p, depth: depth + 1, addressSize: addressSize).end
+            fileSize = UInt64(4 + addressSize + 4)
         case 10:
             // Array: rank, (reserved,) dimensions, (permutation,) a base type.
             try need(p + 1, "array rank")
             let rank = Int(data[p])
             // libhdf5 1.10.8 only asserts the rank and stores the dimensions in an array of 32.
             guard rank <= 32 else { throw Failure(message: "array rank \(rank)") }
+            let dimensions = p + (version >= 3 ? 1 : 4)
             p += version >= 3 ? 1 + 4 * rank : 4 + 8 * rank
             try need(p, "array dimensions")
-            p = try datatypeLength(data, at: p, depth: depth + 1)
+            let base = try datatype(data, at: p, depth: depth + 1, addressSize: addressSize)
+            p = base.end
+            if base.fileSize != base.sizeField {
+                // libhdf5 then sets the array's size to its element count times the base's.
+                var total = base.fileSize
+                for k in 0..<rank {
+                    let (product, overflow) = total.multipliedReportingOverflow(by: readLittleEndian(data, at: dimensions + 4 * k, count: 4))
+                    guard !overflow else { throw Failure(message: "an array datatype of more than 2^64 bytes") }
+                    total = product
+                }
+                fileSize = total
+            }
         default: throw Failure(message: "datatype class \(typeClass)")
         }
         try need(p, "properties")
-        return p
+        return Datatype(end: p, sizeField: size, fileSize: fileSize)
     }
 
     /// The number of elements of a dataspace message (HDF5 file format specification, "Dataspace

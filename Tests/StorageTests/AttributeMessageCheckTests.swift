@@ -119,6 +119,16 @@ import Testing
                 "\(String(describing: error))")
     }
 
+    /// A variable-length string whose datatype's size field (8) is smaller than the 16 bytes its
+    /// elements take in the file: libhdf5 1.10.8 keeps 8 bytes of data, then `H5Aread` copies 16
+    /// (a 16-byte heap-buffer-overflow read in `H5A__read`, checked under AddressSanitizer).
+    @Test func aVariableLengthSizeFieldSmallerThanInTheFileIsATypedError() throws {
+        let error = try Self.refusal("label", "attribute-vlen-size") { bytes, message in
+            Self.setInteger(8, in: &bytes, at: message.datatypeStart + 4, count: 4)
+        }
+        #expect(error?.detail.contains("'label': a datatype of 16 bytes in the file has a size field of 8") == true, "\(String(describing: error))")
+    }
+
     @Test func aNameWithoutItsNulIsATypedError() throws {
         let error = try Self.refusal("values", "attribute-name-nul") { bytes, message in
             bytes[message.nameStart + 6] = UInt8(ascii: "x")
