@@ -212,6 +212,7 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
         if let maximumRowCount, rows > maximumRowCount {
             throw location.error(.shapeMismatch, operation, "\(rows) strings exceed the maximum of \(maximumRowCount)")
         }
+        try ExtentShrinkCheck.check(identifier, rows: rows, location: location, operation: operation)
         var dimensions = [hsize_t(rows)]
         try location.check(H5Dset_extent(identifier, &dimensions), operation)
     }

@@ -61,6 +61,27 @@ import Testing
         #expect(throws: DatasetError.self) { try LabelFileMerger.merge([path], into: merged, provenance: provenance) }
     }
 
+    /// Fuzz finding (label-file): a label file whose /input_index claimed 2^58 + 2 rows (chunks of
+    /// 2) made `label --resume` hang in libhdf5 1.10.8, which looks up every chunk position a
+    /// shrink removes (`H5D__chunk_prune_by_extent` under `H5Dset_extent`) while cutting the file
+    /// back to its committed rows. Here the extent is grown to 2^40 rows after the fact; resume
+    /// now refuses it at once (docs/reliability.md, note 11).
+    @Test func resumingAcrossAHugeDamagedExtentIsATypedError() throws {
+        let path = temporaryPath("huge-extent")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = LabelFileConfiguration(rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions(), inputCount: 4)
+        let writer = try LabelFileWriter.create(at: path, configuration: configuration, provenance: provenance)
+        for k in 0..<2 { try writer.append(record(k)) }
+        try writer.close()
+        let file = try HDF5File.open(at: path, mode: .readWrite)
+        try file.openDataset("input_index").setRowCount(1 << 40)
+        try file.close()
+        let started = Date()
+        let error = #expect(throws: DatasetError.self) { try LabelFileWriter.resume(at: path, configuration: configuration, provenance: provenance) }
+        #expect("\(String(describing: error))".contains("would make libhdf5 visit 4294967296 chunk positions"), "\(String(describing: error))")
+        #expect(Date().timeIntervalSince(started) < 60)
+    }
+
     /// Found while writing the fuzz targets: `inspect` (and export, merge, training) crashed with
     /// "Array index is out of range" on a label file whose /stress rows had another size than its
     /// /masks rows (a file written by another tool). Each per-row dataset's row shape is now checked.
