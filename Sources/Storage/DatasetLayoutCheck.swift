@@ -1,26 +1,31 @@
 import CHDF5
 
-/// Finds a chunked dataset's zero chunk dimension before libhdf5 opens the dataset.
+/// Finds damaged chunk dimensions of a chunked dataset before libhdf5 opens the dataset.
 ///
 /// libhdf5 1.10.8 decodes a layout message's chunk dimensions without checking them and divides
 /// by them when it opens the dataset (`H5D__chunk_set_info`): a damaged file with a chunk
 /// dimension of 0 ends the process with SIGFPE (found by fuzzing, docs/reliability.md, note 7).
-/// This check reads the dataset's object header from the file (HDF5 file format specification,
-/// "Data Object Headers", versions 1 and 2 with their continuation chunks) and decodes its layout
-/// message (versions 1 to 4, "Data Layout Message"). It only refuses a dimension it has decoded as 0;
-/// a header it cannot follow is left to libhdf5, which refuses most damage cleanly.
+/// A chunk dimension damaged to a larger value makes it read a whole chunk of that size out of
+/// the shorter buffer a stored chunk inflates to (heap-buffer-overflow in `H5VM_memcpyvv` under
+/// `H5Dread`, note 12). This check reads the dataset's object header from the file (HDF5 file
+/// format specification, "Data Object Headers", versions 1 and 2 with their continuation
+/// chunks) and decodes its layout message (versions 1 to 4, "Data Layout Message"). It refuses a
+/// dimension it has decoded as 0, and, for the version-1 B-tree chunk index of layouts 1 to 3, a
+/// key in the index's root node whose chunk offset is not a multiple of the chunk dimensions
+/// (newer libhdf5 checks every key so: "bad coordinate offset"). A header it cannot follow is
+/// left to libhdf5, which refuses most damage cleanly.
 enum DatasetLayoutCheck {
     /// The layout message's type.
     private static let layoutType = 0x0008
 
     /// Throws `.libraryFailure` ("damaged dataset layout: ...") when the dataset whose object header
-    /// is at `header` (as `ContainerOperations.requireObject` returns it) has a chunk dimension of 0;
-    /// lock held by the caller.
+    /// is at `header` (as `ContainerOperations.requireObject` returns it) has a chunk dimension of 0
+    /// or chunk dimensions its chunk index contradicts; lock held by the caller.
     static func check(_ container: ContainerOperations, header: haddr_t, location: ObjectLocation, operation: String) throws(StorageError) {
         let file = try location.check(H5Iget_file_id(container.identifier), operation)
         defer { _ = H5Fclose(file) }
         let bytes = try FileBytes(file, location: location, operation: operation)
-        if let problem = zeroChunkDimension(header: UInt64(header), in: bytes) {
+        if let problem = chunkProblem(header: UInt64(header), in: bytes) {
             throw location.error(.libraryFailure, operation, "damaged dataset layout: \(problem)")
         }
     }
@@ -57,14 +62,57 @@ enum DatasetLayoutCheck {
                              "damaged dataset layout: compact data of \(stored) bytes, the dataspace of \(points) elements of \(elementSize) bytes needs \(overflow ? "more than 2^64" : "\(needed)")")
     }
 
-    /// Describes a zero chunk dimension in the layout message of the object header at `header`;
-    /// nil when there is none or the header cannot be followed.
-    static func zeroChunkDimension(header: UInt64, in file: FileBytes) -> String? {
+    /// Describes a zero chunk dimension in the layout message of the object header at `header`, or
+    /// a chunk index root key that contradicts the chunk dimensions; nil when there is none or the
+    /// header cannot be followed.
+    static func chunkProblem(header: UInt64, in file: FileBytes) -> String? {
         guard let layouts = try? ObjectHeader(header: header, in: file, types: [layoutType]) else { return nil }
         for message in layouts.messages {
-            if let dimensions = chunkDimensions(layout: message.data, addressSize: file.addressSize),
-               let zero = dimensions.firstIndex(of: 0) {
+            guard let dimensions = chunkDimensions(layout: message.data, addressSize: file.addressSize) else { continue }
+            if let zero = dimensions.firstIndex(of: 0) {
                 return "chunk dimension \(zero) is 0 (chunk dimensions \(dimensions))"
+            }
+            if let index = chunkIndexAddress(layout: message.data, addressSize: file.addressSize),
+               let problem = try? misalignedKey(index: index, dimensions: dimensions, in: file) {
+                return problem
+            }
+        }
+        return nil
+    }
+
+    /// The address of a version-1 B-tree chunk index (layouts 1 to 3); nil for other layouts or
+    /// an undefined address (no chunk written yet).
+    static func chunkIndexAddress(layout data: [UInt8], addressSize: Int) -> UInt64? {
+        let start: Int
+        switch data.first {
+        case 1, 2: start = 8  // version, dimensionality, class, 5 reserved, address
+        case 3: start = 3  // version, class, dimensionality, address
+        default: return nil
+        }
+        guard data.count >= start + addressSize else { return nil }
+        let address = readLittleEndian(data, at: start, count: addressSize)
+        let undefined = addressSize == 8 ? UInt64.max : (UInt64(1) << (8 * UInt64(addressSize))) - 1
+        return address == undefined ? nil : address
+    }
+
+    /// Describes the first key of the chunk index's root node ("TREE", node type 1: keys of chunk
+    /// size, filter mask and one 8-byte offset per dimension, the element size's last) whose
+    /// offset is not a multiple of its chunk dimension; nil when every key fits. Throws when the
+    /// node cannot be read (left to libhdf5).
+    static func misalignedKey(index: UInt64, dimensions: [UInt64], in file: FileBytes) throws(Failure) -> String? {
+        let head = try file.read(count: 8, at: index)
+        guard head.prefix(4).elementsEqual("TREE".utf8), head[4] == 1 else { return nil }
+        let entries = Int(readLittleEndian(head, at: 6, count: 2))
+        let keySize = 8 + 8 * dimensions.count
+        let start = 8 + 2 * file.addressSize
+        let node = try file.read(count: start + (entries + 1) * keySize + entries * file.addressSize, at: index)
+        for key in 0...entries {
+            let offset = start + key * (keySize + file.addressSize) + 8
+            for (k, dimension) in dimensions.enumerated() {
+                let coordinate = readLittleEndian(node, at: offset + 8 * k, count: 8)
+                if coordinate % dimension != 0 {
+                    return "chunk index key \(key) has offset \(coordinate) in dimension \(k), not a multiple of the chunk dimension \(dimension) (chunk dimensions \(dimensions))"
+                }
             }
         }
         return nil

@@ -82,6 +82,22 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 60)
     }
 
+    /// Fuzz finding (label-file): the /masks layout message (version 3 at offset 992 of the sample,
+    /// chunk dimensions from byte 11) with its first chunk dimension damaged from 4 to 262,148
+    /// rows. libhdf5 1.10.8 then treats the first stored chunk (4 rows, 16,384 bytes once
+    /// inflated) as a chunk of 1 GiB and copies all 24 rows out of it: AddressSanitizer's 98,304-byte
+    /// heap-buffer-overflow read in `H5VM_memcpyvv` under `H5Dread` (docs/reliability.md,
+    /// note 12). The chunk index's keys (offsets 4, 8, ... rows) contradict such a chunk, which
+    /// `DatasetLayoutCheck` now finds before the dataset is opened.
+    @Test func aChunkDimensionTheChunkIndexContradictsIsATypedError() throws {
+        let path = try Self.damaged("chunk-dimension", [(992 + 11 + 2, 4)])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect("\(String(describing: error))".contains("chunk index key 1 has offset 4 in dimension 0, not a multiple of the chunk dimension 262148"),
+                "\(String(describing: error))")
+        #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+    }
+
     /// Found while writing the fuzz targets: `inspect` (and export, merge, training) crashed with
     /// "Array index is out of range" on a label file whose /stress rows had another size than its
     /// /masks rows (a file written by another tool). Each per-row dataset's row shape is now checked.
