@@ -4,25 +4,28 @@ import CHDF5
 ///
 /// libhdf5 1.10.8's `H5O_attr_decode` (H5Oattr.c) trusts the sizes inside an attribute message:
 /// it copies the name with `strdup` (up to a NUL wherever it is), decodes the datatype and the
-/// dataspace without their sizes as bounds, and copies `elements * datatype size` bytes of data
-/// from after them while checking that count only against the whole message's size. Any
+/// dataspace without their sizes as bounds, and copies `elements * datatype size field` bytes of
+/// data from after them while checking that count only against the whole message's size. Any
 /// attribute call decodes every attribute message of the object up to the one it wants
 /// (`H5Aexists`, `H5Aopen`, `H5Aget_name_by_idx`, `H5Acreate2`, `H5Adelete` iterate over them with
 /// `H5O__msg_iterate_real`), so one damaged message makes each of them read past the object
-/// header's buffer (found by fuzzing: a 16-byte heap-buffer-overflow read under `H5Aexists`,
+/// header chunk's buffer (found by fuzzing: a heap-buffer-overflow read under `H5Aexists`,
 /// docs/reliability.md, note 10; upstream bounds-checked this decoder in 1.14.1,
-/// HDFGroup/hdf5#2749).
+/// HDFGroup/hdf5#2749, and the size product's overflow after CVE-2021-37501, HDFGroup/hdf5#2458).
+/// `H5Aread` then copies `elements * size in the file` bytes out of that data, which for
+/// variable-length data is 4 + size of offsets + 4 whatever the size field says.
 ///
 /// This check reads the object header from the file (`ObjectHeader`) and checks every attribute
 /// message in it against the HDF5 file format specification ("Attribute Message", versions 1 to
-/// 3; "Datatype Message"; "Dataspace Message", versions 1 and 2): the fixed fields fit; the name,
-/// datatype and dataspace fields (each padded to 8 bytes in version 1) fit in the message; the
-/// name is NUL-terminated at the end of its size; the datatype and dataspace decode within their
-/// sizes; and the data (element count times the datatype's size field, without overflow) fits in
-/// the bytes after them. Not checked: shared messages and attributes whose datatype or dataspace
-/// is shared (their description lies elsewhere in the file), attributes in dense storage (a
-/// fractal heap, used by `libver="latest"` files with many attributes), and a header this walk
-/// cannot follow (libhdf5 refuses most such damage itself).
+/// 3; "Datatype Message", versions 1 to 3; "Dataspace Message", versions 1 and 2): the fixed
+/// fields fit; the name, datatype and dataspace fields (each padded to 8 bytes in version 1) fit
+/// in the message; the name is NUL-terminated at the end of its size; the datatype and dataspace
+/// decode within their sizes; the data (element count times the datatype's size field, without
+/// overflow) fits in the bytes after them; and the datatype's size in the file is not larger than
+/// its size field. Not checked: shared messages and attributes whose datatype or dataspace is
+/// shared (their description lies elsewhere in the file), attributes in dense storage (a fractal
+/// heap, used by `libver="latest"` files with more than 8 attributes on an object), and a header
+/// this walk cannot follow (libhdf5 refuses most such damage itself).
 enum AttributeMessageCheck {
     /// The attribute message's type.
     private static let attributeType = 0x000C
