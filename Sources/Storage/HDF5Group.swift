@@ -71,7 +71,7 @@ public final class HDF5Group: FileMember, AttributeOwner, @unchecked Sendable {
     /// Whether an object exists at `path` (every intermediate link must exist too).
     public func contains(_ path: String) throws(StorageError) -> Bool {
         try HDF5Library.run { () throws(StorageError) -> Bool in
-            try operations("look up object").linkExists(path)
+            try operations("look up object").linkExists(path, "look up object")
         }
     }
 

@@ -98,6 +98,24 @@ import Testing
         #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
     }
 
+    /// Fuzz finding (label-file): the root group's local heap (at 680 in the sample, its data
+    /// segment at 8296, the free list's head at offset 80) with the first free block's "next"
+    /// pointing to itself. libhdf5 1.10.8 builds the free list on the first name lookup and never
+    /// notices the loop: it allocated list nodes until the fuzzer's 2 GB limit (out-of-memory in
+    /// `H5HL__fl_deserialize` under `H5Lexists`). `LocalHeapCheck` refuses the heap before the
+    /// lookup (docs/reliability.md, note 13).
+    @Test func aLocalHeapFreeListLoopIsATypedError() throws {
+        let path = try Self.damaged("heap-loop", [(8296 + 80, 80)])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect("\(String(describing: error))".contains("damaged local heap at 680: its free list returns to offset 80"),
+                "\(String(describing: error))")
+        #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+        let file = try HDF5File.open(at: path)
+        let storage = #expect(throws: StorageError.self) { try file.children() }
+        #expect(storage?.reason == .libraryFailure)
+    }
+
     /// Found while writing the fuzz targets: `inspect` (and export, merge, training) crashed with
     /// "Array index is out of range" on a label file whose /stress rows had another size than its
     /// /masks rows (a file written by another tool). Each per-row dataset's row shape is now checked.
