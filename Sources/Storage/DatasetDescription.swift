@@ -78,7 +78,7 @@ struct DatasetDescription {
             }
             // libhdf5 1.10.8 accepts a current size above the maximum (newer versions refuse it):
             // a damaged 2.5 KB mask file claimed 83,886,096 rows of a maximum of 16, and reading it
-            // allocated 2.7 GB (found by fuzzing, docs/reliability.md, note 13).
+            // allocated 2.7 GB (found by fuzzing, docs/reliability.md, note 14).
             guard limit == unlimited || size <= limit else {
                 throw location.error(.shapeMismatch, operation,
                                      "dataspace dimensions \(Array(dimensions.prefix(rank))) exceed their maximum \(Array(maximum.prefix(rank)))")

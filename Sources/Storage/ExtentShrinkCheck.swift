@@ -5,8 +5,8 @@ import CHDF5
 /// When `H5Dset_extent` shrinks a chunked dataset, libhdf5 1.10.8 (`H5D__chunk_prune_by_extent`)
 /// looks up every chunk position in the removed rows in the chunk index, allocated or not. A
 /// damaged extent (a label file whose /input_index claimed 2^58 + 2 rows in chunks of 2, found by
-/// the label-file fuzzer; docs/reliability.md, note 11) made `label --resume` spend hours there,
-/// cutting the file back to its committed rows. Every chunk this module writes is allocated, and
+/// the label-file fuzzer; docs/reliability.md, note 11) made `label --resume` look up 2^57 positions there
+/// (not finished after 120 s), cutting the file back to its committed rows. Every chunk this module writes is allocated, and
 /// each takes at least one byte of the file, so a shrink that removes more chunk positions than
 /// the file has bytes (and more than 2^20, which libhdf5 walks in about a second) can only come
 /// from a damaged extent (or an almost empty sparse dataset written elsewhere).

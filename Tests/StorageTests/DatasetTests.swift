@@ -169,7 +169,7 @@ import Testing
     }
 
     /// libhdf5 1.10.8 looks up every chunk position a shrink removes; a shrink across more positions
-    /// than the file has bytes (a damaged extent) is refused instead of running for hours, while
+    /// than the file has bytes (a damaged extent) is refused instead of running without end, while
     /// ordinary shrinks and growth are unchanged (docs/reliability.md, note 11).
     @Test func shrinkingAcrossAHugeExtentIsRefused() throws {
         let path = TestFiles.path("huge-shrink")
