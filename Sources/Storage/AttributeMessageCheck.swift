@@ -187,7 +187,11 @@ enum AttributeMessageCheck {
                 var total = base.fileSize
                 for k in 0..<rank {
                     let (product, overflow) = total.multipliedReportingOverflow(by: readLittleEndian(data, at: dimensions + 4 * k, count: 4))
-                    guard !overflow else { throw Failure(message: "an array datatype of more than 2^64 bytes") }
+                    // A size field holds at most 2^32 - 1, so no consistent datatype is larger
+                    // (and the compound arithmetic above stays within Int64).
+                    guard !overflow, product <= UInt64(UInt32.max) else {
+                        throw Failure(message: "an array datatype of more than 2^32 bytes in the file")
+                    }
                     total = product
                 }
                 fileSize = total
