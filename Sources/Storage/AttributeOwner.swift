@@ -14,4 +14,6 @@ struct AttributeTarget {
     let location: ObjectLocation
     /// Whether the file is writable.
     let isWritable: Bool
+    /// The object's attribute-message check, run before libhdf5 decodes its attributes.
+    let messages: AttributeMessageGuard
 }

@@ -11,10 +11,13 @@ struct ContainerOperations {
     /// The file the container belongs to.
     let file: HDF5File
 
-    /// Whether every component of a relative or absolute path exists as a link.
-    func linkExists(_ path: String) -> Bool {
+    /// Whether every component of a relative or absolute path exists as a link. Each group on the
+    /// way has its local heap checked (`HDF5File.checkLocalHeap`) before libhdf5 looks a name up in
+    /// it.
+    func linkExists(_ path: String, _ operation: String) throws(StorageError) -> Bool {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
+            try file.checkLocalHeap(of: prefix.isEmpty ? "." : prefix, in: identifier, location: location, operation: operation)
             if !prefix.isEmpty, !prefix.hasSuffix("/") {
                 prefix += "/"
             }
@@ -65,7 +68,7 @@ struct ContainerOperations {
     func requireObject(_ path: String, kind expected: HDF5Child.Kind, _ operation: String) throws(StorageError) -> haddr_t {
         try validate(path, operation)
         let childLocation = location.child(path)
-        guard linkExists(path) else {
+        guard try linkExists(path, operation) else {
             throw childLocation.error(.objectNotFound, operation)
         }
         let information = information(of: path)
@@ -83,7 +86,7 @@ struct ContainerOperations {
         guard file.isWritable else {
             throw childLocation.error(.readOnly, operation)
         }
-        if linkExists(path) {
+        if try linkExists(path, operation) {
             throw childLocation.error(.objectExists, operation)
         }
     }
@@ -107,20 +110,22 @@ struct ContainerOperations {
         defer { _ = H5Pclose(linkList) }
         let group = H5Gcreate2(identifier, path, linkList, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
         try childLocation.check(group, operation)
-        return HDF5Group(file: file, identifier: group, location: childLocation)
+        file.trustLocalHeap(of: group)
+        return HDF5Group(file: file, identifier: group, location: childLocation, attributeMessages: .created())
     }
 
     func openGroup(_ path: String) throws(StorageError) -> HDF5Group {
         let operation = "open group"
-        try requireObject(path, kind: .group, operation)
+        let header = try requireObject(path, kind: .group, operation)
         let childLocation = location.child(path)
         let group = H5Gopen2(identifier, path, hid_t(H5P_DEFAULT))
         try childLocation.check(group, operation)
-        return HDF5Group(file: file, identifier: group, location: childLocation)
+        return HDF5Group(file: file, identifier: group, location: childLocation, attributeMessages: AttributeMessageGuard(header: header))
     }
 
     func children() throws(StorageError) -> [HDF5Child] {
         let operation = "list children"
+        try file.checkLocalHeap(of: ".", in: identifier, location: location, operation: operation)
         var information = H5G_info_t()
         try location.check(H5Gget_info(identifier, &information), operation)
         var result: [HDF5Child] = []
@@ -145,7 +150,7 @@ struct ContainerOperations {
         try validate(path, operation)
         let childLocation = location.child(path)
         guard file.isWritable else { throw childLocation.error(.readOnly, operation) }
-        guard linkExists(path) else { throw childLocation.error(.objectNotFound, operation) }
+        guard try linkExists(path, operation) else { throw childLocation.error(.objectNotFound, operation) }
         try childLocation.check(H5Ldelete(identifier, path, hid_t(H5P_DEFAULT)), operation)
     }
 }

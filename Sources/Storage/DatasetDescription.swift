@@ -76,6 +76,13 @@ struct DatasetDescription {
                 throw location.error(.shapeMismatch, operation,
                                      "dataspace dimensions \(Array(dimensions.prefix(rank))) (maximum \(Array(maximum.prefix(rank)))) exceed the largest integer")
             }
+            // libhdf5 1.10.8 accepts a current size above the maximum (newer versions refuse it):
+            // a damaged 2.5 KB mask file claimed 83,886,096 rows of a maximum of 16, and reading it
+            // allocated 2.7 GB (found by fuzzing, docs/reliability.md, note 14).
+            guard limit == unlimited || size <= limit else {
+                throw location.error(.shapeMismatch, operation,
+                                     "dataspace dimensions \(Array(dimensions.prefix(rank))) exceed their maximum \(Array(maximum.prefix(rank)))")
+            }
             shape.append(size)
             maximumShape.append(limit == unlimited ? nil : Int(limit))
         }

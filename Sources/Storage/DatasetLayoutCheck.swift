@@ -1,28 +1,31 @@
 import CHDF5
 
-/// Finds a chunked dataset's zero chunk dimension before libhdf5 opens the dataset.
+/// Finds damaged chunk dimensions of a chunked dataset before libhdf5 opens the dataset.
 ///
 /// libhdf5 1.10.8 decodes a layout message's chunk dimensions without checking them and divides
 /// by them when it opens the dataset (`H5D__chunk_set_info`): a damaged file with a chunk
 /// dimension of 0 ends the process with SIGFPE (found by fuzzing, docs/reliability.md, note 7).
-/// This check reads the dataset's object header from the file (HDF5 file format specification,
-/// "Data Object Headers", versions 1 and 2 with their continuation chunks) and decodes its layout
-/// message (versions 1 to 4, "Data Layout Message"). It only refuses a dimension it has decoded as 0;
-/// a header it cannot follow is left to libhdf5, which refuses most damage cleanly.
+/// A chunk dimension damaged to a larger value makes it read a whole chunk of that size out of
+/// the shorter buffer a stored chunk inflates to (heap-buffer-overflow in `H5VM_memcpyvv` under
+/// `H5Dread`, note 12). This check reads the dataset's object header from the file (HDF5 file
+/// format specification, "Data Object Headers", versions 1 and 2 with their continuation
+/// chunks) and decodes its layout message (versions 1 to 4, "Data Layout Message"). It refuses a
+/// dimension it has decoded as 0, and, for the version-1 B-tree chunk index of layouts 1 to 3, a
+/// key in the index's root node whose chunk offset is not a multiple of the chunk dimensions
+/// (newer libhdf5 checks every key so: "bad coordinate offset"). A header it cannot follow is
+/// left to libhdf5, which refuses most damage cleanly.
 enum DatasetLayoutCheck {
-    /// The object header message types used here.
-    private static let layoutType = 0x0008, continuationType = 0x0010
-    /// Bounds on the walk (a damaged header may loop or claim millions of messages).
-    private static let maximumChunks = 64, maximumMessages = 65_536
+    /// The layout message's type.
+    private static let layoutType = 0x0008
 
     /// Throws `.libraryFailure` ("damaged dataset layout: ...") when the dataset whose object header
-    /// is at `header` (as `ContainerOperations.requireObject` returns it) has a chunk dimension of 0;
-    /// lock held by the caller.
+    /// is at `header` (as `ContainerOperations.requireObject` returns it) has a chunk dimension of 0
+    /// or chunk dimensions its chunk index contradicts; lock held by the caller.
     static func check(_ container: ContainerOperations, header: haddr_t, location: ObjectLocation, operation: String) throws(StorageError) {
         let file = try location.check(H5Iget_file_id(container.identifier), operation)
         defer { _ = H5Fclose(file) }
         let bytes = try FileBytes(file, location: location, operation: operation)
-        if let problem = zeroChunkDimension(header: UInt64(header), in: bytes) {
+        if let problem = chunkProblem(header: UInt64(header), in: bytes) {
             throw location.error(.libraryFailure, operation, "damaged dataset layout: \(problem)")
         }
     }
@@ -59,80 +62,60 @@ enum DatasetLayoutCheck {
                              "damaged dataset layout: compact data of \(stored) bytes, the dataspace of \(points) elements of \(elementSize) bytes needs \(overflow ? "more than 2^64" : "\(needed)")")
     }
 
-    /// Describes a zero chunk dimension in the layout message of the object header at `header`;
-    /// nil when there is none or the header cannot be followed.
-    static func zeroChunkDimension(header: UInt64, in file: FileBytes) -> String? {
-        guard let messages = try? layoutMessages(header: header, in: file) else { return nil }
-        for message in messages {
-            if let dimensions = chunkDimensions(layout: message, addressSize: file.addressSize),
-               let zero = dimensions.firstIndex(of: 0) {
+    /// Describes a zero chunk dimension in the layout message of the object header at `header`, or
+    /// a chunk index root key that contradicts the chunk dimensions; nil when there is none or the
+    /// header cannot be followed.
+    static func chunkProblem(header: UInt64, in file: FileBytes) -> String? {
+        guard let layouts = try? ObjectHeader(header: header, in: file, types: [layoutType]) else { return nil }
+        for message in layouts.messages {
+            guard let dimensions = chunkDimensions(layout: message.data, addressSize: file.addressSize) else { continue }
+            if let zero = dimensions.firstIndex(of: 0) {
                 return "chunk dimension \(zero) is 0 (chunk dimensions \(dimensions))"
+            }
+            if let index = chunkIndexAddress(layout: message.data, addressSize: file.addressSize),
+               let problem = try? misalignedKey(index: index, dimensions: dimensions, in: file) {
+                return problem
             }
         }
         return nil
     }
 
-    /// The data of every layout message of the header, following continuation messages.
-    private static func layoutMessages(header: UInt64, in file: FileBytes) throws(Failure) -> [[UInt8]] {
-        let prefix = try file.read(count: 16, at: header)
-        var chunks: [(address: UInt64, length: Int)] = []
-        let version2 = prefix.prefix(4).elementsEqual("OHDR".utf8)
-        if version2 {
-            guard prefix[4] == 2 else { throw Failure(message: "object header version \(prefix[4])") }
-            let flags = prefix[5]
-            var offset = 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
-            let sizeBytes = 1 << Int(flags & 0x03)
-            let head = try file.read(count: offset + sizeBytes, at: header)
-            let size = readLittleEndian(head, at: offset, count: sizeBytes)
-            offset += sizeBytes
-            guard size <= 1 << 32 else { throw Failure(message: "chunk size \(size)") }
-            chunks.append((header &+ UInt64(offset), Int(size)))
-        } else {
-            guard prefix[0] == 1 else { throw Failure(message: "object header version \(prefix[0])") }
-            let size = readLittleEndian(prefix, at: 8, count: 4)
-            chunks.append((header &+ 16, Int(size)))
+    /// The address of a version-1 B-tree chunk index (layouts 1 to 3); nil for other layouts or
+    /// an undefined address (no chunk written yet).
+    static func chunkIndexAddress(layout data: [UInt8], addressSize: Int) -> UInt64? {
+        let start: Int
+        switch data.first {
+        case 1, 2: start = 8  // version, dimensionality, class, 5 reserved, address
+        case 3: start = 3  // version, class, dimensionality, address
+        default: return nil
         }
-        var layouts: [[UInt8]] = [], visited = 0, messages = 0
-        while visited < chunks.count {
-            guard visited < maximumChunks else { throw Failure(message: "too many header chunks") }
-            let chunk = chunks[visited]
-            visited += 1
-            var bytes = try file.read(count: chunk.length, at: chunk.address)
-            if version2 && visited > 1 {
-                // A continuation chunk of a version-2 header: "OCHK", messages, checksum.
-                guard bytes.count >= 8, bytes.prefix(4).elementsEqual("OCHK".utf8) else { throw Failure(message: "no OCHK signature") }
-                bytes = Array(bytes[4..<(bytes.count - 4)])
-            }
-            let headerSize = version2 ? 4 : 8
-            var offset = 0
-            while offset + headerSize <= bytes.count {
-                messages += 1
-                guard messages <= maximumMessages else { throw Failure(message: "too many header messages") }
-                let type: Int, size: Int, dataStart: Int
-                if version2 {
-                    type = Int(bytes[offset])
-                    size = Int(readLittleEndian(bytes, at: offset + 1, count: 2))
-                    // Messages carry a creation order when the header's flags say it is tracked.
-                    dataStart = offset + 4 + (prefix[5] & 0x04 != 0 ? 2 : 0)
-                } else {
-                    type = Int(readLittleEndian(bytes, at: offset, count: 2))
-                    size = Int(readLittleEndian(bytes, at: offset + 2, count: 2))
-                    dataStart = offset + 8
+        guard data.count >= start + addressSize else { return nil }
+        let address = readLittleEndian(data, at: start, count: addressSize)
+        let undefined = addressSize == 8 ? UInt64.max : (UInt64(1) << (8 * UInt64(addressSize))) - 1
+        return address == undefined ? nil : address
+    }
+
+    /// Describes the first key of the chunk index's root node ("TREE", node type 1: keys of chunk
+    /// size, filter mask and one 8-byte offset per dimension, the element size's last) whose
+    /// offset is not a multiple of its chunk dimension; nil when every key fits. Throws when the
+    /// node cannot be read (left to libhdf5).
+    static func misalignedKey(index: UInt64, dimensions: [UInt64], in file: FileBytes) throws(Failure) -> String? {
+        let head = try file.read(count: 8, at: index)
+        guard head.prefix(4).elementsEqual("TREE".utf8), head[4] == 1 else { return nil }
+        let entries = Int(readLittleEndian(head, at: 6, count: 2))
+        let keySize = 8 + 8 * dimensions.count
+        let start = 8 + 2 * file.addressSize
+        let node = try file.read(count: start + (entries + 1) * keySize + entries * file.addressSize, at: index)
+        for key in 0...entries {
+            let offset = start + key * (keySize + file.addressSize) + 8
+            for (k, dimension) in dimensions.enumerated() {
+                let coordinate = readLittleEndian(node, at: offset + 8 * k, count: 8)
+                if coordinate % dimension != 0 {
+                    return "chunk index key \(key) has offset \(coordinate) in dimension \(k), not a multiple of the chunk dimension \(dimension) (chunk dimensions \(dimensions))"
                 }
-                guard dataStart + size <= bytes.count else { break }
-                let data = Array(bytes[dataStart..<(dataStart + size)])
-                if type == layoutType {
-                    layouts.append(data)
-                } else if type == continuationType, data.count >= file.addressSize + file.lengthSize {
-                    let address = readLittleEndian(data, at: 0, count: file.addressSize)
-                    let length = readLittleEndian(data, at: file.addressSize, count: file.lengthSize)
-                    guard length <= 1 << 32 else { throw Failure(message: "continuation length \(length)") }
-                    chunks.append((address, Int(length)))
-                }
-                offset = dataStart + size
             }
         }
-        return layouts
+        return nil
     }
 
     /// The chunk dimensions of a chunked layout message (the last one is the element size in

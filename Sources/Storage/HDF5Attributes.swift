@@ -19,7 +19,7 @@ public struct HDF5Attributes: Sendable {
     public func names() throws(StorageError) -> [String] {
         try HDF5Library.run { () throws(StorageError) -> [String] in
             let operation = "list attributes"
-            let target = try owner.attributeTarget(for: operation)
+            let target = try checkedTarget(operation)
             var information = H5O_info_t()
             try target.location.check(
                 H5Oget_info2(target.identifier, &information, UInt32(H5O_INFO_NUM_ATTRS)), operation)
@@ -44,7 +44,7 @@ public struct HDF5Attributes: Sendable {
     public func contains(_ name: String) throws(StorageError) -> Bool {
         try HDF5Library.run { () throws(StorageError) -> Bool in
             let operation = "look up attribute '\(name)'"
-            let target = try owner.attributeTarget(for: operation)
+            let target = try checkedTarget(operation)
             try validate(name, target, operation)
             return try target.location.check(H5Aexists(target.identifier, name), operation) > 0
         }
@@ -55,7 +55,7 @@ public struct HDF5Attributes: Sendable {
     public func remove(_ name: String) throws(StorageError) {
         try HDF5Library.run { () throws(StorageError) in
             let operation = "remove attribute '\(name)'"
-            let target = try owner.attributeTarget(for: operation)
+            let target = try checkedTarget(operation)
             try validate(name, target, operation)
             guard target.isWritable else { throw target.location.error(.readOnly, operation) }
             guard H5Aexists(target.identifier, name) > 0 else {
@@ -163,6 +163,15 @@ public struct HDF5Attributes: Sendable {
         var isScalar: Bool
     }
 
+    /// The owner's identifier and location, once its attribute messages passed
+    /// `AttributeMessageCheck`: every libhdf5 attribute call decodes them, and libhdf5 1.10.8
+    /// reads past a damaged one (docs/reliability.md, note 10). Lock held by the caller.
+    private func checkedTarget(_ operation: String) throws(StorageError) -> AttributeTarget {
+        let target = try owner.attributeTarget(for: operation)
+        try target.messages.verify(target, operation)
+        return target
+    }
+
     private func location(for operation: String) throws(StorageError) -> ObjectLocation {
         try HDF5Library.run { () throws(StorageError) -> ObjectLocation in
             try owner.attributeTarget(for: operation).location
@@ -184,7 +193,7 @@ public struct HDF5Attributes: Sendable {
         writer: (_ attribute: hid_t, _ type: hid_t) -> herr_t
     ) throws(StorageError) {
         try HDF5Library.run { () throws(StorageError) in
-            let target = try owner.attributeTarget(for: operation)
+            let target = try checkedTarget(operation)
             try validate(name, target, operation)
             guard target.isWritable else { throw target.location.error(.readOnly, operation) }
             let location = target.location
@@ -252,7 +261,7 @@ public struct HDF5Attributes: Sendable {
         _ operation: String,
         _ body: (hid_t, AttributeInfo, ObjectLocation) throws(StorageError) -> Result
     ) throws(StorageError) -> Result {
-        let target = try owner.attributeTarget(for: operation)
+        let target = try checkedTarget(operation)
         try validate(name, target, operation)
         let location = target.location
         guard H5Aexists(target.identifier, name) > 0 else {

@@ -125,6 +125,7 @@ extension HDF5Dataset {
     }
 
     private func setExtent(_ identifier: hid_t, rows: Int, shape: [Int], _ operation: String) throws(StorageError) {
+        try ExtentShrinkCheck.check(identifier, rows: rows, location: location, operation: operation)
         var dimensions = shape.map { hsize_t($0) }
         dimensions[0] = hsize_t(rows)
         try location.check(H5Dset_extent(identifier, &dimensions), operation)

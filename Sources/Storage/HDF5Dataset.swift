@@ -29,16 +29,22 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
     let filterCount: Int
     private var identifier: hid_t
     private var tail: TailBuffer?
+    private let attributeMessages: AttributeMessageGuard
     /// The first failed write of buffered or appended rows (a full disk, an I/O error): from then
     /// on this handle refuses to append or flush rows, so that no later flush can succeed over rows
     /// that never reached the file (and a caller's "committed" mark cannot cover them).
     var writeFailure: StorageError?
 
-    /// Wraps an open dataset identifier; call with the lock held.
-    init(file: HDF5File, identifier: hid_t, location: ObjectLocation, description: DatasetDescription) {
+    /// Wraps an open dataset identifier; call with the lock held. `attributeMessages` is
+    /// `.created()` for a dataset made here.
+    init(
+        file: HDF5File, identifier: hid_t, location: ObjectLocation, description: DatasetDescription,
+        attributeMessages: AttributeMessageGuard
+    ) {
         self.file = file
         self.identifier = identifier
         self.location = location
+        self.attributeMessages = attributeMessages
         elementType = description.elementType
         rank = description.shape.count
         maximumRowCount = description.maximumShape.isEmpty ? 0 : description.maximumShape[0]
@@ -177,7 +183,7 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
         let dataset = H5Dcreate2(
             container.identifier, path, elementType.nativeTypeIdentifier, space, linkList, creationList, accessList)
         try location.check(dataset, operation)
-        return try wrap(dataset, container: container, location: location, operation: operation)
+        return try wrap(dataset, container: container, location: location, operation: operation, attributeMessages: .created())
     }
 
     /// Opens a dataset; lock held by caller.
@@ -189,13 +195,16 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
         let accessList = try makeAccessList(location: location, operation: operation)
         defer { _ = H5Pclose(accessList) }
         let dataset = try location.check(H5Dopen2(container.identifier, path, accessList), operation)
-        return try wrap(dataset, container: container, location: location, operation: operation)
+        return try wrap(
+            dataset, container: container, location: location, operation: operation,
+            attributeMessages: AttributeMessageGuard(header: header))
     }
 
     /// Reads the description of an open dataset handle and wraps it, closing the handle if the
     /// description cannot be read or the rank is outside 1 to 4; lock held by caller.
     private static func wrap(
-        _ dataset: hid_t, container: ContainerOperations, location: ObjectLocation, operation: String
+        _ dataset: hid_t, container: ContainerOperations, location: ObjectLocation, operation: String,
+        attributeMessages: AttributeMessageGuard
     ) throws(StorageError) -> HDF5Dataset {
         let description: DatasetDescription
         do throws(StorageError) {
@@ -209,7 +218,9 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
             _ = H5Dclose(dataset)
             throw location.error(.shapeMismatch, operation, "rank \(description.shape.count) is outside 1 to 4")
         }
-        return HDF5Dataset(file: container.file, identifier: dataset, location: location, description: description)
+        return HDF5Dataset(
+            file: container.file, identifier: dataset, location: location, description: description,
+            attributeMessages: attributeMessages)
     }
 
     /// A dataset access list with a 2 MiB chunk cache (HDF5's default is 1 MiB).
@@ -237,7 +248,8 @@ public final class HDF5Dataset: FileMember, AttributeOwner, @unchecked Sendable 
     }
 
     func attributeTarget(for operation: String) throws(StorageError) -> AttributeTarget {
-        AttributeTarget(identifier: try liveIdentifier(operation), location: location, isWritable: file.isWritable)
+        AttributeTarget(
+            identifier: try liveIdentifier(operation), location: location, isWritable: file.isWritable, messages: attributeMessages)
     }
 
     /// Closes and reopens the dataset handle (resets HDF5's per-dataset chunk caches when no

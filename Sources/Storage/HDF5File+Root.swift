@@ -70,6 +70,6 @@ extension HDF5File: AttributeOwner {
     func attributeTarget(for operation: String) throws(StorageError) -> AttributeTarget {
         let location = ObjectLocation(filePath: path, objectPath: "/")
         let identifier = try liveIdentifier(for: operation, at: location)
-        return AttributeTarget(identifier: identifier, location: location, isWritable: isWritable)
+        return AttributeTarget(identifier: identifier, location: location, isWritable: isWritable, messages: rootAttributeMessages)
     }
 }

@@ -57,11 +57,18 @@ public final class HDF5File: @unchecked Sendable {
 
     private var identifier: hid_t
     private var members: [WeakFileMember] = []
+    /// The root group's attribute-message check, for `attributes`.
+    let rootAttributeMessages: AttributeMessageGuard
+    /// The groups (by object header address) whose local heap `LocalHeapCheck` passed, and the
+    /// damage found in the others; lock held to read or change them.
+    private var checkedLocalHeaps: Set<haddr_t> = []
+    private var damagedLocalHeaps: [haddr_t: String] = [:]
 
-    private init(path: String, identifier: hid_t, isWritable: Bool) {
+    private init(path: String, identifier: hid_t, isWritable: Bool, rootAttributeMessages: AttributeMessageGuard) {
         self.path = path
         self.identifier = identifier
         self.isWritable = isWritable
+        self.rootAttributeMessages = rootAttributeMessages
     }
 
     deinit {
@@ -98,7 +105,9 @@ public final class HDF5File: @unchecked Sendable {
             let identifier = H5Fcreate(path, flags, hid_t(H5P_DEFAULT), accessList)
             try location.check(identifier, "create file")
             closeOnExec(identifier, accessList)
-            return HDF5File(path: path, identifier: identifier, isWritable: true)
+            let file = HDF5File(path: path, identifier: identifier, isWritable: true, rootAttributeMessages: .created())
+            file.trustLocalHeap(of: identifier)
+            return file
         }
     }
 
@@ -149,7 +158,7 @@ public final class HDF5File: @unchecked Sendable {
             }
             try location.check(identifier, "open file")
             closeOnExec(identifier, accessList)
-            return HDF5File(path: path, identifier: identifier, isWritable: writable)
+            return HDF5File(path: path, identifier: identifier, isWritable: writable, rootAttributeMessages: AttributeMessageGuard(header: nil))
         }
     }
 
@@ -177,7 +186,7 @@ public final class HDF5File: @unchecked Sendable {
                 let fileIdentifier = try liveIdentifier(for: "open group", at: location)
                 let group = H5Gopen2(fileIdentifier, "/", hid_t(H5P_DEFAULT))
                 try location.check(group, "open group")
-                return HDF5Group(file: self, identifier: group, location: location)
+                return HDF5Group(file: self, identifier: group, location: location, attributeMessages: rootAttributeMessages)
             }
         }
     }
@@ -250,6 +259,42 @@ public final class HDF5File: @unchecked Sendable {
     func liveIdentifier(for operation: String, at location: ObjectLocation) throws(StorageError) -> hid_t {
         guard identifier >= 0 else { throw location.error(.closed, operation) }
         return identifier
+    }
+
+    /// Throws `.libraryFailure` when the group at `path` below `container` (`"."` for the container
+    /// itself) keeps its link names in a local heap with a damaged free list, before libhdf5 looks
+    /// a name up in it (`LocalHeapCheck`); each group's heap is read once per open file. Not a
+    /// group, or a path libhdf5 cannot resolve: nothing to check here. Lock held by the caller.
+    func checkLocalHeap(of path: String, in container: hid_t, location: ObjectLocation, operation: String) throws(StorageError) {
+        var information = H5O_info_t()
+        guard H5Oget_info_by_name2(container, path, &information, UInt32(H5O_INFO_BASIC), hid_t(H5P_DEFAULT)) >= 0 else {
+            _ = HDF5Library.takeErrorMessages()
+            return
+        }
+        guard information.type == H5O_TYPE_GROUP, !checkedLocalHeaps.contains(information.addr) else { return }
+        let group = path == "." ? location : location.child(path)
+        if let problem = damagedLocalHeaps[information.addr] {
+            throw group.error(.libraryFailure, operation, problem)
+        }
+        let file = try location.check(H5Iget_file_id(container), operation)
+        defer { _ = H5Fclose(file) }
+        let bytes = try FileBytes(file, location: location, operation: operation)
+        if let problem = LocalHeapCheck.problem(groupHeader: UInt64(information.addr), in: bytes) {
+            damagedLocalHeaps[information.addr] = problem
+            throw group.error(.libraryFailure, operation, problem)
+        }
+        checkedLocalHeaps.insert(information.addr)
+    }
+
+    /// Records that the group `identifier` was created here (its local heap is libhdf5's own), so
+    /// that `checkLocalHeap` neither reads it nor flushes the file to do so; lock held.
+    func trustLocalHeap(of identifier: hid_t) {
+        var information = H5O_info_t()
+        if H5Oget_info2(identifier, &information, UInt32(H5O_INFO_BASIC)) >= 0 {
+            checkedLocalHeaps.insert(information.addr)
+        } else {
+            _ = HDF5Library.takeErrorMessages()
+        }
     }
 
     /// Records a member so that `flush()` and `close()` reach it; call with the lock held.

@@ -11,12 +11,15 @@ public final class HDF5Group: FileMember, AttributeOwner, @unchecked Sendable {
     public let file: HDF5File
     let location: ObjectLocation
     private var identifier: hid_t
+    private let attributeMessages: AttributeMessageGuard
 
-    /// Wraps an open group identifier; call with the lock held.
-    init(file: HDF5File, identifier: hid_t, location: ObjectLocation) {
+    /// Wraps an open group identifier; call with the lock held. `attributeMessages` is
+    /// `.created()` for a group made here, else it knows the header address when the opener did.
+    init(file: HDF5File, identifier: hid_t, location: ObjectLocation, attributeMessages: AttributeMessageGuard) {
         self.file = file
         self.identifier = identifier
         self.location = location
+        self.attributeMessages = attributeMessages
         file.register(self)
     }
 
@@ -68,7 +71,7 @@ public final class HDF5Group: FileMember, AttributeOwner, @unchecked Sendable {
     /// Whether an object exists at `path` (every intermediate link must exist too).
     public func contains(_ path: String) throws(StorageError) -> Bool {
         try HDF5Library.run { () throws(StorageError) -> Bool in
-            try operations("look up object").linkExists(path)
+            try operations("look up object").linkExists(path, "look up object")
         }
     }
 
@@ -157,7 +160,7 @@ public final class HDF5Group: FileMember, AttributeOwner, @unchecked Sendable {
 
     func attributeTarget(for operation: String) throws(StorageError) -> AttributeTarget {
         let (identifier, _) = try liveIdentifiers(operation)
-        return AttributeTarget(identifier: identifier, location: location, isWritable: file.isWritable)
+        return AttributeTarget(identifier: identifier, location: location, isWritable: file.isWritable, messages: attributeMessages)
     }
 
     private func operations(_ operation: String) throws(StorageError) -> ContainerOperations {

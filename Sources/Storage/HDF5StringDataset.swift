@@ -17,11 +17,18 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
 
     let location: ObjectLocation
     private var identifier: hid_t
+    private let attributeMessages: AttributeMessageGuard
 
-    init(file: HDF5File, identifier: hid_t, location: ObjectLocation, maximumRowCount: Int?, isVariableLength: Bool) {
+    /// Wraps an open dataset identifier; call with the lock held. `attributeMessages` is
+    /// `.created()` for a dataset made here.
+    init(
+        file: HDF5File, identifier: hid_t, location: ObjectLocation, maximumRowCount: Int?, isVariableLength: Bool,
+        attributeMessages: AttributeMessageGuard
+    ) {
         self.file = file
         self.identifier = identifier
         self.location = location
+        self.attributeMessages = attributeMessages
         self.maximumRowCount = maximumRowCount
         self.isVariableLength = isVariableLength
         file.register(self)
@@ -139,7 +146,7 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
         try location.check(dataset, operation)
         return HDF5StringDataset(
             file: container.file, identifier: dataset, location: location, maximumRowCount: limit,
-            isVariableLength: true)
+            isVariableLength: true, attributeMessages: .created())
     }
 
     static func open(in container: ContainerOperations, path: String) throws(StorageError) -> HDF5StringDataset {
@@ -162,7 +169,8 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
             let variable = try location.check(H5Tis_variable_str(type), operation) > 0
             return HDF5StringDataset(
                 file: container.file, identifier: dataset, location: location,
-                maximumRowCount: description.maximumShape[0], isVariableLength: variable)
+                maximumRowCount: description.maximumShape[0], isVariableLength: variable,
+                attributeMessages: AttributeMessageGuard(header: header))
         } catch {
             _ = H5Dclose(dataset)
             throw error
@@ -181,7 +189,8 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
     }
 
     func attributeTarget(for operation: String) throws(StorageError) -> AttributeTarget {
-        AttributeTarget(identifier: try liveIdentifier(operation), location: location, isWritable: file.isWritable)
+        AttributeTarget(
+            identifier: try liveIdentifier(operation), location: location, isWritable: file.isWritable, messages: attributeMessages)
     }
 
     private func liveIdentifier(_ operation: String) throws(StorageError) -> hid_t {
@@ -203,6 +212,7 @@ public final class HDF5StringDataset: FileMember, AttributeOwner, @unchecked Sen
         if let maximumRowCount, rows > maximumRowCount {
             throw location.error(.shapeMismatch, operation, "\(rows) strings exceed the maximum of \(maximumRowCount)")
         }
+        try ExtentShrinkCheck.check(identifier, rows: rows, location: location, operation: operation)
         var dimensions = [hsize_t(rows)]
         try location.check(H5Dset_extent(identifier, &dimensions), operation)
     }

@@ -39,6 +39,83 @@ import Testing
         try? FileManager.default.removeItem(atPath: path + ".merged.h5")
     }
 
+    /// libhdf5 1.10.8 copies an attribute's data (`elements * datatype size` bytes) from after its
+    /// dataspace, checking that count only against the whole message: in the sample, the `format`
+    /// attribute's message (offset 2792, version 1: 8 bytes of sizes, the name "format" padded to
+    /// 8, then the variable-length string datatype with its size field at 4...7) is the last of
+    /// its header chunk, so a size field of 32 instead of 16 made every attribute call read 32
+    /// bytes from where 16 remain: AddressSanitizer's heap-buffer-overflow under `H5Aexists`
+    /// (`H5O__attr_exists`, `H5O__msg_iterate_real`), the label-file fuzzer's finding
+    /// (docs/reliability.md, note 10). Every reader now refuses the file with the storage
+    /// layer's typed error naming the attribute, before libhdf5 decodes it.
+    @Test func anAttributeWhoseDataRunsPastItsMessageIsATypedError() throws {
+        let path = try Self.damaged("attribute-size", [(2792 + 8 + 8 + 4, 32)])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+        #expect("\(String(describing: error))".contains("attribute message 0 'format': the data of 1 elements of 32 bytes needs 32 bytes, the message has 16 after the dataspace"),
+                "\(String(describing: error))")
+        #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect(throws: DatasetError.self) { try LabelFileReader.configuration(at: path) }
+        let merged = path + ".merged.h5"
+        defer { try? FileManager.default.removeItem(atPath: merged) }
+        #expect(throws: DatasetError.self) { try LabelFileMerger.merge([path], into: merged, provenance: provenance) }
+    }
+
+    /// Fuzz finding (label-file): a label file whose /input_index claimed 2^58 + 2 rows (chunks of
+    /// 2) made `label --resume` hang in libhdf5 1.10.8, which looks up every chunk position a
+    /// shrink removes (`H5D__chunk_prune_by_extent` under `H5Dset_extent`) while cutting the file
+    /// back to its committed rows. Here the extent is grown to 2^40 rows after the fact; resume
+    /// now refuses it at once (docs/reliability.md, note 11).
+    @Test func resumingAcrossAHugeDamagedExtentIsATypedError() throws {
+        let path = temporaryPath("huge-extent")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = LabelFileConfiguration(rows: 4, columns: 4, pixelSize: 0.125, options: LabelingOptions(), inputCount: 4)
+        let writer = try LabelFileWriter.create(at: path, configuration: configuration, provenance: provenance)
+        for k in 0..<2 { try writer.append(record(k)) }
+        try writer.close()
+        let file = try HDF5File.open(at: path, mode: .readWrite)
+        try file.openDataset("input_index").setRowCount(1 << 40)
+        try file.close()
+        let started = Date()
+        let error = #expect(throws: DatasetError.self) { try LabelFileWriter.resume(at: path, configuration: configuration, provenance: provenance) }
+        #expect("\(String(describing: error))".contains("would make libhdf5 visit 4294967296 chunk positions"), "\(String(describing: error))")
+        #expect(Date().timeIntervalSince(started) < 60)
+    }
+
+    /// Fuzz finding (label-file): the /masks layout message (version 3 at offset 992 of the sample,
+    /// chunk dimensions from byte 11) with its first chunk dimension damaged from 4 to 262,148
+    /// rows. libhdf5 1.10.8 then treats the first stored chunk (4 rows, 16,384 bytes once
+    /// inflated) as a chunk of 1 GiB and copies all 24 rows out of it: AddressSanitizer's 98,304-byte
+    /// heap-buffer-overflow read in `H5VM_memcpyvv` under `H5Dread` (docs/reliability.md,
+    /// note 12). The chunk index's keys (offsets 4, 8, ... rows) contradict such a chunk, which
+    /// `DatasetLayoutCheck` now finds before the dataset is opened.
+    @Test func aChunkDimensionTheChunkIndexContradictsIsATypedError() throws {
+        let path = try Self.damaged("chunk-dimension", [(992 + 11 + 2, 4)])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect("\(String(describing: error))".contains("chunk index key 1 has offset 4 in dimension 0, not a multiple of the chunk dimension 262148"),
+                "\(String(describing: error))")
+        #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+    }
+
+    /// Fuzz finding (label-file): the root group's local heap (at 680 in the sample, its data
+    /// segment at 8296, the free list's head at offset 80) with the first free block's "next"
+    /// pointing to itself. libhdf5 1.10.8 builds the free list on the first name lookup and never
+    /// notices the loop: it allocated list nodes until the fuzzer's 2 GB limit (out-of-memory in
+    /// `H5HL__fl_deserialize` under `H5Lexists`). `LocalHeapCheck` refuses the heap before the
+    /// lookup (docs/reliability.md, note 13).
+    @Test func aLocalHeapFreeListLoopIsATypedError() throws {
+        let path = try Self.damaged("heap-loop", [(8296 + 80, 80)])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
+        #expect("\(String(describing: error))".contains("damaged local heap at 680: its free list returns to offset 80"),
+                "\(String(describing: error))")
+        #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
+        let file = try HDF5File.open(at: path)
+        let storage = #expect(throws: StorageError.self) { try file.children() }
+        #expect(storage?.reason == .libraryFailure)
+    }
+
     /// Found while writing the fuzz targets: `inspect` (and export, merge, training) crashed with
     /// "Array index is out of range" on a label file whose /stress rows had another size than its
     /// /masks rows (a file written by another tool). Each per-row dataset's row shape is now checked.

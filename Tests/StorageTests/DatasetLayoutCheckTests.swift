@@ -176,4 +176,24 @@ import Testing
         #expect(error?.reason == .shapeMismatch)
         #expect(error?.detail.contains("exceed the largest integer") == true, "\(String(describing: error))")
     }
+
+    /// A current size above the dataspace's maximum: libhdf5 1.10.8 accepts it (newer versions
+    /// refuse it), and a 2.5 KB mask file claiming 83,886,096 rows of a maximum of 16 made the
+    /// reader allocate 2.7 GB (hdf5-mask fuzzer); it is a typed error now.
+    @Test func aDataspaceLargerThanItsMaximumIsATypedError() throws {
+        guard let python = try pythonWithH5py() else { return }
+        let path = TestFiles.path("above-maximum")
+        defer { TestFiles.remove(path) }
+        try Self.writeValues(python: python, path: path, creation: "", space: "(4,)", count: 4)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let message: [UInt8] = [1, 1, 1, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0]
+        let at = try #require((0...(bytes.count - message.count)).first { bytes[$0..<($0 + message.count)].elementsEqual(message) },
+                              "dataspace message not found")
+        bytes[at + 8] = 0x90; bytes[at + 9] = 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try HDF5File.open(at: path)
+        let error = #expect(throws: StorageError.self) { try file.openDataset("values") }
+        #expect(error?.reason == .shapeMismatch)
+        #expect(error?.detail.contains("dataspace dimensions [400] exceed their maximum [4]") == true, "\(String(describing: error))")
+    }
 }

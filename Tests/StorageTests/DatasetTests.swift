@@ -167,4 +167,23 @@ import Testing
         let small = try file.createDataset("small", elementType: Double.self, shape: [3], compression: .deflate())
         #expect(small.chunkShape == [3])
     }
+
+    /// libhdf5 1.10.8 looks up every chunk position a shrink removes; a shrink across more positions
+    /// than the file has bytes (a damaged extent) is refused instead of running without end, while
+    /// ordinary shrinks and growth are unchanged (docs/reliability.md, note 11).
+    @Test func shrinkingAcrossAHugeExtentIsRefused() throws {
+        let path = TestFiles.path("huge-shrink")
+        defer { TestFiles.remove(path) }
+        let file = try HDF5File.create(at: path)
+        let values = try file.createDataset("values", elementType: Int32.self, shape: [0, 3], maximumRows: .unlimited, chunkRows: 2)
+        try values.append(rows: (0..<30).map(Int32.init), count: 10)
+        try values.setRowCount(4)
+        #expect(try values.read(as: Int32.self) == (0..<12).map(Int32.init))
+        try values.setRowCount(1 << 40)
+        let error = #expect(throws: StorageError.self) { try values.setRowCount(2) }
+        #expect(error?.reason == .shapeMismatch)
+        #expect(error?.detail.contains("shrinking 1099511627776 rows in chunks of 2 to 2 would make libhdf5 visit 549755813887 chunk positions") == true,
+                "\(String(describing: error))")
+        #expect(try values.rowCount == 1 << 40)
+    }
 }
