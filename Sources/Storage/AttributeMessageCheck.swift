@@ -89,7 +89,7 @@ enum AttributeMessageCheck {
         let (needed, overflow) = elements.multipliedReportingOverflow(by: elementSize)
         let available = UInt64(data.count - dataStart)
         guard !overflow, needed <= available else {
-            throw Failure(message: "the data of \(elements) elements of \(elementSize) bytes needs \(overflow ? "more than 2^64" : "\(needed)") bytes, the message has \(available) after the dataspace")
+            throw Failure(message: "the data of \(elements) \(elements == 1 ? "element" : "elements") of \(elementSize) bytes needs \(overflow ? "more than 2^64" : "\(needed)") bytes, the message has \(available) after the dataspace")
         }
         // libhdf5 keeps `elements * size field` bytes of data, but reads an attribute as
         // elements of their size in the file, which it sets itself for variable-length data.

@@ -52,7 +52,7 @@ import Testing
         let path = try Self.damaged("attribute-size", [(2792 + 8 + 8 + 4, 32)])
         defer { try? FileManager.default.removeItem(atPath: path) }
         let error = #expect(throws: DatasetError.self) { try LabelFileSummary(path: path) }
-        #expect("\(String(describing: error))".contains("attribute message 0 'format': the data of 1 elements of 32 bytes needs 32 bytes, the message has 16 after the dataspace"),
+        #expect("\(String(describing: error))".contains("attribute message 0 'format': the data of 1 element of 32 bytes needs 32 bytes, the message has 16 after the dataspace"),
                 "\(String(describing: error))")
         #expect(throws: DatasetError.self) { try LabelFileReader.read(at: path) }
         #expect(throws: DatasetError.self) { try LabelFileReader.configuration(at: path) }
