@@ -74,9 +74,10 @@ enum ComponentMaskOutlines {
     /// The outlines (pixel units, lipid first, then calcium) and the notes.
     ///
     /// `separation`: lipid pixels within this many pixels (Chebyshev) of a calcium pixel become fibrous;
-    /// `pixelSize` (mm) sets the scanner-resolution floor of the outlines' low-pass.
+    /// `pixelSize` (mm) sets the scanner-resolution floor of the outlines' low-pass; `deadline` is
+    /// checked before each component's outlines.
     static func outlines(classes: [UInt8], rows: Int, columns: Int, pixelSize: Double, options: MaskMeshingOptions, dilationSteps: Int = minimumDilationSteps,
-                         separation: Int = 1) throws(MeshError)
+                         separation: Int = 1, deadline: Deadline = .never) throws(MeshError)
         -> (outlines: [ComponentOutline], notes: [ComponentMaskNote]) {
         let count = rows * columns
         guard classes.count == count else { throw .invalidMask("\(classes.count) class codes for a \(rows) x \(columns) image") }
@@ -140,6 +141,7 @@ enum ComponentMaskOutlines {
 
         var outlines: [ComponentOutline] = []
         for code in [UInt8(2), 3] where classes.contains(code) {
+            try deadline.check(during: "class mask outlines")
             let component = TissueComponent(classCode: code)!
             let field = (0..<count).map { classes[$0] == code || owner[$0] == code ? 1.0 : 0.0 }
             let raw = MarchingSquares(level: 0.5).contours(values: field, rows: rows, columns: columns)

@@ -56,9 +56,12 @@ enum WallMesher {
     ///
     /// `components` (curve units) become constrained edges inside the wall, clipped to it where
     /// they cross a border; every triangle gets the region of the outline it lies in (0: wall).
+    ///
+    /// `deadline` is checked between the steps and inside the triangulation and refinement loops.
     static func triangulate(outer outerCurve: ClosedCurve, lumen lumenCurve: ClosedCurve, sizing: WallSizing, minimumAngle: Double,
                             maximumTriangleCount: Int, scale s: Double, referenceWallArea: Double,
-                            components: [ComponentOutline] = []) throws(MeshError) -> MaskMeshResult {
+                            components: [ComponentOutline] = [], deadline: Deadline = .never) throws(MeshError) -> MaskMeshResult {
+        try deadline.check(during: "border sampling")
         for curve in [outerCurve, lumenCurve] where !(curve.length.isFinite && curve.length > 0) {
             throw .borderSelfIntersects("a smoothed border degenerated (length \(curve.length))")
         }
@@ -97,6 +100,7 @@ enum WallMesher {
                                                   borderParameters: &borderParameters, size: { p in field.length(at: p) })
         }
         let outerParameters = borderParameters[0], lumenParameters = borderParameters[1]
+        try deadline.check(during: "border checks")
         let outerPolygon = outerParameters.map { outerCurve.point(at: $0) }
         let lumenPolygon = lumenParameters.map { lumenCurve.point(at: $0) }
         guard (outerPolygon + lumenPolygon).allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
@@ -114,10 +118,12 @@ enum WallMesher {
 
         var triangulation = try ConstrainedDelaunay(
             loops: [(outerCurve, outerParameters), (lumenCurve, lumenParameters)], chains: componentChains?.chains.map(\.chain) ?? [],
-            maximumVertices: maximumTriangleCount)
+            maximumVertices: maximumTriangleCount, deadline: deadline)
         try DelaunayRefinement(
-            minimumAngle: minimumAngle, sizeField: sizeField, circumradiusFactor: 0.75, maximumTriangleCount: maximumTriangleCount
+            minimumAngle: minimumAngle, sizeField: sizeField, circumradiusFactor: 0.75, maximumTriangleCount: maximumTriangleCount,
+            deadline: deadline
         ).refine(&triangulation)
+        try deadline.check(during: "mesh assembly and quality checks")
         let output = triangulation.output()
 
         let points = output.points.map { s * $0 }
