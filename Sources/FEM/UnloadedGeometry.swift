@@ -111,11 +111,11 @@ public final class LoadedImageSolver {
     public let options: SolverOptions
     private let inverse: WallSolver
 
-    /// Sets up the inverse problem on `mesh`.
-    public init(mesh: TriangleMesh, options: SolverOptions = SolverOptions()) throws(FEMError) {
+    /// Sets up the inverse problem on `mesh` (`deadline` as for `WallSolver`).
+    public init(mesh: TriangleMesh, options: SolverOptions = SolverOptions(), deadline: Deadline = .never) throws(FEMError) {
         self.mesh = mesh
         self.options = options
-        inverse = try WallSolver(mesh: mesh, options: options, linearSolver: nil, formulation: .inverse)
+        inverse = try WallSolver(mesh: mesh, options: options, linearSolver: nil, formulation: .inverse, deadline: deadline)
     }
 
     /// The unloaded geometry of the image taken at `imagePressureKPa`, the pressure ramped up in
@@ -173,7 +173,8 @@ public final class LoadedImageSolver {
                                             deadline: deadline)
         let forward: WallSolver
         do {
-            forward = try WallSolver(mesh: mesh, options: options, linearSolver: nil, referencePositions: unloaded.positions)
+            forward = try WallSolver(mesh: mesh, options: options, linearSolver: nil, referencePositions: unloaded.positions,
+                                     deadline: deadline)
         } catch .mesh(let error) {
             throw .noUnloadedGeometry(UnloadedGeometryFailure(
                 cause: .invertedElements, detail: "the unloaded mesh is not valid: \(error)", report: unloaded.report))

@@ -222,16 +222,18 @@ public final class WallSolver {
         case inverse
     }
 
-    /// Sets up dofs, geometry, sparsity and the symbolic factorization for `mesh`.
-    public convenience init(mesh: TriangleMesh, options: SolverOptions = SolverOptions()) throws(FEMError) {
-        try self.init(mesh: mesh, options: options, linearSolver: nil)
+    /// Sets up dofs, geometry, sparsity and the symbolic factorization for `mesh`; throws
+    /// `FEMError.timeLimitExceeded` when `deadline` has passed before the symbolic factorization
+    /// (which, inside SuiteSparse or MUMPS, cannot be interrupted).
+    public convenience init(mesh: TriangleMesh, options: SolverOptions = SolverOptions(), deadline: Deadline = .never) throws(FEMError) {
+        try self.init(mesh: mesh, options: options, linearSolver: nil, deadline: deadline)
     }
 
     /// `linearSolver` forces L D L^T or LU (tests); nil chooses by size (always LU for the inverse
     /// problem, whose tangent is not symmetric). `referencePositions` puts the P2 nodes of a forward
     /// solver's reference elsewhere than `mesh` does (an unloaded geometry).
     init(mesh: TriangleMesh, options: SolverOptions, linearSolver: TangentSolver.Method?, formulation: Formulation = .forward,
-         referencePositions: [Point]? = nil) throws(FEMError) {
+         referencePositions: [Point]? = nil, deadline: Deadline = .never) throws(FEMError) {
         try options.validate()
         self.mesh = mesh
         self.options = options
@@ -239,6 +241,7 @@ public final class WallSolver {
         discretization = try MixedDiscretization(
             mesh: mesh, positions: referencePositions, constrainsRigidBodyMotion: options.outerSupportStiffness == 0)
         _ = try discretization.elementMaterials(options.materials)
+        if deadline.isExpired() { throw .timeLimitExceeded(seconds: deadline.seconds ?? 0, pressureKPa: 0, report: SolveReport()) }
         do {
             factorization = try TangentSolver(pattern: discretization.pattern, preferredMethod: formulation == .inverse ? .lu : linearSolver)
         } catch {

@@ -332,7 +332,7 @@ public struct FEMLabeler: Sendable {
         do {
             let schedule = try LoadSchedule.toSystole(options.waveform, steps: options.stepsToSystole)
             if let imagePressure = options.imagePressureMmHg {
-                let solver = try LoadedImageSolver(mesh: mesh, options: solverOptions)
+                let solver = try LoadedImageSolver(mesh: mesh, options: solverOptions, deadline: deadline)
                 let result = try solver.solve(imagePressureKPa: imagePressure * kilopascalsPerMillimetreOfMercury, schedule: schedule,
                                               initialGuess: unloadingGuess, deadline: deadline)
                 unloadedState = result.unloaded.imageState
@@ -345,7 +345,7 @@ public struct FEMLabeler: Sendable {
                 mechanics.unloadingMismatch = result.mismatch
                 mechanics.unloadingIterations = result.unloaded.report.steps.map(\.linearSolves).reduce(0, +)
             } else {
-                let solver = try WallSolver(mesh: mesh, options: solverOptions)
+                let solver = try WallSolver(mesh: mesh, options: solverOptions, deadline: deadline)
                 let solution = try solver.solve(schedule, deadline: deadline)
                 samples = try solver.stress(of: solution.systole.state, at: points, deadline: deadline)
                 if mesh.regionCount > 1 { regions = try solver.regions(at: points, deadline: deadline) }
@@ -414,9 +414,10 @@ public struct FEMLabeler: Sendable {
     }
 
     /// `mechanics(of:)` with the unloading started from `unloadingGuess`, and this wall's unloaded
-    /// end state (U = x - X and the pressures) for the next similar solve.
-    func mechanics(of mesh: TriangleMesh, unloadingGuess: MixedState?) throws(LabelingFailure) -> (WallMechanics, MixedState?) {
-        let solved = try solve(mesh, samplingAt: [], unloadingGuess: unloadingGuess)
+    /// end state (U = x - X and the pressures) for the next similar solve; stops at `deadline`.
+    func mechanics(of mesh: TriangleMesh, unloadingGuess: MixedState?, deadline: Deadline = .never)
+        throws(LabelingFailure) -> (WallMechanics, MixedState?) {
+        let solved = try solve(mesh, samplingAt: [], deadline: deadline, unloadingGuess: unloadingGuess)
         return (solved.mechanics, solved.unloadedState)
     }
 }

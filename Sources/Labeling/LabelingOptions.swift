@@ -148,4 +148,6 @@ public enum LabelingStage: String, Sendable, Codable {
     case meshing
     /// The finite-element solve.
     case solve
+    /// The frame's own stiffness calibration (per-frame calibration), before meshing for the label.
+    case calibration
 }

@@ -68,7 +68,8 @@ public struct Deadline: Sendable {
 
 /// Watches the checks of a `Deadline`: counts them, can make the deadline expire at a given check
 /// (so tests prove deterministically, without a clock, that a loop checks from inside), and records
-/// the longest wall-clock span between two successive checks (what a time limit can overrun by).
+/// the longest wall-clock span between two successive checks (what a time limit can overrun by),
+/// overall and for each pair of check sites.
 /// Thread-safe; one probe per computation gives meaningful spans.
 public final class DeadlineProbe: @unchecked Sendable {
     /// The longest span between two successive checks.
@@ -88,6 +89,7 @@ public final class DeadlineProbe: @unchecked Sendable {
     private var count = 0
     private var lastCheck: (instant: ContinuousClock.Instant, site: String)
     private var longest: Span?
+    private var longestBySites: [String: Span] = [:]
 
     /// A probe; with `expiringAfterChecks` n, the deadline expires at check n + 1 and stays expired
     /// (0: at the first check).
@@ -103,6 +105,9 @@ public final class DeadlineProbe: @unchecked Sendable {
     /// check counts too); nil before the first check.
     public var longestSpan: Span? { lock.withLock { longest } }
 
+    /// The longest span between each pair of successive check sites seen so far, longest first.
+    public var longestSpansBySites: [Span] { lock.withLock { longestBySites.values.sorted { $0.seconds > $1.seconds } } }
+
     /// Counts one check at `file:line`; true when the deadline is to expire now.
     func check(file: StaticString, line: UInt) -> Bool {
         let now = ContinuousClock.now
@@ -111,7 +116,10 @@ public final class DeadlineProbe: @unchecked Sendable {
             let (seconds, attoseconds) = (now - lastCheck.instant).components
             let span = Double(seconds) + Double(attoseconds) * 1e-18
             let site = "\(file):\(line)"
-            if span > longest?.seconds ?? -1 { longest = Span(seconds: span, from: lastCheck.site, to: site) }
+            let current = Span(seconds: span, from: lastCheck.site, to: site)
+            if span > longest?.seconds ?? -1 { longest = current }
+            let key = lastCheck.site + " " + site
+            if span > longestBySites[key]?.seconds ?? -1 { longestBySites[key] = current }
             lastCheck = (now, site)
             return expiresAtCheck.map { count >= $0 } ?? false
         }

@@ -78,19 +78,21 @@ enum WallMesher {
         // bit for bit (every 64 x 64 phantom: P_l / n is 0.6 to 1.3 px there).
         if let geometry = sizing.geometry, lumenCurve.period / geometry.circumferentialElements > 2 * h {
             sizeField = outerH == h ? MeshSizeField(uniform: h)
-                : MeshSizeField(lumen: lumenCurve.samples(count: max(12, Int((lumenCurve.period / h).rounded()))), lumenLength: h,
-                                outer: outerCurve.samples(count: max(12, Int((outerCurve.period / outerH).rounded()))), outerLength: outerH)
+                : try MeshSizeField(lumen: lumenCurve.samples(count: max(12, Int((lumenCurve.period / h).rounded()))), lumenLength: h,
+                                    outer: outerCurve.samples(count: max(12, Int((outerCurve.period / outerH).rounded()))), outerLength: outerH,
+                                    deadline: deadline)
+            try deadline.check(during: "geometric sizing")
             sizeField.geometry = GeometricSizing(
                 lumenCurve: lumenCurve, outerCurve: outerCurve, circumferentialElements: geometry.circumferentialElements,
                 outerFactor: geometryFactor, elementsAcrossWall: geometry.elementsAcrossWall)
-            sizedOuterParameters = try sizedParameters(outerCurve, sizeField, maximumCount: maximumTriangleCount)
-            sizedLumenParameters = try sizedParameters(lumenCurve, sizeField, maximumCount: maximumTriangleCount)
+            sizedOuterParameters = try sizedParameters(outerCurve, sizeField, maximumCount: maximumTriangleCount, deadline: deadline)
+            sizedLumenParameters = try sizedParameters(lumenCurve, sizeField, maximumCount: maximumTriangleCount, deadline: deadline)
         } else {
             sizedOuterParameters = uniformParameters(outerCurve, outerH)
             sizedLumenParameters = uniformParameters(lumenCurve, h)
             sizeField = outerH == h ? MeshSizeField(uniform: h)
-                : MeshSizeField(lumen: sizedLumenParameters.map { lumenCurve.point(at: $0) }, lumenLength: h,
-                                outer: sizedOuterParameters.map { outerCurve.point(at: $0) }, outerLength: outerH)
+                : try MeshSizeField(lumen: sizedLumenParameters.map { lumenCurve.point(at: $0) }, lumenLength: h,
+                                    outer: sizedOuterParameters.map { outerCurve.point(at: $0) }, outerLength: outerH, deadline: deadline)
         }
         var borderParameters = [sizedOuterParameters, sizedLumenParameters]
         var componentChains: ComponentChains?
@@ -198,12 +200,15 @@ enum WallMesher {
 
     /// Parameters along `curve` whose spacing follows the size field: the number of segments is
     /// the integral of ds / h(s) rounded (at least 12), and the points are placed at equal steps of
-    /// that integral, so each segment is about h long where it lies.
-    static func sizedParameters(_ curve: ClosedCurve, _ field: MeshSizeField, maximumCount: Int) throws(MeshError) -> [Double] {
+    /// that integral, so each segment is about h long where it lies. `deadline` is checked every
+    /// 1,024 steps of the integral (each evaluates the size field: two nearest-sample queries).
+    static func sizedParameters(_ curve: ClosedCurve, _ field: MeshSizeField, maximumCount: Int, deadline: Deadline = .never)
+        throws(MeshError) -> [Double] {
         let steps = max(256, 8 * curve.knots.count)
         let dt = curve.period / Double(steps)
         var cumulative = [Double](repeating: 0, count: steps + 1)
         for i in 0..<steps {
+            if i % 1_024 == 0 { try deadline.check(during: "border sampling (step \(i) of \(steps))") }
             let t = (Double(i) + 0.5) * dt
             let length = field.length(at: curve.point(at: t))
             cumulative[i + 1] = cumulative[i] + curve.derivative(at: t).length * dt / max(length, 1e-12)
