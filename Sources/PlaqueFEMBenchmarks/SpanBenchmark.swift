@@ -73,6 +73,10 @@ struct SpanBenchmark {
         if let worst, let span = worst.longest {
             print("    longest span between checks: \(span) (\(worst.name), \(worst.checks) checks, "
                   + (worst.failure.map { "failed: \($0.prefix(90))" } ?? "labeled") + ")")
+            if let label = worst.label {
+                print("    its solve: \(label.degreesOfFreedom) dofs, \(label.report.steps.map(\.factorizations).reduce(0, +)) factorizations, "
+                      + "\(label.report.linearSolver.prefix(70))")
+            }
         }
         // The longest spans by pair of check sites over all inputs: where the time goes between checks.
         var bySites: [String: (span: DeadlineProbe.Span, input: String)] = [:]

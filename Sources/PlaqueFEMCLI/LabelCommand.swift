@@ -99,7 +99,7 @@ struct LabelCommand: ParsableCommand {
     var calibrationFrames: Int = 3
     @Option(help: "Flag labels whose lumen area grows by more than this fraction from the image (or zero load) to systole.")
     var plausibleAreaChange: Double = LabelingOptions.defaultPlausibleLumenAreaChange
-    @Option(help: "Seconds one mask may take from validation to the end of the solve; a mask past it is recorded with status 500 and labeling goes on. Default: no limit. Not stored with the options (a resumed run may use another).")
+    @Option(help: "Seconds one mask may take from validation (and its own calibration) to the end of the solve, checked inside the mesher and the solver; a mask past it is recorded with status 500 and labeling goes on. Default: no limit. Not stored with the options (a resumed run may use another).")
     var timeLimit: Double?
     @OptionGroup var solver: SolverOptionGroup
 
