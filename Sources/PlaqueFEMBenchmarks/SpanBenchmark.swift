@@ -15,7 +15,8 @@ import Raster
 /// (--data) from contours and as rasterised masks at --sizes, plus two heavy settings: contour
 /// meshes about 15x finer (`--circumferential` default x 4 and 8 elements across the wall) and
 /// 512 x 512 masks meshed at the pixel size (no geometric sizing, the mesher's budget of 40,000
-/// triangles binds), and the unloaded geometry (image at 80 mmHg). --frames N uses every N-th frame.
+/// triangles binds), and the unloaded geometry (image at 80 mmHg). --frames N uses every N-th frame;
+/// --only TEXT runs only the configurations whose title contains TEXT.
 struct SpanBenchmark {
     var directory: String
     var count: Int
@@ -23,6 +24,7 @@ struct SpanBenchmark {
     var size: Int
     var sizes: [Int]
     var frameStride: Int
+    var only: String?
     var options: LabelingOptions
 
     /// One labeled (or refused) input.
@@ -58,6 +60,7 @@ struct SpanBenchmark {
         let labeled = rows.filter { $0.label != nil }
         let worst = rows.max { ($0.longest?.seconds ?? 0) < ($1.longest?.seconds ?? 0) }
         let slowest = rows.map(\.seconds).max() ?? 0
+        let slowestRefused = rows.filter { $0.failure != nil }.max { $0.seconds < $1.seconds }
         let mesh = labeled.map(\.label!.timings.mesh).max() ?? 0
         // The longest single factorization is not recorded; the mean per label bounds it from below.
         let factorization = labeled.map { label -> Double in
@@ -70,6 +73,10 @@ struct SpanBenchmark {
         print(String(format: "%@ %3d/%-3d labeled  slowest %7.3f s  max mesh stage %7.3f s  max mean factorization %7.3f s  max dofs %7d  max triangles %6d",
                      title.padding(toLength: 34, withPad: " ", startingAt: 0) as NSString, labeled.count, rows.count, slowest, mesh,
                      factorization, dofs, triangles))
+        if let slowestRefused, slowestRefused.seconds > 0.1 {
+            print(String(format: "    slowest refused input: %.3f s (%@: %@)", slowestRefused.seconds, slowestRefused.name as NSString,
+                         String(slowestRefused.failure!.prefix(90)) as NSString))
+        }
         if let worst, let span = worst.longest {
             print("    longest span between checks: \(span) (\(worst.name), \(worst.checks) checks, "
                   + (worst.failure.map { "failed: \($0.prefix(90))" } ?? "labeled") + ")")
@@ -102,7 +109,8 @@ struct SpanBenchmark {
         print("spans: longest wall-clock span between two checks of a label's deadline (no limit set; a probe watches the checks)")
         let generator = OddMaskGenerator(seed: seed, size: size)
         let labeler = FEMLabeler(options: options)
-        if count > 0 {
+        func runs(_ title: String) -> Bool { only.map { title.contains($0) } ?? true }
+        if count > 0, runs("odd masks") {
             let rows = (0..<count).map { index in
                 let (kind, mask) = generator.mask(at: index)
                 return Self.measure("odd mask \(index) (\(kind.rawValue))") { deadline throws(LabelingFailure) in
@@ -120,6 +128,7 @@ struct SpanBenchmark {
         let frames = all.enumerated().filter { $0.offset % frameStride == 0 }.map(\.element)
         let side = PullbackBenchmark.fieldOfView(all)
         func contours(_ title: String, size: Int, labeler: FEMLabeler) {
+            guard runs(title) else { return }
             let rows = frames.map { borders in
                 let placement = FramePlacement.centred(on: borders, side: side, size: size)!
                 return Self.measure("frame \(borders.frame)") { deadline throws(LabelingFailure) in
@@ -129,6 +138,7 @@ struct SpanBenchmark {
             Self.summarize(title, rows)
         }
         func masks(_ title: String, size: Int, labeler: FEMLabeler) {
+            guard runs(title) else { return }
             let rows = frames.map { borders in
                 let placement = FramePlacement.centred(on: borders, side: side, size: size)!
                 let mask = placement.wall(of: borders)

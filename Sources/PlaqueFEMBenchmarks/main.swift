@@ -6,7 +6,7 @@
 //                                        [pullback] [--data DIR] [--sizes 64,128,256,512] [--refinement] [--per-frame]
 //                                        [oddmasks] [--count N] [--seed S] [--size PX] [--time-limit SECONDS] [--jobs J]
 //                                        [components] [--count N] [--seed S] [--runs N]
-//                                        [spans] [--count N] [--size PX] [--data DIR] [--sizes 512,1024] [--frames N]
+//                                        [spans] [--count N] [--size PX] [--data DIR] [--sizes 512,1024] [--frames N] [--only TEXT]
 //
 // ring: [--mesh-sizes 0.1,0.05] [--ring-steps N (0: one load step)] [--ring-reuse-below R] full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
@@ -62,6 +62,7 @@ struct Arguments {
     var jobs = 2
     var countGiven = false
     var frameStride = 1
+    var only: String?
 
     init(_ arguments: [String]) {
         var k = 0
@@ -75,6 +76,7 @@ struct Arguments {
             case "--time-limit": k += 1; timeLimit = Double(arguments[k]) ?? timeLimit
             case "--jobs": k += 1; jobs = max(1, Int(arguments[k]) ?? jobs)
             case "--frames": k += 1; frameStride = max(1, Int(arguments[k]) ?? frameStride)
+            case "--only": k += 1; only = arguments[k]
             case "--reference-size": k += 1; referenceSize = Double(arguments[k]) ?? referenceSize
             case "--steps": k += 1; labeling.stepsToSystole = max(1, Int(arguments[k]) ?? labeling.stepsToSystole)
             case "--reuse-below": k += 1; labeling.solver.factorizationReuseThreshold = Double(arguments[k]) ?? labeling.solver.factorizationReuseThreshold
@@ -355,7 +357,8 @@ for suite in arguments.suites {
             .run(sizes: arguments.sizes, refinementCheck: arguments.refinement)
     case "spans":
         try SpanBenchmark(directory: arguments.data, count: arguments.countGiven ? arguments.count : 200, seed: arguments.seed,
-                          size: arguments.size, sizes: arguments.sizes, frameStride: arguments.frameStride, options: arguments.labeling).run()
+                          size: arguments.size, sizes: arguments.sizes, frameStride: arguments.frameStride, only: arguments.only,
+                          options: arguments.labeling).run()
     case "physical":
         guard FileManager.default.fileExists(atPath: arguments.data) else {
             FileHandle.standardError.write("physical: no data at \(arguments.data) (set --data or PLAQUEFEM_IVUS_PULLBACK)\n".data(using: .utf8)!)
