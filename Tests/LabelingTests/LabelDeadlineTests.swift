@@ -62,6 +62,20 @@ import Testing
         #expect(seconds == 0)
     }
 
+    @Test func aCalibrationStopsInsideItsSolvesWithATypedError() throws {
+        let mask = FEMLabelerTests.annulus(inner: 1.2, outer: 2.2)
+        let mesh = try FEMLabeler().wallMesh(of: try mask.validated()).mesh
+        let calibration = StiffnessCalibration(options: LabelingOptions())
+        // Check 3 is inside the first trial's solve (setup, before iteration 0, then its assembly).
+        let result = Result { () throws(CalibrationError) in try calibration.calibrate(target: 0.05, meshes: [mesh], deadline: Self.expiring(after: 2)) }
+        guard case .failure(.timeLimitExceeded(let seconds)) = result else {
+            Issue.record("expected the time limit, got \(result)")
+            return
+        }
+        #expect(seconds == 0)
+        #expect(CalibrationError.timeLimitExceeded(seconds: 5).description == "time limit of 5.0 s reached while calibrating")
+    }
+
     @Test func aBatchRecordsAMaskStoppedInsideTheMesherAndGoesOn() throws {
         let masks = [FEMLabelerTests.annulus(inner: 1.2, outer: 2.2), FEMLabelerTests.annulus(inner: 1.0, outer: 2.4),
                      FEMLabelerTests.annulus(inner: 1.4, outer: 2.3)]
