@@ -16,14 +16,6 @@ struct Stopwatch {
     }
 }
 
-extension Duration {
-    /// The duration in seconds.
-    var labelingSeconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
-}
-
 /// Seconds spent in each stage of labeling one mask.
 public struct LabelTimings: Sendable, Codable, Equatable {
     /// Mask validation.

@@ -18,9 +18,11 @@ struct DelaunayRefinement {
     var sizeField: MeshSizeField
     var circumradiusFactor: Double
     var maximumTriangleCount: Int
-    /// Checked every `checkInterval` steps of the refinement loop (a step inserts at most one vertex,
-    /// microseconds each), so a mask's time limit ends a long refinement from inside.
+    /// Checked every `checkInterval` steps of the refinement loop, so a mask's time limit ends a long
+    /// refinement from inside.
     var deadline = Deadline.never
+    /// Refinement steps between two checks of `deadline` (a step inserts at most one vertex or
+    /// splits one segment: microseconds).
     static let checkInterval = 64
 
     func refine(_ mesh: inout ConstrainedDelaunay) throws(MeshError) {
