@@ -48,6 +48,10 @@ extension MixedDiscretization {
                      support: support, residual: &residual, values: values)
     }
 
+    /// Elements assembled between two checks of a deadline (an element with its tangent takes a few
+    /// microseconds, so a check costs nothing measurable and comes about every millisecond).
+    static let elementsPerCheck = 256
+
     /// The start of every assembly, forward or inverse: one material per region, residual and
     /// matrix values set to zero.
     func startAssembly(materials table: [MooneyRivlinMaterial], residual: inout [Double], values: UnsafeMutablePointer<Double>?) throws(FEMError) {
@@ -60,13 +64,18 @@ extension MixedDiscretization {
 
     /// As `assemble(state:material:...)` with element e of the material `materials[region of e]`
     /// (a table indexed by region: 0 wall, 1 lipid, 2 calcium).
+    ///
+    /// `deadline` is checked every `elementsPerCheck` elements; once it has passed the assembly
+    /// stops and throws `FEMError.timeLimitExceeded` (pressure `load`, an empty report: the solver
+    /// attaches its own).
     func assemble(
         state: MixedState, materials table: [MooneyRivlinMaterial], lumenPressure load: Double, support: Double = 0,
-        residual: inout [Double], values: UnsafeMutablePointer<Double>?
+        residual: inout [Double], values: UnsafeMutablePointer<Double>?, deadline: Deadline = .never
     ) throws(FEMError) {
         try startAssembly(materials: table, residual: &residual, values: values)
         let quadratureCount = ReferenceTriangle.quadraturePoints.count
         var inverted: (Int, Double)?
+        var timedOut = false
         var Re = [Double](repeating: 0, count: 15)
         var Ke = [Double](repeating: 0, count: 225)
         var A = [Double](repeating: 0, count: 16)
@@ -86,6 +95,7 @@ extension MixedDiscretization {
             var pe = SIMD3<Double>()
             for e in 0..<elementCount {
                 if inverted != nil { break }
+                if e % Self.elementsPerCheck == 0, deadline.isExpired() { timedOut = true; break }
                 for a in 0..<6 {
                     let node = Int(elementNodes[6 * e + a])
                     ue[2 * a] = u[2 * node]
@@ -160,6 +170,7 @@ extension MixedDiscretization {
                 }
             }
         }}}}}}}}}
+        if timedOut { throw .timeLimitExceeded(seconds: deadline.seconds ?? 0, pressureKPa: load, report: SolveReport()) }
         if let (e, J) = inverted { throw .invertedElement(index: e, jacobian: J) }
         assembleFollowerPressure(state: state, load: load, residual: &residual, values: values)
         assembleSupport(state: state, stiffness: support, residual: &residual, values: values)

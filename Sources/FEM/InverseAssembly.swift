@@ -32,10 +32,11 @@ extension MixedDiscretization {
     }
 
     /// As `assembleInverse(state:material:...)` with element e of the material
-    /// `materials[region of e]`, the same table as the forward `assemble(state:materials:...)`.
+    /// `materials[region of e]`, the same table as the forward `assemble(state:materials:...)`;
+    /// `deadline` is checked as there.
     func assembleInverse(
         state: MixedState, materials table: [MooneyRivlinMaterial], lumenPressure load: Double, support: Double = 0,
-        residual: inout [Double], values: UnsafeMutablePointer<Double>?
+        residual: inout [Double], values: UnsafeMutablePointer<Double>?, deadline: Deadline = .never
     ) throws(FEMError) {
         try startAssembly(materials: table, residual: &residual, values: values)
         let quadratureCount = ReferenceTriangle.quadraturePoints.count
@@ -45,6 +46,9 @@ extension MixedDiscretization {
         var ue = [Double](repeating: 0, count: 12)
         let u = state.displacement, p = state.pressure
         for e in 0..<elementCount {
+            if e % Self.elementsPerCheck == 0, deadline.isExpired() {
+                throw .timeLimitExceeded(seconds: deadline.seconds ?? 0, pressureKPa: load, report: SolveReport())
+            }
             for a in 0..<6 {
                 let node = Int(elementNodes[6 * e + a])
                 ue[2 * a] = u[2 * node]

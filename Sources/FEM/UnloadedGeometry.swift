@@ -71,12 +71,26 @@ public struct LoadedImageSolution {
     /// `points` (mm) in the image; points outside the image mesh take the value at the nearest
     /// border point, as `WallSolver.stress(of:at:)` does.
     public func stress(of state: MixedState, atImagePoints points: [Point]) -> [(stress: CauchyStress, location: WallSolver.SampleLocation)] {
-        forward.stress(of: state, at: points, locatedIn: image)
+        // Without a deadline the sampling cannot throw.
+        (try? stress(of: state, atImagePoints: points, deadline: .never)) ?? []
+    }
+
+    /// `stress(of:atImagePoints:)` that checks `deadline` every `WallSolver.pointsPerCheck` points
+    /// and throws `FEMError.timeLimitExceeded` once it has passed.
+    public func stress(of state: MixedState, atImagePoints points: [Point], deadline: Deadline)
+        throws(FEMError) -> [(stress: CauchyStress, location: WallSolver.SampleLocation)] {
+        try forward.stress(of: state, at: points, locatedIn: image, deadline: deadline)
     }
 
     /// Region (material index) of the element holding each image point (mm); see `WallSolver.regions(at:)`.
     public func regions(atImagePoints points: [Point]) -> [Int32] {
-        WallSolver.regions(at: points, locatedIn: image)
+        // Without a deadline the lookup cannot throw.
+        (try? regions(atImagePoints: points, deadline: .never)) ?? []
+    }
+
+    /// `regions(atImagePoints:)` that checks `deadline` as `stress(of:atImagePoints:deadline:)` does.
+    public func regions(atImagePoints points: [Point], deadline: Deadline) throws(FEMError) -> [Int32] {
+        try WallSolver.regions(at: points, locatedIn: image, deadline: deadline)
     }
 
     /// Degrees of freedom of the forward solve.
@@ -97,11 +111,11 @@ public final class LoadedImageSolver {
     public let options: SolverOptions
     private let inverse: WallSolver
 
-    /// Sets up the inverse problem on `mesh`.
-    public init(mesh: TriangleMesh, options: SolverOptions = SolverOptions()) throws(FEMError) {
+    /// Sets up the inverse problem on `mesh` (`deadline` as for `WallSolver`).
+    public init(mesh: TriangleMesh, options: SolverOptions = SolverOptions(), deadline: Deadline = .never) throws(FEMError) {
         self.mesh = mesh
         self.options = options
-        inverse = try WallSolver(mesh: mesh, options: options, linearSolver: nil, formulation: .inverse)
+        inverse = try WallSolver(mesh: mesh, options: options, linearSolver: nil, formulation: .inverse, deadline: deadline)
     }
 
     /// The unloaded geometry of the image taken at `imagePressureKPa`, the pressure ramped up in
@@ -112,17 +126,21 @@ public final class LoadedImageSolver {
     ///
     /// `initialGuess` (U and p, e.g. the end state of a similar wall's unloading) starts Newton at the
     /// image pressure from there; when that fails, the ramp from zero load runs as without it.
-    public func unloadedGeometry(imagePressureKPa: Double, steps: Int = 1, initialGuess: MixedState? = nil) throws(FEMError) -> UnloadedGeometry {
+    ///
+    /// Throws `FEMError.timeLimitExceeded` once `deadline` (or `SolverOptions.timeLimit` of each
+    /// Newton solve) has passed.
+    public func unloadedGeometry(imagePressureKPa: Double, steps: Int = 1, initialGuess: MixedState? = nil, deadline: Deadline = .never)
+        throws(FEMError) -> UnloadedGeometry {
         guard imagePressureKPa > 0, imagePressureKPa.isFinite else {
             throw .invalidParameter("image pressure must be finite and > 0, got \(imagePressureKPa) kPa")
         }
         let solution: WallSolution
         do {
             let image = LoadSchedule.constant(pressureKPa: imagePressureKPa, steps: 1)
-            if let initialGuess, let guessed = try? inverse.solve(image, startingFrom: (initialGuess, imagePressureKPa)) {
+            if let initialGuess, let guessed = try? inverse.solve(image, startingFrom: (initialGuess, imagePressureKPa), deadline: deadline) {
                 solution = guessed
             } else {
-                solution = try inverse.solve(.constant(pressureKPa: imagePressureKPa, steps: steps))
+                solution = try inverse.solve(.constant(pressureKPa: imagePressureKPa, steps: steps), deadline: deadline)
             }
         } catch .notConverged(let pressure, let report) {
             let failures = report.steps.compactMap(\.failure)
@@ -135,7 +153,7 @@ public final class LoadedImageSolver {
         let d = inverse.discretization
         let U = solution.snapshots.last!.state.displacement
         let positions = d.nodes.positions.indices.map { n in d.nodes.positions[n] - Point(U[2 * n], U[2 * n + 1]) }
-        if let crossing = Self.borderCrossing(positions: positions, discretization: d) {
+        if let crossing = try Self.borderCrossing(positions: positions, discretization: d, deadline: deadline) {
             throw .noUnloadedGeometry(UnloadedGeometryFailure(cause: .foldedBorder, detail: crossing, report: solution.report))
         }
         return UnloadedGeometry(
@@ -146,14 +164,17 @@ public final class LoadedImageSolver {
 
     /// Unloads the image taken at `imagePressureKPa` (`unloadedGeometry`) and loads the unloaded
     /// geometry along `schedule`, with the image pressure added as an output point ahead of it
-    /// (or the schedule's first point made an output when it is the image pressure).
-    public func solve(imagePressureKPa: Double, schedule: LoadSchedule, inverseSteps: Int = 1, initialGuess: MixedState? = nil)
-        throws(FEMError) -> LoadedImageSolution
+    /// (or the schedule's first point made an output when it is the image pressure). Both solves
+    /// stop at `deadline` as `unloadedGeometry` does.
+    public func solve(imagePressureKPa: Double, schedule: LoadSchedule, inverseSteps: Int = 1, initialGuess: MixedState? = nil,
+                      deadline: Deadline = .never) throws(FEMError) -> LoadedImageSolution
     {
-        let unloaded = try unloadedGeometry(imagePressureKPa: imagePressureKPa, steps: inverseSteps, initialGuess: initialGuess)
+        let unloaded = try unloadedGeometry(imagePressureKPa: imagePressureKPa, steps: inverseSteps, initialGuess: initialGuess,
+                                            deadline: deadline)
         let forward: WallSolver
         do {
-            forward = try WallSolver(mesh: mesh, options: options, linearSolver: nil, referencePositions: unloaded.positions)
+            forward = try WallSolver(mesh: mesh, options: options, linearSolver: nil, referencePositions: unloaded.positions,
+                                     deadline: deadline)
         } catch .mesh(let error) {
             throw .noUnloadedGeometry(UnloadedGeometryFailure(
                 cause: .invertedElements, detail: "the unloaded mesh is not valid: \(error)", report: unloaded.report))
@@ -166,7 +187,7 @@ public final class LoadedImageSolver {
             points.insert(LoadSchedule.Point(time: first, pressureKPa: imagePressureKPa, isOutput: true), at: 0)
         }
         // The inverse solve's end state (U, p) is the forward equilibrium at the image pressure: start there.
-        let solution = try forward.solve(LoadSchedule(points: points), startingFrom: (unloaded.imageState, imagePressureKPa))
+        let solution = try forward.solve(LoadSchedule(points: points), startingFrom: (unloaded.imageState, imagePressureKPa), deadline: deadline)
         let imageSnapshot = solution.snapshots.first { abs($0.pressureKPa - imagePressureKPa) <= 1e-12 * imagePressureKPa }!
         // Mismatch: loaded positions against the image, a common (volume-weighted) translation removed.
         let f = forward.discretization, u = imageSnapshot.state.displacement
@@ -184,8 +205,9 @@ public final class LoadedImageSolver {
     }
 
     /// The first crossing of the border polylines (start - middle - end nodes of every border
-    /// segment, lumen and outer together) at `positions`, described, or nil.
-    static func borderCrossing(positions: [Point], discretization d: MixedDiscretization) -> String? {
+    /// segment, lumen and outer together) at `positions`, described, or nil. The pair loop is
+    /// quadratic in the border pieces, so `deadline` is checked every `piecesPerCheck` pieces.
+    static func borderCrossing(positions: [Point], discretization d: MixedDiscretization, deadline: Deadline = .never) throws(FEMError) -> String? {
         // Pieces of the border: (node, node, which border).
         var pieces: [(Int32, Int32, String)] = []
         for s in d.lumenSegments { pieces += [(s.x, s.z, "lumen"), (s.z, s.y, "lumen")] }
@@ -195,6 +217,9 @@ public final class LoadedImageSolver {
             return SIMD4(min(p.x, q.x), min(p.y, q.y), max(p.x, q.x), max(p.y, q.y))
         }
         for i in pieces.indices {
+            if i % Self.piecesPerCheck == 0, deadline.isExpired() {
+                throw .timeLimitExceeded(seconds: deadline.seconds ?? 0, pressureKPa: 0, report: SolveReport())
+            }
             for j in (i + 1)..<pieces.count {
                 let a = pieces[i], b = pieces[j]
                 if a.0 == b.0 || a.0 == b.1 || a.1 == b.0 || a.1 == b.1 { continue }
@@ -210,6 +235,9 @@ public final class LoadedImageSolver {
         }
         return nil
     }
+
+    /// Border pieces tested against all later ones between two checks of a deadline.
+    static let piecesPerCheck = 64
 }
 
 extension MixedDiscretization {

@@ -91,7 +91,8 @@ public struct SolverOptions: Sendable, Codable, Equatable {
     /// Whether each snapshot carries the area-averaged nodal stress (default true; the labeler, which
     /// samples the stress in the elements, turns it off). Not stored with the options.
     public var recordsNodalStress = true
-    /// Seconds one `solve` may take (wall clock), checked before every Newton iteration; past it the
+    /// Seconds one `solve` may take (wall clock), checked inside the Newton iterations (before each,
+    /// every few hundred elements of an assembly, before and after a factorization); past it the
     /// solve throws `FEMError.timeLimitExceeded`. nil (the default) is no limit. A run-time guard,
     /// not part of what decides a label: absent from stored options (files written with or without
     /// it read the same).
@@ -117,12 +118,6 @@ public struct SolverOptions: Sendable, Codable, Equatable {
             throw .invalidParameter("outer support stiffness must be finite and >= 0 kPa/mm, got \(outerSupportStiffness)")
         }
         if let timeLimit, !(timeLimit >= 0) { throw .invalidParameter("time limit must be >= 0 s, got \(timeLimit)") }
-    }
-
-    /// The instant `timeLimit` seconds after `start`; nil without a limit (or one beyond 30 years).
-    func deadline(from start: ContinuousClock.Instant) -> ContinuousClock.Instant? {
-        guard let timeLimit, timeLimit < 1e9 else { return nil }
-        return start + .seconds(max(timeLimit, 0))
     }
 }
 
@@ -227,16 +222,18 @@ public final class WallSolver {
         case inverse
     }
 
-    /// Sets up dofs, geometry, sparsity and the symbolic factorization for `mesh`.
-    public convenience init(mesh: TriangleMesh, options: SolverOptions = SolverOptions()) throws(FEMError) {
-        try self.init(mesh: mesh, options: options, linearSolver: nil)
+    /// Sets up dofs, geometry, sparsity and the symbolic factorization for `mesh`; throws
+    /// `FEMError.timeLimitExceeded` when `deadline` has passed before the symbolic factorization
+    /// (which, inside SuiteSparse or MUMPS, cannot be interrupted).
+    public convenience init(mesh: TriangleMesh, options: SolverOptions = SolverOptions(), deadline: Deadline = .never) throws(FEMError) {
+        try self.init(mesh: mesh, options: options, linearSolver: nil, deadline: deadline)
     }
 
     /// `linearSolver` forces L D L^T or LU (tests); nil chooses by size (always LU for the inverse
     /// problem, whose tangent is not symmetric). `referencePositions` puts the P2 nodes of a forward
     /// solver's reference elsewhere than `mesh` does (an unloaded geometry).
     init(mesh: TriangleMesh, options: SolverOptions, linearSolver: TangentSolver.Method?, formulation: Formulation = .forward,
-         referencePositions: [Point]? = nil) throws(FEMError) {
+         referencePositions: [Point]? = nil, deadline: Deadline = .never) throws(FEMError) {
         try options.validate()
         self.mesh = mesh
         self.options = options
@@ -244,6 +241,7 @@ public final class WallSolver {
         discretization = try MixedDiscretization(
             mesh: mesh, positions: referencePositions, constrainsRigidBodyMotion: options.outerSupportStiffness == 0)
         _ = try discretization.elementMaterials(options.materials)
+        if deadline.isExpired() { throw .timeLimitExceeded(seconds: deadline.seconds ?? 0, pressureKPa: 0, report: SolveReport()) }
         do {
             factorization = try TangentSolver(pattern: discretization.pattern, preferredMethod: formulation == .inverse ? .lu : linearSolver)
         } catch {
@@ -258,15 +256,21 @@ public final class WallSolver {
     public var nodes: QuadraticNodes { discretization.nodes }
 
     /// Solves for equilibrium at every point of `schedule`, starting from the unloaded reference.
-    public func solve(_ schedule: LoadSchedule) throws(FEMError) -> WallSolution {
-        try solve(schedule, startingFrom: nil)
+    ///
+    /// Stops with `FEMError.timeLimitExceeded` at the earlier of `deadline` and
+    /// `SolverOptions.timeLimit`, checked inside the Newton iterations (a factorization, inside
+    /// SuiteSparse or MUMPS, runs to its end first).
+    public func solve(_ schedule: LoadSchedule, deadline: Deadline = .never) throws(FEMError) -> WallSolution {
+        try solve(schedule, startingFrom: nil, deadline: deadline)
     }
 
     /// Solves `schedule` starting from a known equilibrium `initial` at lumen pressure `initial.load`
     /// (kPa) instead of the unloaded reference (nil): the state an unloaded geometry's inverse
     /// solve ends in is the forward equilibrium at the image pressure.
-    func solve(_ schedule: LoadSchedule, startingFrom initial: (state: MixedState, load: Double)?) throws(FEMError) -> WallSolution {
+    func solve(_ schedule: LoadSchedule, startingFrom initial: (state: MixedState, load: Double)?, deadline given: Deadline = .never)
+        throws(FEMError) -> WallSolution {
         let start = ContinuousClock.now
+        let deadline = Deadline(seconds: options.timeLimit, after: start).earlier(given)
         let d = discretization
         var report = SolveReport()
         var solveIteration = 0
@@ -292,7 +296,6 @@ public final class WallSolver {
         var pending = Array(schedule.points.reversed())
         var residual = [Double](repeating: 0, count: d.dofCount)
         var values = [Double](repeating: 0, count: d.pattern.nonzeroCount)
-        let deadline = options.deadline(from: start)
 
         while let target = pending.popLast() {
             var state = current
@@ -304,13 +307,13 @@ public final class WallSolver {
                 for k in state.pressure.indices { state.pressure[k] += s * (current.pressure[k] - previous.state.pressure[k]) }
             }
             var step = LoadStepReport(time: target.time, pressureKPa: target.pressureKPa, converged: false, iterations: [])
-            newton(state: &state, load: target.pressureKPa, step: &step, report: &report, residual: &residual, values: &values,
-                   solveIteration: &solveIteration, deadline: deadline)
+            let timedOut = newton(state: &state, load: target.pressureKPa, step: &step, report: &report, residual: &residual,
+                                  values: &values, solveIteration: &solveIteration, deadline: deadline)
             report.steps.append(step)
-            if !step.converged, let deadline, ContinuousClock.now >= deadline {
+            if timedOut {
                 report.totalSeconds = (ContinuousClock.now - start).seconds
                 report.linearSolver = factorization.description
-                throw .timeLimitExceeded(seconds: options.timeLimit ?? 0, pressureKPa: target.pressureKPa, report: report)
+                throw .timeLimitExceeded(seconds: deadline.seconds ?? 0, pressureKPa: target.pressureKPa, report: report)
             }
             if step.converged {
                 previous = (current, currentLoad)
@@ -340,11 +343,12 @@ public final class WallSolver {
         return WallSolution(snapshots: snapshots, report: report, nodes: d.nodes)
     }
 
-    /// Newton's method for one load step; on return `step.converged` tells whether `state` is in equilibrium.
+    /// Newton's method for one load step; on return `step.converged` tells whether `state` is in
+    /// equilibrium. Returns true when it stopped because `deadline` passed (`step.failure` says where).
     private func newton(
         state: inout MixedState, load: Double, step: inout LoadStepReport, report: inout SolveReport,
-        residual: inout [Double], values: inout [Double], solveIteration: inout Int, deadline: ContinuousClock.Instant?
-    ) {
+        residual: inout [Double], values: inout [Double], solveIteration: inout Int, deadline: Deadline
+    ) -> Bool {
         let d = discretization
         let forceScale = max(load, 1) * d.lumenLength
         let volumeScale = d.area
@@ -359,9 +363,9 @@ public final class WallSolver {
         // The observed constant C of r_k+1 = C r_k^2 over the last Newton (not chord) step, when there was one.
         var newtonConstant = 1.0
         for iteration in 0...options.maximumIterations {
-            if let deadline, ContinuousClock.now >= deadline {
+            if deadline.isExpired() {
                 step.failure = "time limit reached before iteration \(iteration)"
-                return
+                return true
             }
             // The matrix is only needed by an iteration that factorizes: skip it when this one will
             // probably be a chord step (after a Newton step from rho, expect about C rho^2, C as the
@@ -370,10 +374,13 @@ public final class WallSolver {
             let assemblesMatrix = !(factorizedThisStep && predicted <= reuseBelow)
             let t0 = ContinuousClock.now
             do {
-                try assemble(state: state, load: load, residual: &residual, values: &values, matrix: assemblesMatrix)
+                try assemble(state: state, load: load, residual: &residual, values: &values, matrix: assemblesMatrix, deadline: deadline)
+            } catch .timeLimitExceeded {
+                step.failure = "time limit reached during the assembly of iteration \(iteration)"
+                return true
             } catch {
                 step.failure = "\(error)"
-                return
+                return false
             }
             report.assemblySeconds += (ContinuousClock.now - t0).seconds
             var ru = 0.0, rp = 0.0
@@ -390,15 +397,15 @@ public final class WallSolver {
                 relativeDisplacementResidual: ru / first.u, relativePressureResidual: rp / first.p))
             guard ru.isFinite, rp.isFinite else {
                 step.failure = "residual is not finite at iteration \(iteration)"
-                return
+                return false
             }
             if ru <= options.residualTolerance * forceScale, rp <= options.residualTolerance * volumeScale {
                 step.converged = true
-                return
+                return false
             }
             if iteration == options.maximumIterations {
                 step.failure = "no convergence in \(options.maximumIterations) iterations (|R_u| / |R_u,0| = \(ru / first.u))"
-                return
+                return false
             }
             let relative = max(ru / first.u, rp / first.p)
             if !last.chord, last.relative.isFinite, last.relative > 0 { newtonConstant = max(relative / (last.relative * last.relative), 1e-6) }
@@ -409,8 +416,14 @@ public final class WallSolver {
                 if !chord {
                     if !assemblesMatrix {
                         let t = ContinuousClock.now
-                        try assemble(state: state, load: load, residual: &residual, values: &values, matrix: true)
+                        try assemble(state: state, load: load, residual: &residual, values: &values, matrix: true, deadline: deadline)
                         report.assemblySeconds += (ContinuousClock.now - t).seconds
+                    }
+                    // The factorization (SuiteSparse or MUMPS) cannot be interrupted: check right
+                    // before it, and right after, so that it is the only span a deadline cannot end.
+                    if deadline.isExpired() {
+                        step.failure = "time limit reached before the factorization of iteration \(iteration)"
+                        return true
                     }
                     let t1 = ContinuousClock.now
                     if fault == .singularTangent { for k in values.indices { values[k] = 0 } }
@@ -418,17 +431,24 @@ public final class WallSolver {
                     try factorization.factorize(values)
                     report.factorizationSeconds += (ContinuousClock.now - t1).seconds
                     factorizedThisStep = true
+                    if deadline.isExpired() {
+                        step.failure = "time limit reached after the factorization of iteration \(iteration)"
+                        return true
+                    }
                 }
                 let t2 = ContinuousClock.now
                 try factorization.solve(rhs, into: &increment)
                 report.solveSeconds += (ContinuousClock.now - t2).seconds
                 if fault == .nonFiniteIncrement, !increment.isEmpty { increment[0] = .nan }
+            } catch FEMError.timeLimitExceeded {
+                step.failure = "time limit reached during the assembly of iteration \(iteration)"
+                return true
             } catch let error as FEMError {
                 step.failure = "\(error)"
-                return
+                return false
             } catch {
                 step.failure = "linear solve failed: \(error)"
-                return
+                return false
             }
             step.iterations[iteration].reusedFactorization = chord
             last = (relative, ru, chord)
@@ -446,11 +466,13 @@ public final class WallSolver {
             step.iterations[iteration].displacementIncrement = du.squareRoot()
             step.iterations[iteration].pressureIncrement = dp.squareRoot()
         }
+        return false
     }
 
-    /// Assembles the residual, and the tangent into `values` when `matrix` is true.
+    /// Assembles the residual, and the tangent into `values` when `matrix` is true; throws
+    /// `FEMError.timeLimitExceeded` once `deadline` has passed.
     private func assemble(
-        state: MixedState, load: Double, residual: inout [Double], values: inout [Double], matrix: Bool
+        state: MixedState, load: Double, residual: inout [Double], values: inout [Double], matrix: Bool, deadline: Deadline
     ) throws(FEMError) {
         let d = discretization
         let k = options.outerSupportStiffness
@@ -458,9 +480,11 @@ public final class WallSolver {
             let pointer = matrix ? buffer.baseAddress : nil
             switch formulation {
             case .forward:
-                try d.assemble(state: state, materials: options.materials, lumenPressure: load, support: k, residual: &residual, values: pointer)
+                try d.assemble(state: state, materials: options.materials, lumenPressure: load, support: k, residual: &residual, values: pointer,
+                               deadline: deadline)
             case .inverse:
-                try d.assembleInverse(state: state, materials: options.materials, lumenPressure: load, support: k, residual: &residual, values: pointer)
+                try d.assembleInverse(state: state, materials: options.materials, lumenPressure: load, support: k, residual: &residual,
+                                      values: pointer, deadline: deadline)
             }
         }
     }
@@ -540,26 +564,45 @@ extension WallSolver {
     /// point that sits at each point in the image; points outside the mesh (pixel centres just
     /// outside the smoothed border) take the value at the nearest border point.
     public func stress(of state: MixedState, at points: [Point]) -> [(stress: CauchyStress, location: SampleLocation)] {
-        stress(of: state, at: points, locatedIn: discretization)
+        // Without a deadline the sampling cannot throw.
+        (try? stress(of: state, at: points, locatedIn: discretization, deadline: .never)) ?? []
     }
+
+    /// `stress(of:at:)` that checks `deadline` every `pointsPerCheck` points and throws
+    /// `FEMError.timeLimitExceeded` (pressure 0, an empty report) once it has passed: a fine
+    /// image has hundreds of thousands of wall pixels.
+    public func stress(of state: MixedState, at points: [Point], deadline: Deadline) throws(FEMError)
+        -> [(stress: CauchyStress, location: SampleLocation)] {
+        try stress(of: state, at: points, locatedIn: discretization, deadline: deadline)
+    }
+
+    /// Points located and sampled between two checks of a deadline (each takes microseconds).
+    static let pointsPerCheck = 1024
 
     /// The stress of `state` at the material points that sit at `points` in `placement`, a
     /// discretization of the same mesh with its nodes elsewhere (the image of an unloaded geometry):
     /// points are located there and the stress evaluated here at the same element and (xi, eta).
-    func stress(of state: MixedState, at points: [Point], locatedIn placement: MixedDiscretization)
-        -> [(stress: CauchyStress, location: SampleLocation)]
+    func stress(of state: MixedState, at points: [Point], locatedIn placement: MixedDiscretization, deadline: Deadline)
+        throws(FEMError) -> [(stress: CauchyStress, location: SampleLocation)]
     {
         guard !points.isEmpty else { return [] }
         let locator = PointLocator(discretization: placement)
-        return points.map { x in
+        var samples: [(stress: CauchyStress, location: SampleLocation)] = []
+        samples.reserveCapacity(points.count)
+        for (k, x) in points.enumerated() {
+            if k % Self.pointsPerCheck == 0, deadline.isExpired() {
+                throw .timeLimitExceeded(seconds: deadline.seconds ?? 0, pressureKPa: 0, report: SolveReport())
+            }
             if let (e, xi, eta) = locator.locate(x) {
-                return (discretization.cauchyStress(element: e, xi: xi, eta: eta, state: state, materials: options.materials), .inside)
+                samples.append((discretization.cauchyStress(element: e, xi: xi, eta: eta, state: state, materials: options.materials), .inside))
+                continue
             }
             let nearest = locator.nearestBorderPoint(to: x)
             let sigma = discretization.cauchyStress(element: nearest.element, xi: nearest.xi, eta: nearest.eta, state: state,
                                                     materials: options.materials)
-            return (sigma, .nearestBorder(distance: nearest.distance))
+            samples.append((sigma, .nearestBorder(distance: nearest.distance)))
         }
+        return samples
     }
 }
 
@@ -568,15 +611,30 @@ extension WallSolver {
     /// of the reference mesh; points outside the mesh take the element of the nearest border point,
     /// as `stress(of:at:)` does, so each pixel's class matches the material its stress was taken in.
     public func regions(at points: [Point]) -> [Int32] {
-        Self.regions(at: points, locatedIn: discretization)
+        // Without a deadline the lookup cannot throw.
+        (try? Self.regions(at: points, locatedIn: discretization, deadline: .never)) ?? []
     }
 
-    static func regions(at points: [Point], locatedIn placement: MixedDiscretization) -> [Int32] {
+    /// `regions(at:)` that checks `deadline` as `stress(of:at:deadline:)` does.
+    public func regions(at points: [Point], deadline: Deadline) throws(FEMError) -> [Int32] {
+        try Self.regions(at: points, locatedIn: discretization, deadline: deadline)
+    }
+
+    static func regions(at points: [Point], locatedIn placement: MixedDiscretization, deadline: Deadline) throws(FEMError) -> [Int32] {
         guard placement.regionCount > 1 else { return [Int32](repeating: 0, count: points.count) }
         let locator = PointLocator(discretization: placement)
-        return points.map { x in
-            if let (e, _, _) = locator.locate(x) { return placement.elementRegion[e] }
-            return placement.elementRegion[locator.nearestBorderPoint(to: x).element]
+        var regions: [Int32] = []
+        regions.reserveCapacity(points.count)
+        for (k, x) in points.enumerated() {
+            if k % pointsPerCheck == 0, deadline.isExpired() {
+                throw .timeLimitExceeded(seconds: deadline.seconds ?? 0, pressureKPa: 0, report: SolveReport())
+            }
+            if let (e, _, _) = locator.locate(x) {
+                regions.append(placement.elementRegion[e])
+            } else {
+                regions.append(placement.elementRegion[locator.nearestBorderPoint(to: x).element])
+            }
         }
+        return regions
     }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Meshing
 import Raster
 
 /// Labels many masks with parallel jobs; results come back in input order.
@@ -17,14 +18,21 @@ public struct BatchLabeler: Sendable {
 
     /// Labels `masks` with `jobs` parallel jobs (clamped to 1...masks.count).
     ///
+    /// - Parameter deadline: Called as each mask starts, with its index: a deadline of that mask
+    ///   besides the labeler's `timeLimit` (nil: none). Past either, the mask fails with
+    ///   `.timeLimitExceeded` and the batch goes on.
     /// - Parameter progress: Called after each mask, serialized, with the number finished so far.
     /// - Returns: One result per mask, in input order; a failure never stops the batch.
-    public func label(_ masks: [Mask], jobs: Int,
+    public func label(_ masks: [Mask], jobs: Int, deadline: (@Sendable (_ index: Int) -> Deadline?)? = nil,
                       progress: (@Sendable (_ finished: Int) -> Void)? = nil) -> [Result<StressLabel, LabelingFailure>] {
         let results = ResultSlots<Result<StressLabel, LabelingFailure>>(count: masks.count)
         Self.forEachConcurrently(count: masks.count, jobs: jobs) { index in
             let result: Result<StressLabel, LabelingFailure>
-            do throws(LabelingFailure) { result = .success(try labeler.label(masks[index])) } catch { result = .failure(error) }
+            do throws(LabelingFailure) {
+                result = .success(try labeler.label(masks[index], deadline: deadline?(index)))
+            } catch {
+                result = .failure(error)
+            }
             let finished = results.store(result, at: index)
             progress?(finished)
         }

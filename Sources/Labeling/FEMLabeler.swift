@@ -16,14 +16,6 @@ struct Stopwatch {
     }
 }
 
-extension Duration {
-    /// The duration in seconds.
-    var labelingSeconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
-}
-
 /// Seconds spent in each stage of labeling one mask.
 public struct LabelTimings: Sendable, Codable, Equatable {
     /// Mask validation.
@@ -164,21 +156,25 @@ public struct FEMLabeler: Sendable {
     }
 
     /// Labels one mask.
-    public func label(_ mask: Mask) throws(LabelingFailure) -> StressLabel {
+    ///
+    /// Past `deadline` (nil: `options.timeLimit` seconds from now; a given one counts too, the
+    /// earlier of the two) throws `.timeLimitExceeded`: checked between the stages and inside the
+    /// mesher's and the solver's loops.
+    public func label(_ mask: Mask, deadline: Deadline? = nil) throws(LabelingFailure) -> StressLabel {
         var timings = LabelTimings()
         var stopwatch = Stopwatch()
         func lap() -> Double { stopwatch.lap() }
-        let start = ContinuousClock.now
+        let deadline = self.deadline(deadline)
         let validated: ValidatedMask
         do { validated = try mask.validated(options: options.validation) } catch { throw .invalidMask(error) }
         timings.validate = lap()
-        try checkTime(since: start, before: .meshing)
+        try check(deadline, before: .meshing)
 
         let grid = validated.grid
-        let meshed = try wallMesh(of: validated)
+        let meshed = try wallMesh(of: validated, deadline: deadline)
         timings.mesh = lap()
         let wallPixels = (0..<grid.count).filter { validated.classes[$0] == .wall }
-        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap, start: start)
+        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap, deadline: deadline)
         label.mask = validated
         label.wall = validated.wall
         return label
@@ -191,21 +187,22 @@ public struct FEMLabeler: Sendable {
     /// is the class of the element each wall pixel's stress was taken in; `componentNotes` says
     /// which deposits were dropped as specks or had holes filled. A class mask without lipid or
     /// calcium labels exactly as the plain mask of its wall, with a class map of fibrous pixels.
-    public func label(_ classMask: ClassMask) throws(LabelingFailure) -> StressLabel {
+    /// `deadline` as for a plain mask.
+    public func label(_ classMask: ClassMask, deadline: Deadline? = nil) throws(LabelingFailure) -> StressLabel {
         var timings = LabelTimings()
         var stopwatch = Stopwatch()
         func lap() -> Double { stopwatch.lap() }
-        let start = ContinuousClock.now
+        let deadline = self.deadline(deadline)
         let validated: ValidatedMask
         do { validated = try classMask.wall.validated(options: options.validation) } catch { throw .invalidMask(error) }
         timings.validate = lap()
-        try checkTime(since: start, before: .meshing)
+        try check(deadline, before: .meshing)
 
         let grid = validated.grid
-        let meshed = try wallMesh(of: validated, classes: classMask)
+        let meshed = try wallMesh(of: validated, classes: classMask, deadline: deadline)
         timings.mesh = lap()
         let wallPixels = (0..<grid.count).filter { validated.classes[$0] == .wall }
-        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap, start: start)
+        var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: wallPixels, timings: &timings, lap: lap, deadline: deadline)
         label.mask = validated
         label.wall = validated.wall
         if label.components == nil {
@@ -222,16 +219,16 @@ public struct FEMLabeler: Sendable {
     /// rasterised there).
     ///
     /// Throws `.invalidContours(.invalidGrid)` when the EEM does not lie inside the grid,
-    /// `.meshing` and `.solve` as for masks.
+    /// `.meshing`, `.solve` and `.timeLimitExceeded` (`deadline`) as for masks.
     ///
     /// `components` (lipid and calcium outlines in the contours' coordinates) make a wall of several
     /// materials: the mesh conforms to them (clipped to the wall) and the label carries the class map.
-    public func label(_ borders: WallBorders, on placement: FramePlacement, components: [ComponentOutline] = [])
+    public func label(_ borders: WallBorders, on placement: FramePlacement, components: [ComponentOutline] = [], deadline: Deadline? = nil)
         throws(LabelingFailure) -> StressLabel {
         var timings = LabelTimings()
         var stopwatch = Stopwatch()
         func lap() -> Double { stopwatch.lap() }
-        let start = ContinuousClock.now
+        let deadline = self.deadline(deadline)
         let grid = placement.grid
         let local = placement.local(borders)
         let (lo, hi) = local.outerBounds
@@ -243,37 +240,45 @@ public struct FEMLabeler: Sendable {
         }
         let wall = placement.wall(of: borders)
         timings.validate = lap()
-        try checkTime(since: start, before: .meshing)
+        try check(deadline, before: .meshing)
         let offset = Point(-placement.originX, -placement.originY)
         let localComponents = components.map { ComponentOutline(component: $0.component, points: $0.points.map { $0 + offset }) }
-        let meshed = try wallMesh(of: local, components: localComponents)
+        let meshed = try wallMesh(of: local, components: localComponents, deadline: deadline)
         timings.mesh = lap()
         var label = try solveAndSample(mesh: meshed, grid: grid, wallPixels: (0..<grid.count).filter { wall.pixels[$0] != 0 },
-                                       timings: &timings, lap: lap, start: start)
+                                       timings: &timings, lap: lap, deadline: deadline)
         label.wall = wall
         return label
     }
 
-    /// Throws `.timeLimitExceeded` when `options.timeLimit` seconds have passed since `start`.
-    private func checkTime(since start: ContinuousClock.Instant, before stage: LabelingStage) throws(LabelingFailure) {
-        guard let limit = options.timeLimit, (ContinuousClock.now - start).labelingSeconds >= limit else { return }
-        throw .timeLimitExceeded(seconds: limit, stage: stage)
+    /// The deadline of one label: `options.timeLimit` seconds from now, or `given` if earlier.
+    private func deadline(_ given: Deadline?) -> Deadline {
+        let limit = Deadline(seconds: options.timeLimit)
+        return given.map { limit.earlier($0) } ?? limit
+    }
+
+    /// The failure for `deadline` having passed during (or before) `stage`.
+    private func timeLimitExceeded(_ deadline: Deadline, stage: LabelingStage) -> LabelingFailure {
+        .timeLimitExceeded(seconds: deadline.seconds ?? options.timeLimit ?? 0, stage: stage)
+    }
+
+    /// Throws `.timeLimitExceeded` when `deadline` has passed.
+    private func check(_ deadline: Deadline, before stage: LabelingStage) throws(LabelingFailure) {
+        if deadline.isExpired() { throw timeLimitExceeded(deadline, stage: stage) }
     }
 
     /// Solves the wall of `mesh` to systole and samples the stress at the centres of `wallPixels`
     /// (flat indices of `grid`); `mask` and `wall` of the result are left for the caller.
     private func solveAndSample(mesh meshed: MaskMeshResult, grid: PixelGrid, wallPixels: [Int], timings: inout LabelTimings,
-                                lap: () -> Double, start: ContinuousClock.Instant) throws(LabelingFailure) -> StressLabel {
-        try checkTime(since: start, before: .solve)
-        // The solve gets what is left of the mask's time (the solver's own limit, if smaller, stays).
-        let timeLeft = options.timeLimit.map { max($0 - (ContinuousClock.now - start).labelingSeconds, 0) }
+                                lap: () -> Double, deadline: Deadline) throws(LabelingFailure) -> StressLabel {
+        try check(deadline, before: .solve)
 
         let points = wallPixels.map { index in
             let (row, column) = grid.pixel(at: index)
             let center = grid.center(row: row, column: column)
             return Point(center.x, center.y)
         }
-        let solved = try solve(meshed.mesh, samplingAt: points, timeLimit: timeLeft)
+        let solved = try solve(meshed.mesh, samplingAt: points, deadline: deadline)
         timings.solve = lap()
         let (samples, report, degreesOfFreedom, mechanics) = (solved.samples, solved.report, solved.degreesOfFreedom, solved.mechanics)
 
@@ -301,8 +306,9 @@ public struct FEMLabeler: Sendable {
     /// mechanics alone, as calibration needs).
     /// `regions` is the region of the element at each point when the mesh has several (else nil).
     /// `unloadingGuess` starts the unloading from a similar wall's end state; the result's
-    /// `unloadedState` is this wall's (nil for a stress-free image).
-    func solve(_ mesh: TriangleMesh, samplingAt points: [Point], timeLimit: Double? = nil, unloadingGuess: MixedState? = nil)
+    /// `unloadedState` is this wall's (nil for a stress-free image). The solve and the sampling stop
+    /// at `deadline` (and at the solver's own `timeLimit`, if any).
+    func solve(_ mesh: TriangleMesh, samplingAt points: [Point], deadline: Deadline = .never, unloadingGuess: MixedState? = nil)
         throws(LabelingFailure)
         -> (samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)], report: SolveReport, degreesOfFreedom: Int,
             mechanics: WallMechanics, regions: [Int32]?, unloadedState: MixedState?)
@@ -311,7 +317,6 @@ public struct FEMLabeler: Sendable {
         var unloadedState: MixedState?
         var solverOptions = options.scaledSolverOptions
         solverOptions.recordsNodalStress = false  // the map samples the elements
-        if let timeLimit { solverOptions.timeLimit = min(solverOptions.timeLimit ?? timeLimit, timeLimit) }
         let samples: [(stress: CauchyStress, location: WallSolver.SampleLocation)]
         let report: SolveReport
         let degreesOfFreedom: Int
@@ -319,12 +324,12 @@ public struct FEMLabeler: Sendable {
         do {
             let schedule = try LoadSchedule.toSystole(options.waveform, steps: options.stepsToSystole)
             if let imagePressure = options.imagePressureMmHg {
-                let solver = try LoadedImageSolver(mesh: mesh, options: solverOptions)
+                let solver = try LoadedImageSolver(mesh: mesh, options: solverOptions, deadline: deadline)
                 let result = try solver.solve(imagePressureKPa: imagePressure * kilopascalsPerMillimetreOfMercury, schedule: schedule,
-                                              initialGuess: unloadingGuess)
+                                              initialGuess: unloadingGuess, deadline: deadline)
                 unloadedState = result.unloaded.imageState
-                samples = result.stress(of: result.solution.systole.state, atImagePoints: points)
-                if mesh.regionCount > 1 { regions = result.regions(atImagePoints: points) }
+                samples = try result.stress(of: result.solution.systole.state, atImagePoints: points, deadline: deadline)
+                if mesh.regionCount > 1 { regions = try result.regions(atImagePoints: points, deadline: deadline) }
                 report = result.solution.report
                 degreesOfFreedom = result.degreesOfFreedom
                 mechanics.lumenAreaChange = result.lumenArea(of: result.solution.systole) / result.lumenArea(of: result.imageSnapshot) - 1
@@ -332,10 +337,10 @@ public struct FEMLabeler: Sendable {
                 mechanics.unloadingMismatch = result.mismatch
                 mechanics.unloadingIterations = result.unloaded.report.steps.map(\.linearSolves).reduce(0, +)
             } else {
-                let solver = try WallSolver(mesh: mesh, options: solverOptions)
-                let solution = try solver.solve(schedule)
-                samples = solver.stress(of: solution.systole.state, at: points)
-                if mesh.regionCount > 1 { regions = solver.regions(at: points) }
+                let solver = try WallSolver(mesh: mesh, options: solverOptions, deadline: deadline)
+                let solution = try solver.solve(schedule, deadline: deadline)
+                samples = try solver.stress(of: solution.systole.state, at: points, deadline: deadline)
+                if mesh.regionCount > 1 { regions = try solver.regions(at: points, deadline: deadline) }
                 report = solution.report
                 degreesOfFreedom = solver.degreesOfFreedom
                 let image = MixedState(displacement: [Double](repeating: 0, count: solution.systole.state.displacement.count),
@@ -343,40 +348,56 @@ public struct FEMLabeler: Sendable {
                 mechanics.lumenAreaChange = solver.lumenArea(of: solution.systole.state) / solver.lumenArea(of: image) - 1
             }
         } catch {
-            if case .timeLimitExceeded = error, let limit = options.timeLimit { throw .timeLimitExceeded(seconds: limit, stage: .solve) }
+            // The solver's own limit alone (no label deadline) stays a solve failure, as before.
+            if case .timeLimitExceeded = error, deadline.instant != nil || deadline.probe != nil { throw timeLimitExceeded(deadline, stage: .solve) }
             throw .solve(error)
         }
         mechanics.isPlausible = mechanics.lumenAreaChange <= options.plausibleLumenAreaChange
         return (samples, report, degreesOfFreedom, mechanics, regions, unloadedState)
     }
 
-    /// The wall mesh of a validated mask (pixel-fitted borders).
-    public func wallMesh(of validated: ValidatedMask) throws(LabelingFailure) -> MaskMeshResult {
+    /// The wall mesh of a validated mask (pixel-fitted borders); `.timeLimitExceeded` (stage
+    /// meshing) once `deadline` has passed.
+    public func wallMesh(of validated: ValidatedMask, deadline: Deadline = .never) throws(LabelingFailure) -> MaskMeshResult {
         let grid = validated.grid
         do {
             return try MaskMesher(options.meshing).mesh(
-                values: validated.wall.pixels.map { Double($0) }, rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
+                values: validated.wall.pixels.map { Double($0) }, rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize,
+                deadline: deadline)
         } catch {
-            throw .meshing(error)
+            throw meshingFailure(error, deadline: deadline)
         }
+    }
+
+    /// A mesher's error as a labeling failure: its time limit is the label's.
+    private func meshingFailure(_ error: MeshError, deadline: Deadline) -> LabelingFailure {
+        if case .timeLimitExceeded = error { return timeLimitExceeded(deadline, stage: .meshing) }
+        return .meshing(error)
     }
 
     /// The wall mesh of a validated class mask's wall with the components of `classes` (restricted
-    /// to the cleaned wall); without lipid or calcium, the plain mask's mesh.
-    public func wallMesh(of validated: ValidatedMask, classes: ClassMask) throws(LabelingFailure) -> MaskMeshResult {
-        guard classes.hasComponents else { return try wallMesh(of: validated) }
+    /// to the cleaned wall); without lipid or calcium, the plain mask's mesh. `deadline` as there.
+    public func wallMesh(of validated: ValidatedMask, classes: ClassMask, deadline: Deadline = .never) throws(LabelingFailure) -> MaskMeshResult {
+        guard classes.hasComponents else { return try wallMesh(of: validated, deadline: deadline) }
         let grid = validated.grid
         do {
             return try MaskMesher(options.meshing).mesh(
-                classes: classes.restricted(to: validated.wall), rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize)
+                classes: classes.restricted(to: validated.wall), rows: grid.rows, columns: grid.columns, pixelSize: grid.pixelSize,
+                deadline: deadline)
         } catch {
-            throw .meshing(error)
+            throw meshingFailure(error, deadline: deadline)
         }
     }
 
-    /// The wall mesh of a frame's borders (in the coordinates the mesh should have).
-    public func wallMesh(of borders: WallBorders, components: [ComponentOutline] = []) throws(LabelingFailure) -> MaskMeshResult {
-        do { return try ContourMesher(options.contourMeshing).mesh(borders, components: components) } catch { throw .meshing(error) }
+    /// The wall mesh of a frame's borders (in the coordinates the mesh should have); `deadline` as
+    /// for masks.
+    public func wallMesh(of borders: WallBorders, components: [ComponentOutline] = [], deadline: Deadline = .never)
+        throws(LabelingFailure) -> MaskMeshResult {
+        do {
+            return try ContourMesher(options.contourMeshing).mesh(borders, components: components, deadline: deadline)
+        } catch {
+            throw meshingFailure(error, deadline: deadline)
+        }
     }
 
     /// The lumen-area change and unloading of the wall of `mesh` (no stress sampled).
@@ -385,9 +406,10 @@ public struct FEMLabeler: Sendable {
     }
 
     /// `mechanics(of:)` with the unloading started from `unloadingGuess`, and this wall's unloaded
-    /// end state (U = x - X and the pressures) for the next similar solve.
-    func mechanics(of mesh: TriangleMesh, unloadingGuess: MixedState?) throws(LabelingFailure) -> (WallMechanics, MixedState?) {
-        let solved = try solve(mesh, samplingAt: [], unloadingGuess: unloadingGuess)
+    /// end state (U = x - X and the pressures) for the next similar solve; stops at `deadline`.
+    func mechanics(of mesh: TriangleMesh, unloadingGuess: MixedState?, deadline: Deadline = .never)
+        throws(LabelingFailure) -> (WallMechanics, MixedState?) {
+        let solved = try solve(mesh, samplingAt: [], deadline: deadline, unloadingGuess: unloadingGuess)
         return (solved.mechanics, solved.unloadedState)
     }
 }

@@ -38,8 +38,9 @@ public struct LabelingOptions: Sendable, Codable, Equatable {
     /// 8-12 % over the cycle (docs/labeling.md).
     public static let defaultPlausibleLumenAreaChange = 0.25
     /// Seconds one mask (or contour frame) may take from validation to the end of the solve, wall
-    /// clock; past it the mask fails with `LabelingFailure.timeLimitExceeded`. Checked between the
-    /// stages and, inside the solve, before every Newton iteration (`SolverOptions.timeLimit`).
+    /// clock; past it the mask fails with `LabelingFailure.timeLimitExceeded`. A `Deadline` checked
+    /// between the stages and inside the mesher's and the solver's loops (refinement, assembly,
+    /// sampling); only a sparse factorization (inside SuiteSparse or MUMPS) runs to its end first.
     /// nil (the default) is no limit. A run-time guard, not part of what decides a label: absent
     /// from stored options, so files written with or without it read and resume the same.
     public var timeLimit: Double?
@@ -148,4 +149,6 @@ public enum LabelingStage: String, Sendable, Codable {
     case meshing
     /// The finite-element solve.
     case solve
+    /// The frame's own stiffness calibration (per-frame calibration), before meshing for the label.
+    case calibration
 }

@@ -14,6 +14,8 @@ public enum CalibrationError: Error, Sendable, CustomStringConvertible {
     case notConverged(target: Double, history: [Evaluation])
     /// A frame to calibrate on its own has no target (no systolic contour paired with it).
     case noTarget(String)
+    /// The calibration ran past its deadline (`seconds`: the limit, 0 when the deadline had none).
+    case timeLimitExceeded(seconds: Double)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum CalibrationError: Error, Sendable, CustomStringConvertible {
             String(format: "lumen pressure only widens the lumen: a lumen-area change of %+.2f %% cannot be produced, not calibrated", 100 * target)
         case .noFrameSolved(let why): "no calibration frame could be solved: \(why)"
         case .noTarget(let why): "no calibration target: \(why)"
+        case .timeLimitExceeded(let seconds): "time limit of \(seconds) s reached while calibrating"
         case .notConverged(let target, let history):
             String(format: "no stiffness factor reached a lumen-area change of %.3f %% in %d evaluations (last: ", 100 * target, history.count)
                 + history.suffix(3).map { String(format: "x%.4g -> %.3f %%", $0.scale, 100 * $0.meanAreaChange) }.joined(separator: ", ") + ")"
@@ -112,7 +115,10 @@ public struct StiffnessCalibration: Sendable {
     }
 
     /// The factor whose mean lumen-area change over `meshes` (image-coordinate wall meshes) is `target`.
-    public func calibrate(target: Double, meshes: [TriangleMesh]) throws(CalibrationError) -> Result {
+    ///
+    /// Every trial's solves stop at `deadline` (checked inside them, as a label's are); the
+    /// calibration then throws `.timeLimitExceeded`.
+    public func calibrate(target: Double, meshes: [TriangleMesh], deadline: Deadline = .never) throws(CalibrationError) -> Result {
         guard target > 0, target.isFinite else { throw .targetNotAnIncrease(target) }
         guard !meshes.isEmpty else { throw .noFrameSolved("no frames given") }
         var history: [Evaluation] = []
@@ -120,7 +126,7 @@ public struct StiffnessCalibration: Sendable {
         // Each frame's last unloaded state and the factor it was solved with: the next trial's unloading
         // starts from it, displacements scaled as the change (about 1/s) and pressures as the stiffness.
         var unloaded = [(state: MixedState, scale: Double)?](repeating: nil, count: meshes.count)
-        func evaluate(_ scale: Double) -> Double {
+        func evaluate(_ scale: Double) throws(CalibrationError) -> Double {
             var scaled = options
             scaled.stiffnessScale = scale
             let labeler = FEMLabeler(options: scaled)
@@ -131,10 +137,11 @@ public struct StiffnessCalibration: Sendable {
                         let u = pow(previous.scale / scale, Self.changeExponent), p = scale / previous.scale
                         return MixedState(displacement: previous.state.displacement.map { $0 * u }, pressure: previous.state.pressure.map { $0 * p })
                     }
-                    let (mechanics, state) = try labeler.mechanics(of: mesh, unloadingGuess: guess)
+                    let (mechanics, state) = try labeler.mechanics(of: mesh, unloadingGuess: guess, deadline: deadline)
                     if let state { unloaded[k] = (state, scale) }
                     sum += mechanics.lumenAreaChange
                 } catch {
+                    if case .timeLimitExceeded(let seconds, _) = error { throw .timeLimitExceeded(seconds: seconds) }
                     lastFailure = "\(error)"
                     history.append(Evaluation(scale: scale, meanAreaChange: .infinity))
                     return .infinity
@@ -148,7 +155,7 @@ public struct StiffnessCalibration: Sendable {
         var s = linearEstimate(target: target, meshes: meshes) ?? options.stiffnessScale
         var previous: (s: Double, g: Double)?
         for _ in 0..<maximumEvaluations {
-            let change = evaluate(s)
+            let change = try evaluate(s)
             if change.isFinite, abs(change / target - 1) <= tolerance {
                 return Result(scale: s, meanAreaChange: change, history: history)
             }

@@ -83,9 +83,10 @@ enum ComponentMaskOutlines {
     /// (pixels, `outerEdgeLength`) a second floor of twice that length: the mesh cannot follow finer
     /// detail, and where such detail runs along a border within half an element, the outline folds
     /// when `ComponentChains` moves it off the border, or its chain crosses the border's (on a
-    /// 512 x 512 frame with `--scanner-resolution 0`, 10 of 12 calcified frames failed so).
+    /// 512 x 512 frame with `--scanner-resolution 0`, 10 of 12 calcified frames failed so);
+    /// `deadline` is checked before each component's outlines.
     static func outlines(classes: [UInt8], rows: Int, columns: Int, pixelSize: Double, options: MaskMeshingOptions, dilationSteps: Int = minimumDilationSteps,
-                         elementLength: Double = 0, separation: Int = 1) throws(MeshError)
+                         elementLength: Double = 0, separation: Int = 1, deadline: Deadline = .never) throws(MeshError)
         -> (outlines: [ComponentOutline], notes: [ComponentMaskNote]) {
         let count = rows * columns
         guard classes.count == count else { throw .invalidMask("\(classes.count) class codes for a \(rows) x \(columns) image") }
@@ -149,6 +150,7 @@ enum ComponentMaskOutlines {
 
         var outlines: [ComponentOutline] = []
         for code in [UInt8(2), 3] where classes.contains(code) {
+            try deadline.check(during: "class mask outlines")
             let component = TissueComponent(classCode: code)!
             let field = (0..<count).map { classes[$0] == code || owner[$0] == code ? 1.0 : 0.0 }
             let raw = MarchingSquares(level: 0.5).contours(values: field, rows: rows, columns: columns)

@@ -91,7 +91,9 @@ struct ConstrainedDelaunay {
     /// Triangulates the wall bounded by `loops`: each loop samples its curve at the given
     /// increasing parameters in [0, period), with the wall on the left of increasing parameter.
     /// `chains` become constrained edges inside the wall.
-    init(loops: [(curve: ClosedCurve, parameters: [Double])], chains: [InterfaceChain] = [], maximumVertices: Int) throws(MeshError) {
+    /// `deadline` is checked every `insertionsPerCheck` border vertices and each round of segment recovery.
+    init(loops: [(curve: ClosedCurve, parameters: [Double])], chains: [InterfaceChain] = [], maximumVertices: Int,
+         deadline: Deadline = .never) throws(MeshError) {
         curves = loops.map(\.curve) + chains.map(\.curve)
         borderCurveCount = loops.count
         var all: [Point] = []
@@ -115,6 +117,7 @@ struct ConstrainedDelaunay {
             loopFirst.append(first)
             let n = loop.parameters.count
             for (k, t) in loop.parameters.enumerated() {
+                if k % Self.insertionsPerCheck == 0 { try deadline.check(during: "border triangulation (\(points.count) vertices)") }
                 let p = loop.curve.point(at: t)
                 try insertBorderVertex(p)
                 let a = first + Int32(k), b = first + Int32((k + 1) % n)
@@ -155,9 +158,13 @@ struct ConstrainedDelaunay {
                 }
             }
         }
-        try recoverSegments(maximumVertices: maximumVertices)
+        try recoverSegments(maximumVertices: maximumVertices, deadline: deadline)
         try extractWall()
     }
+
+    /// Border vertices inserted between two checks of the deadline (each insertion walks to its
+    /// triangle: microseconds).
+    static let insertionsPerCheck = 256
 
     // MARK: - Triangles
 
@@ -417,9 +424,10 @@ struct ConstrainedDelaunay {
 
     /// Marks every segment that is an edge of the triangulation; splits the missing ones at their
     /// curve midpoints and repeats until all are present (a conforming recovery).
-    private mutating func recoverSegments(maximumVertices: Int) throws(MeshError) {
+    private mutating func recoverSegments(maximumVertices: Int, deadline: Deadline) throws(MeshError) {
         var marked = [Bool](repeating: false, count: segments.count)
         for _ in 0..<64 {
+            try deadline.check(during: "border segment recovery (\(points.count) vertices)")
             // Sorted directed-edge table: key (min, max) -> edge slot.
             var table: [(key: UInt64, slot: Int32)] = []
             table.reserveCapacity(3 * triangleCount)

@@ -48,13 +48,15 @@ public struct ContourMesher: Sendable {
     ///
     /// Throws `MeshError.borderSelfIntersects` (the splines through the points cross where the
     /// polylines did not: a wall thinner than the spline's overshoot), `.triangulationFailed`
-    /// (beyond `maximumTriangleCount`) or `.angleBoundNotReached`.
+    /// (beyond `maximumTriangleCount`), `.angleBoundNotReached`, or `.timeLimitExceeded` once
+    /// `deadline` has passed (checked between the steps and inside the triangulation loops).
     ///
     /// `components` (mm) are lipid and calcium outlines: they become constrained edges of the
     /// triangulation (smooth, with curved mid-side points as the borders have), clipped to the wall
     /// where they cross the lumen or the EEM (reported in `componentClipping`), and every triangle
     /// gets the region of the component it lies in (`TriangleMesh.triangleRegions`).
-    public func mesh(_ borders: WallBorders, components: [ComponentOutline] = []) throws(MeshError) -> MaskMeshResult {
+    public func mesh(_ borders: WallBorders, components: [ComponentOutline] = [], deadline: Deadline = .never) throws(MeshError) -> MaskMeshResult {
+        try deadline.check(during: "border splines")
         try options.validate()
         let outer = try ClosedCurve(through: borders.outer)
         let lumen = try ClosedCurve(through: borders.lumen)
@@ -64,6 +66,7 @@ public struct ContourMesher: Sendable {
                                 geometryOuterFactor: options.outerEdgeLengthFactor)
         return try WallMesher.triangulate(
             outer: outer, lumen: lumen, sizing: sizing, minimumAngle: options.minimumAngle,
-            maximumTriangleCount: options.maximumTriangleCount, scale: 1, referenceWallArea: borders.wallArea, components: components)
+            maximumTriangleCount: options.maximumTriangleCount, scale: 1, referenceWallArea: borders.wallArea, components: components,
+            deadline: deadline)
     }
 }

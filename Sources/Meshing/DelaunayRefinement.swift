@@ -18,6 +18,12 @@ struct DelaunayRefinement {
     var sizeField: MeshSizeField
     var circumradiusFactor: Double
     var maximumTriangleCount: Int
+    /// Checked every `checkInterval` steps of the refinement loop, so a mask's time limit ends a long
+    /// refinement from inside.
+    var deadline = Deadline.never
+    /// Refinement steps between two checks of `deadline` (a step inserts at most one vertex or
+    /// splits one segment: microseconds).
+    static let checkInterval = 64
 
     func refine(_ mesh: inout ConstrainedDelaunay) throws(MeshError) {
         let sine = sin(minimumAngle * Double.pi / 180)
@@ -154,7 +160,12 @@ struct DelaunayRefinement {
         for t in 0..<mesh.alive.count where mesh.alive[t] { enqueue(Int32(t)) }
         for s in 0..<mesh.segments.count where encroached(Int32(s)) { segmentQueue.append(Int32(s)) }
 
+        var steps = 0
         while true {
+            steps += 1
+            if steps % Self.checkInterval == 0 {
+                try deadline.check(during: "mesh refinement (\(mesh.triangleCount) triangles)")
+            }
             if segmentHead < segmentQueue.count {
                 let s = segmentQueue[segmentHead]
                 segmentHead += 1

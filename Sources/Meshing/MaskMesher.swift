@@ -36,13 +36,17 @@ public struct MaskMesher: Sendable {
     ///
     /// Throws `MeshError.invalidMask` (bad sizes, non-finite values, no wall), `.unexpectedContours`
     /// (not exactly one wall with one lumen), `.borderSelfIntersects`, `.triangulationFailed` or
-    /// `.angleBoundNotReached`; never traps on odd input.
-    public func mesh(values: [Double], rows: Int, columns: Int, pixelSize: Double = 0.125) throws(MeshError) -> MaskMeshResult {
-        try mesh(values: values, rows: rows, columns: columns, pixelSize: pixelSize, components: [])
+    /// `.angleBoundNotReached`; never traps on odd input. Once `deadline` has passed (checked between
+    /// the steps and inside the triangulation and refinement loops), `.timeLimitExceeded`.
+    public func mesh(values: [Double], rows: Int, columns: Int, pixelSize: Double = 0.125, deadline: Deadline = .never)
+        throws(MeshError) -> MaskMeshResult {
+        try mesh(values: values, rows: rows, columns: columns, pixelSize: pixelSize, components: [], deadline: deadline)
     }
 
-    /// `mesh(values:rows:columns:pixelSize:)` with component outlines (pixel units).
-    func mesh(values: [Double], rows: Int, columns: Int, pixelSize: Double, components: [ComponentOutline]) throws(MeshError) -> MaskMeshResult {
+    /// `mesh(values:rows:columns:pixelSize:deadline:)` with component outlines (pixel units).
+    func mesh(values: [Double], rows: Int, columns: Int, pixelSize: Double, components: [ComponentOutline],
+              deadline: Deadline = .never) throws(MeshError) -> MaskMeshResult {
+        try deadline.check(during: "mask contouring")
         try options.validate()
         guard rows > 0, columns > 0 else { throw .invalidMask("image size must be positive, got \(rows) x \(columns)") }
         let (pixelCount, overflow) = rows.multipliedReportingOverflow(by: columns)
@@ -74,6 +78,7 @@ public struct MaskMesher: Sendable {
         var smoothOuter = rawOuter, smoothLumen = rawLumen
         var sigma = options.blurSigma
         while sigma >= 0.25 {
+            try deadline.check(during: "border blurring (sigma \(sigma) px)")
             let blurred = GaussianBlur.apply(values, rows: rows, columns: columns, sigma: sigma)
             var blurredOuters: [[Point]] = [], blurredLumens: [[Point]] = []
             for contour in MarchingSquares(level: 0.5).contours(values: blurred, rows: rows, columns: columns) {
@@ -87,6 +92,7 @@ public struct MaskMesher: Sendable {
             }
             sigma *= 0.5
         }
+        try deadline.check(during: "border smoothing")
         func smooth(_ contour: [Point]) -> [Point] { Self.smoothBorder(contour, options: options, pixelSize: pixelSize) }
         // Each border separately keeps the area its pixel contour encloses: blurring and smoothing
         // pull a border towards its centre of curvature (the small lumen most), and one common
@@ -99,8 +105,10 @@ public struct MaskMesher: Sendable {
         if options.fitsBordersToPixels, options.minimumBorderWavelength > 0, values.allSatisfy({ $0 == 0 || $0 == 1 }) {
             let regions = Self.regions(values: values, rows: rows, columns: columns)
             let fit = PixelBorderFit(minimumWavelength: 0.75 * options.minimumBorderWavelength)
-            if let outer = fit.refine(outerPoints, inside: regions.vessel, rows: rows, columns: columns),
-               let lumen = fit.refine(lumenPoints, inside: regions.lumen, rows: rows, columns: columns),
+            try deadline.check(during: "outer border fit to the pixels")
+            let outer = fit.refine(outerPoints, inside: regions.vessel, rows: rows, columns: columns)
+            try deadline.check(during: "lumen border fit to the pixels")
+            if let outer, let lumen = fit.refine(lumenPoints, inside: regions.lumen, rows: rows, columns: columns),
                PolygonGeometry.selfIntersection(outer) == nil, PolygonGeometry.selfIntersection(lumen) == nil,
                PolygonGeometry.intersection(outer, lumen) == nil {
                 // The fitted borders follow the pixel centres; one common normal offset of both
@@ -111,6 +119,7 @@ public struct MaskMesher: Sendable {
         }
 
         // 3-4. Splines, border sampling, triangulation and refinement (shared with contour input).
+        try deadline.check(during: "border splines")
         let outerCurve = try ClosedCurve(through: outerPoints)
         let lumenCurve = try ClosedCurve(through: lumenPoints)
         let h = options.edgeLength(pixelSize: pixelSize) / pixelSize
@@ -125,7 +134,7 @@ public struct MaskMesher: Sendable {
             outer: outerCurve, lumen: lumenCurve,
             sizing: WallSizing(lumenLength: h, outerFactor: options.outerEdgeLengthFactor, geometry: geometry), minimumAngle: options.minimumAngle,
             maximumTriangleCount: options.maximumTriangleCount, scale: pixelSize, referenceWallArea: Double(wallPixels) * pixelSize * pixelSize,
-            components: components)
+            components: components, deadline: deadline)
     }
 
     /// Taubin smoothing, then the Fourier low-pass of `options` (the smoothing every border of a
@@ -154,8 +163,11 @@ public struct MaskMesher: Sendable {
     /// outlines still touch; reported in `componentNotes`).
     ///
     /// Throws as `mesh(values:...)`, `MeshError.invalidMask` for codes above 3 or a component that
-    /// encircles the lumen, and `.invalidGeometry` when outlines of different components still touch.
-    public func mesh(classes: [UInt8], rows: Int, columns: Int, pixelSize: Double = 0.125) throws(MeshError) -> MaskMeshResult {
+    /// encircles the lumen, `.invalidGeometry` when outlines of different components still touch,
+    /// and `.timeLimitExceeded` once `deadline` has passed.
+    public func mesh(classes: [UInt8], rows: Int, columns: Int, pixelSize: Double = 0.125, deadline: Deadline = .never)
+        throws(MeshError) -> MaskMeshResult {
+        try deadline.check(during: "class mask outlines")
         try options.validate()
         let (pixelCount, overflow) = rows.multipliedReportingOverflow(by: columns)
         guard rows > 0, columns > 0, !overflow, classes.count == pixelCount else {
@@ -171,9 +183,9 @@ public struct MaskMesher: Sendable {
         while true {
             let (outlines, notes) = try ComponentMaskOutlines.outlines(
                 classes: classes, rows: rows, columns: columns, pixelSize: pixelSize, options: options, dilationSteps: steps, elementLength: elementLength,
-                separation: separation)
+                separation: separation, deadline: deadline)
             do {
-                var result = try mesh(values: wall, rows: rows, columns: columns, pixelSize: pixelSize, components: outlines)
+                var result = try mesh(values: wall, rows: rows, columns: columns, pixelSize: pixelSize, components: outlines, deadline: deadline)
                 result.componentNotes = notes
                 return result
             } catch {

@@ -178,6 +178,9 @@ public enum MeshError: Error, Sendable, Equatable, CustomStringConvertible {
     case triangulationFailed(String)
     /// Refinement ended with a triangle below the requested minimum angle (degrees).
     case angleBoundNotReached(minimumAngle: Double, bound: Double)
+    /// The `Deadline` given to the mesher passed; `during` names the step that was running (and
+    /// how far it had come).
+    case timeLimitExceeded(during: String)
 
     public static func == (lhs: MeshError, rhs: MeshError) -> Bool { lhs.description == rhs.description }
 
@@ -199,6 +202,7 @@ public enum MeshError: Error, Sendable, Equatable, CustomStringConvertible {
         case .triangulationFailed(let why): "triangulation failed: \(why)"
         case .angleBoundNotReached(let angle, let bound):
             "triangulation failed to reach the angle bound: minimum angle \(angle) degrees < \(bound) degrees"
+        case .timeLimitExceeded(let step): "time limit reached during \(step)"
         }
     }
 }

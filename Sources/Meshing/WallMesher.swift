@@ -56,9 +56,12 @@ enum WallMesher {
     ///
     /// `components` (curve units) become constrained edges inside the wall, clipped to it where
     /// they cross a border; every triangle gets the region of the outline it lies in (0: wall).
+    ///
+    /// `deadline` is checked between the steps and inside the triangulation and refinement loops.
     static func triangulate(outer outerCurve: ClosedCurve, lumen lumenCurve: ClosedCurve, sizing: WallSizing, minimumAngle: Double,
                             maximumTriangleCount: Int, scale s: Double, referenceWallArea: Double,
-                            components: [ComponentOutline] = []) throws(MeshError) -> MaskMeshResult {
+                            components: [ComponentOutline] = [], deadline: Deadline = .never) throws(MeshError) -> MaskMeshResult {
+        try deadline.check(during: "border sampling")
         for curve in [outerCurve, lumenCurve] where !(curve.length.isFinite && curve.length > 0) {
             throw .borderSelfIntersects("a smoothed border degenerated (length \(curve.length))")
         }
@@ -75,19 +78,21 @@ enum WallMesher {
         // bit for bit (every 64 x 64 phantom: P_l / n is 0.6 to 1.3 px there).
         if let geometry = sizing.geometry, lumenCurve.period / geometry.circumferentialElements > 2 * h {
             sizeField = outerH == h ? MeshSizeField(uniform: h)
-                : MeshSizeField(lumen: lumenCurve.samples(count: max(12, Int((lumenCurve.period / h).rounded()))), lumenLength: h,
-                                outer: outerCurve.samples(count: max(12, Int((outerCurve.period / outerH).rounded()))), outerLength: outerH)
+                : try MeshSizeField(lumen: lumenCurve.samples(count: max(12, Int((lumenCurve.period / h).rounded()))), lumenLength: h,
+                                    outer: outerCurve.samples(count: max(12, Int((outerCurve.period / outerH).rounded()))), outerLength: outerH,
+                                    deadline: deadline)
+            try deadline.check(during: "geometric sizing")
             sizeField.geometry = GeometricSizing(
                 lumenCurve: lumenCurve, outerCurve: outerCurve, circumferentialElements: geometry.circumferentialElements,
                 outerFactor: geometryFactor, elementsAcrossWall: geometry.elementsAcrossWall)
-            sizedOuterParameters = try sizedParameters(outerCurve, sizeField, maximumCount: maximumTriangleCount)
-            sizedLumenParameters = try sizedParameters(lumenCurve, sizeField, maximumCount: maximumTriangleCount)
+            sizedOuterParameters = try sizedParameters(outerCurve, sizeField, maximumCount: maximumTriangleCount, deadline: deadline)
+            sizedLumenParameters = try sizedParameters(lumenCurve, sizeField, maximumCount: maximumTriangleCount, deadline: deadline)
         } else {
             sizedOuterParameters = uniformParameters(outerCurve, outerH)
             sizedLumenParameters = uniformParameters(lumenCurve, h)
             sizeField = outerH == h ? MeshSizeField(uniform: h)
-                : MeshSizeField(lumen: sizedLumenParameters.map { lumenCurve.point(at: $0) }, lumenLength: h,
-                                outer: sizedOuterParameters.map { outerCurve.point(at: $0) }, outerLength: outerH)
+                : try MeshSizeField(lumen: sizedLumenParameters.map { lumenCurve.point(at: $0) }, lumenLength: h,
+                                    outer: sizedOuterParameters.map { outerCurve.point(at: $0) }, outerLength: outerH, deadline: deadline)
         }
         var borderParameters = [sizedOuterParameters, sizedLumenParameters]
         var componentChains: ComponentChains?
@@ -97,6 +102,7 @@ enum WallMesher {
                                                   borderParameters: &borderParameters, size: { p in field.length(at: p) })
         }
         let outerParameters = borderParameters[0], lumenParameters = borderParameters[1]
+        try deadline.check(during: "border checks")
         let outerPolygon = outerParameters.map { outerCurve.point(at: $0) }
         let lumenPolygon = lumenParameters.map { lumenCurve.point(at: $0) }
         guard (outerPolygon + lumenPolygon).allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
@@ -114,10 +120,12 @@ enum WallMesher {
 
         var triangulation = try ConstrainedDelaunay(
             loops: [(outerCurve, outerParameters), (lumenCurve, lumenParameters)], chains: componentChains?.chains.map(\.chain) ?? [],
-            maximumVertices: maximumTriangleCount)
+            maximumVertices: maximumTriangleCount, deadline: deadline)
         try DelaunayRefinement(
-            minimumAngle: minimumAngle, sizeField: sizeField, circumradiusFactor: 0.75, maximumTriangleCount: maximumTriangleCount
+            minimumAngle: minimumAngle, sizeField: sizeField, circumradiusFactor: 0.75, maximumTriangleCount: maximumTriangleCount,
+            deadline: deadline
         ).refine(&triangulation)
+        try deadline.check(during: "mesh assembly and quality checks")
         let output = triangulation.output()
 
         let points = output.points.map { s * $0 }
@@ -192,12 +200,15 @@ enum WallMesher {
 
     /// Parameters along `curve` whose spacing follows the size field: the number of segments is
     /// the integral of ds / h(s) rounded (at least 12), and the points are placed at equal steps of
-    /// that integral, so each segment is about h long where it lies.
-    static func sizedParameters(_ curve: ClosedCurve, _ field: MeshSizeField, maximumCount: Int) throws(MeshError) -> [Double] {
+    /// that integral, so each segment is about h long where it lies. `deadline` is checked every
+    /// 1,024 steps of the integral (each evaluates the size field: two nearest-sample queries).
+    static func sizedParameters(_ curve: ClosedCurve, _ field: MeshSizeField, maximumCount: Int, deadline: Deadline = .never)
+        throws(MeshError) -> [Double] {
         let steps = max(256, 8 * curve.knots.count)
         let dt = curve.period / Double(steps)
         var cumulative = [Double](repeating: 0, count: steps + 1)
         for i in 0..<steps {
+            if i % 1_024 == 0 { try deadline.check(during: "border sampling (step \(i) of \(steps))") }
             let t = (Double(i) + 0.5) * dt
             let length = field.length(at: curve.point(at: t))
             cumulative[i + 1] = cumulative[i] + curve.derivative(at: t).length * dt / max(length, 1e-12)

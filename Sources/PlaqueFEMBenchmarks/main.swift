@@ -6,6 +6,7 @@
 //                                        [pullback] [--data DIR] [--sizes 64,128,256,512] [--refinement] [--per-frame]
 //                                        [oddmasks] [--count N] [--seed S] [--size PX] [--time-limit SECONDS] [--jobs J]
 //                                        [components] [--count N] [--seed S] [--runs N]
+//                                        [spans] [--count N] [--size PX] [--data DIR] [--sizes 512,1024] [--frames N] [--only TEXT]
 //
 // ring: [--mesh-sizes 0.1,0.05] [--ring-steps N (0: one load step)] [--ring-reuse-below R] full ring solves (mesh, setup, Newton along the waveform to systole, stress recovery)
 // at several resolutions, with dofs, hoop-stress error and the time split.
@@ -26,6 +27,10 @@
 // components: --count (default 40) component phantoms (`phantoms --components`, seed --seed), those with
 // lipid or calcium labeled as class masks and as the one-material mask of the same wall, back to back,
 // --runs times each; thread CPU time medians and the ratio (issue 15's goal: at most 2x).
+// spans: the longest wall-clock span between two checks of a label's deadline (what a per-mask time limit
+// can overrun by) on --count odd masks (default 200) of --size px, and on the pullback's frames (every --frames-th)
+// from contours and as masks at --sizes, with contour meshes 15x finer, pixel-sized 512x512 mask meshes and an
+// image at 80 mmHg; next to the mesh stage and the mean factorization per label.
 // --steps (time steps to systole), --tolerance (Newton residual tolerance) and --reuse-below (chord
 // steps below this relative residual, 0 = pure Newton) change the labeling options of label and
 // accuracy, to measure what a cheaper solve costs in accuracy.
@@ -56,6 +61,8 @@ struct Arguments {
     var timeLimit = 60.0
     var jobs = 2
     var countGiven = false
+    var frameStride = 1
+    var only: String?
 
     init(_ arguments: [String]) {
         var k = 0
@@ -68,6 +75,8 @@ struct Arguments {
             case "--size": k += 1; size = max(8, Int(arguments[k]) ?? size)
             case "--time-limit": k += 1; timeLimit = Double(arguments[k]) ?? timeLimit
             case "--jobs": k += 1; jobs = max(1, Int(arguments[k]) ?? jobs)
+            case "--frames": k += 1; frameStride = max(1, Int(arguments[k]) ?? frameStride)
+            case "--only": k += 1; only = arguments[k]
             case "--reference-size": k += 1; referenceSize = Double(arguments[k]) ?? referenceSize
             case "--steps": k += 1; labeling.stepsToSystole = max(1, Int(arguments[k]) ?? labeling.stepsToSystole)
             case "--reuse-below": k += 1; labeling.solver.factorizationReuseThreshold = Double(arguments[k]) ?? labeling.solver.factorizationReuseThreshold
@@ -346,6 +355,10 @@ for suite in arguments.suites {
         }
         try PullbackBenchmark(directory: arguments.data, options: arguments.labeling, perFrame: arguments.perFrame)
             .run(sizes: arguments.sizes, refinementCheck: arguments.refinement)
+    case "spans":
+        try SpanBenchmark(directory: arguments.data, count: arguments.countGiven ? arguments.count : 200, seed: arguments.seed,
+                          size: arguments.size, sizes: arguments.sizes, frameStride: arguments.frameStride, only: arguments.only,
+                          options: arguments.labeling).run()
     case "physical":
         guard FileManager.default.fileExists(atPath: arguments.data) else {
             FileHandle.standardError.write("physical: no data at \(arguments.data) (set --data or PLAQUEFEM_IVUS_PULLBACK)\n".data(using: .utf8)!)
@@ -353,7 +366,7 @@ for suite in arguments.suites {
         }
         try PhysicalLabelBenchmark(pullback: PullbackBenchmark(directory: arguments.data, options: arguments.labeling), runs: arguments.runs).run()
     default:
-        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders, components, pullback, physical, oddmasks\n".data(using: .utf8)!)
+        FileHandle.standardError.write("unknown benchmark '\(suite)'; available: ring, label, accuracy, borders, components, pullback, physical, oddmasks, spans\n".data(using: .utf8)!)
         exit(2)
     }
 }

@@ -99,7 +99,7 @@ struct LabelCommand: ParsableCommand {
     var calibrationFrames: Int = 3
     @Option(help: "Flag labels whose lumen area grows by more than this fraction from the image (or zero load) to systole.")
     var plausibleAreaChange: Double = LabelingOptions.defaultPlausibleLumenAreaChange
-    @Option(help: "Seconds one mask may take from validation to the end of the solve; a mask past it is recorded with status 500 and labeling goes on. Default: no limit. Not stored with the options (a resumed run may use another).")
+    @Option(help: "Seconds one mask may take from validation (and its own calibration) to the end of the solve, checked inside the mesher and the solver; a mask past it is recorded with status 500 and labeling goes on. Default: no limit. Not stored with the options (a resumed run may use another).")
     var timeLimit: Double?
     @OptionGroup var solver: SolverOptionGroup
 
@@ -500,13 +500,15 @@ final class LabelingRun: @unchecked Sendable {
                 return Row(mask: noMask, stress: zeros, code: failure.code, reason: failure.description, gridOrigin: origin)
             }
             do {
+                // One deadline for the item: a per-frame calibration counts against the time limit too.
+                let deadline = Deadline(seconds: labeler.options.timeLimit)
                 let target = perFrame.map { $0.fraction ?? $0.pairs?[frame.frame]?.change }
-                let labeler = try frameLabeler(target: target, frame: frame.frame) {
+                let labeler = try frameLabeler(target: target, frame: frame.frame, deadline: deadline) {
                     let offset = Point(-placement.originX, -placement.originY)
                     let outlines = frame.components.map { ComponentOutline(component: $0.component, points: $0.points.map { $0 + offset }) }
-                    return try? self.labeler.wallMesh(of: placement.local(borders), components: outlines).mesh
+                    return try? self.labeler.wallMesh(of: placement.local(borders), components: outlines, deadline: deadline).mesh
                 }
-                let label = try labeler.label(borders, on: placement, components: frame.components)
+                let label = try labeler.label(borders, on: placement, components: frame.components, deadline: deadline)
                 writePicture(label, mask: label.wall, index: index)
                 return Row(mask: label.wall.pixels, stress: label.stress, code: 0, reason: "", gridOrigin: origin, label: label,
                            components: label.components)
@@ -523,13 +525,15 @@ final class LabelingRun: @unchecked Sendable {
                        reason: "mask is \(mask.grid.rows)x\(mask.grid.columns), the batch is \(grid.rows)x\(grid.columns)")
         }
         do {
-            let labeler = try frameLabeler(target: perFrame.map { $0.fraction }, frame: nil) {
+            // One deadline for the item: a per-frame calibration counts against the time limit too.
+            let deadline = Deadline(seconds: labeler.options.timeLimit)
+            let labeler = try frameLabeler(target: perFrame.map { $0.fraction }, frame: nil, deadline: deadline) {
                 guard let validated = try? mask.validated(options: self.labeler.options.validation) else { return nil }
-                if let classes { return try? self.labeler.wallMesh(of: validated, classes: classes).mesh }
-                return try? self.labeler.wallMesh(of: validated).mesh
+                if let classes { return try? self.labeler.wallMesh(of: validated, classes: classes, deadline: deadline).mesh }
+                return try? self.labeler.wallMesh(of: validated, deadline: deadline).mesh
             }
             let label: StressLabel
-            if let classes { label = try labeler.label(classes) } else { label = try labeler.label(mask) }
+            if let classes { label = try labeler.label(classes, deadline: deadline) } else { label = try labeler.label(mask, deadline: deadline) }
             writePicture(label, mask: mask, index: index)
             return Row(mask: mask.pixels, stress: label.stress, code: 0, reason: "", label: label, components: classes == nil ? nil : label.components,
                        notes: label.componentNotes.map { "\(items[index].source): \($0)" })
@@ -541,7 +545,8 @@ final class LabelingRun: @unchecked Sendable {
     /// The labeler of one item: the batch's, or, with per-frame calibration, one whose stiffness
     /// factor gives this item's own target (`target`: nil without per-frame calibration; .some(nil)
     /// when the item has none).
-    private func frameLabeler(target: Double??, frame: Int?, mesh: () -> TriangleMesh?) throws(LabelingFailure) -> FEMLabeler {
+    /// `deadline` bounds the calibration (status 500, stage calibration, past it).
+    private func frameLabeler(target: Double??, frame: Int?, deadline: Deadline, mesh: () -> TriangleMesh?) throws(LabelingFailure) -> FEMLabeler {
         guard let target else { return labeler }
         guard let target else {
             throw .calibration(.noTarget("no systolic contour of the same site" + (frame.map { " for frame \($0)" } ?? "")))
@@ -549,10 +554,12 @@ final class LabelingRun: @unchecked Sendable {
         // A mask that does not mesh fails in labeling with its own reason.
         guard let wall = mesh() else { return labeler }
         do {
-            let result = try StiffnessCalibration(options: labeler.options).calibrate(target: target, meshes: [wall])
+            let result = try StiffnessCalibration(options: labeler.options).calibrate(target: target, meshes: [wall], deadline: deadline)
             var options = labeler.options
             options.stiffnessScale = result.scale
             return FEMLabeler(options: options)
+        } catch .timeLimitExceeded(let seconds) {
+            throw .timeLimitExceeded(seconds: seconds, stage: .calibration)
         } catch {
             throw .calibration(error)
         }
