@@ -91,7 +91,9 @@ public struct SamplingRun<Label: Sendable>: Sendable {
 /// along the normalized loss gradient (`LatentStep`), and adds the results: decoded and labeled
 /// by the tool (SI) or snapped to the nearest unselected pool sample (SNN). Proposals whose
 /// labeling fails are stored with their reason and replaced by new proposals from the same
-/// seeded stream, so every round adds exactly its quota. Same options, same bytes.
+/// seeded stream, so every round adds exactly its quota. SI-coreset and SI-QBC are SI in rounds
+/// 1...`interpolationRounds` and core-set or QBC after (`SamplingStrategy.proposer`); the other
+/// strategies beside the paper's are described in `SamplingStrategy`. Same options, same bytes.
 public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> where Domain.Label == Learner.Label {
     /// The data side.
     public let domain: Domain

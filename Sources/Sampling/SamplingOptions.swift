@@ -131,9 +131,9 @@ public struct SamplingOptions: Sendable, Codable, Equatable {
     /// remain). Default 500.
     public var committeeCandidates = 500
     /// SI-coreset, SI-QBC: the rounds (from round 1) that take SI's proposals before the pool
-    /// strategy takes over (>= 1; `rounds` or more is SI throughout). Default 2 (chosen on a
+    /// strategy takes over (>= 1; `rounds` or more is SI throughout). Default 1 (chosen on a
     /// validation split of the pool, docs/sampling.md).
-    public var interpolationRounds = 2
+    public var interpolationRounds = 1
 
     /// The defaults.
     public init() {}
