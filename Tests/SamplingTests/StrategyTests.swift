@@ -148,10 +148,13 @@ struct StrategyTests {
                 #expect(Set(later.map { $0.poolIndex! }).count == later.count)
             }
         }
-        let hybrid = try Self.run(.interpolationThenCoreSet, domain: domain) { $0.interpolationRounds = 2 }
+        // Without failing pool samples (which core-set would replace by its next picks):
+        let open = PlaneDomain(poolSize: 200, seed: 12, threshold: .infinity)
+        let hybrid = try Self.run(.interpolationThenCoreSet, domain: open) { $0.interpolationRounds = 2 }
         let synthesized = hybrid.samples.filter { $0.round <= 2 }
-        let expected = kCenterGreedy(points: domain.poolLatents, centers: synthesized.map { $0.image.map(Double.init) },
-                                     excluded: Array(repeating: false, count: domain.poolCount), count: 8)
+        #expect(synthesized.count == 20 && synthesized.allSatisfy { $0.origin == .synthesized })
+        let expected = kCenterGreedy(points: open.poolLatents, centers: synthesized.map { $0.image.map(Double.init) },
+                                     excluded: Array(repeating: false, count: open.poolCount), count: 8)
         #expect(hybrid.samples.filter { $0.round == 3 }.map { $0.poolIndex! } == expected)
         #expect(throws: SamplingError.self) { try Self.run(.interpolationThenCoreSet, domain: domain) { $0.interpolationRounds = 0 } }
     }
