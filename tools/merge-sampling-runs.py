@@ -15,6 +15,8 @@ import csv, math, os, re, statistics as st, sys
 
 LINE = re.compile(r"^(\S+) repeat (\d+) round (\d+): (\d+) labels, (?:test|validation) MSE ([0-9.]+) kPa\^2")
 
+METRIC = ["test"]  # "validation" when a merged curves.csv has validation_MSE_kPa2
+
 def seed_of(d):
     m = re.search(r"seed(\d+)$", d)
     return int(m.group(1)) if m else 1
@@ -28,6 +30,7 @@ def load(d):
         for row in csv.DictReader(open(csvp)):
             key = (row["strategy"], base + int(row["repeat"]))
             metric = [k for k in row if k.endswith("MSE_kPa2")][0]
+            METRIC[0] = metric.split("_")[0]
             out.setdefault(key, {})[int(row["round"])] = (int(row["labels"]), float(row[metric]))
         return out, True
     name = os.path.basename(d)
@@ -70,13 +73,13 @@ for spec in dirs:
     label, _, d = spec.rpartition(":") if ":" in spec else ("", "", spec)
     for (t, k), v in merge([d]).items():
         if len(v) > len(runs.get((label or t, k), {})): runs[(label or t, k)] = v
-order = ["SI", "SI-data", "SI-mix", "SI-pool", "coreset", "QBC", "random"]
+order = ["SI", "SI-data", "SI-mix", "SI-pool", "coreset", "QBC", "SI-coreset", "SI-QBC", "random"]
 strategies = [s for s in order if any(t == s for t, _ in runs)] + sorted({t for t, _ in runs} - set(order))
 own = {s: max(len(v) for (t, _), v in runs.items() if t == s) for s in strategies}
 complete = {s: sorted(k for (t, k) in runs if t == s and len(runs[(t, k)]) >= min(rounds, own[s])) for s in strategies}
 os.makedirs(out, exist_ok=True)
 with open(os.path.join(out, "curves.csv"), "w") as f:
-    f.write("strategy,seed,round,labels,test_MSE_kPa2\n")
+    f.write(f"strategy,seed,round,labels,{METRIC[0]}_MSE_kPa2\n")
     for s in strategies:
         for k in complete[s]:
             for r in range(1, own[s] + 1):
@@ -87,7 +90,7 @@ labels = {r: runs[(longest, complete[longest][0])][r][0] for r in range(1, round
 def mean_sd(s, r):
     v = [runs[(s, k)][r][1] for k in complete[s]]
     return st.mean(v), (st.stdev(v) if len(v) > 1 else float("nan"))
-lines = [f"# {title}", "", "Test MSE (kPa^2), mean ± sd over the seeds " + "; ".join(f"{s}: {complete[s]}" for s in strategies), "",
+lines = [f"# {title}", "", f"{METRIC[0].capitalize()} MSE (kPa^2), mean ± sd over the seeds " + "; ".join(f"{s}: {complete[s]}" for s in strategies), "",
          "| round | labels | " + " | ".join(strategies) + " |", "| --- | --- |" + " --- |" * len(strategies)]
 for r in range(1, rounds + 1):
     lines.append(f"| {r} | {labels[r]} | " + " | ".join("{} ± {}".format(*map(fmt, mean_sd(s, r))) if r <= own[s] else "-" for s in strategies) + " |")
@@ -128,7 +131,7 @@ for e in range(math.ceil(lo), math.floor(hi) + 1):
 for n in xs:
     svg.append(f'<text x="{X(n):.1f}" y="{H-B+16}" text-anchor="middle">{n}</text>')
 svg.append(f'<text x="{(L+W-R)/2}" y="{H-12}" text-anchor="middle">labeled training samples</text>')
-svg.append(f'<text x="16" y="{(T+H-B)/2}" transform="rotate(-90 16 {(T+H-B)/2})" text-anchor="middle">test MSE (kPa^2)</text>')
+svg.append(f'<text x="16" y="{(T+H-B)/2}" transform="rotate(-90 16 {(T+H-B)/2})" text-anchor="middle">{METRIC[0]} MSE (kPa^2)</text>')
 for i, s in enumerate(strategies):
     c = colors[i % len(colors)]
     ms = [mean_sd(s, r) for r in range(1, own[s] + 1)]

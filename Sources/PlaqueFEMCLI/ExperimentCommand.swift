@@ -40,7 +40,7 @@ struct ExperimentCommand: ParsableCommand {
         var priorRadius: Double?
         @Option(help: "Base seed: repeat r uses seed + r.")
         var seed: UInt64?
-        @Option(help: ArgumentHelp("Strategies, comma-separated: SI, SNN, random, SI-data, SI-mix, SI-pool, coreset, QBC.",
+        @Option(help: ArgumentHelp("Strategies, comma-separated: SI, SNN, random, SI-data, SI-mix, SI-pool, coreset, QBC, SI-coreset, SI-QBC.",
                                    valueName: "list"))
         var strategies: String?
         @Option(help: "SI-mix: share of every later round taken at random from the pool (0...1).")
@@ -49,6 +49,9 @@ struct ExperimentCommand: ParsableCommand {
         var committeeSize: Int?
         @Option(help: "QBC: unselected pool samples scored per round (a seeded random subset).")
         var committeeCandidates: Int?
+        @Option(help: ArgumentHelp("SI-coreset, SI-QBC: rounds 1...K take SI's proposals, core-set or QBC the later ones.",
+                                   valueName: "K"))
+        var siRounds: Int?
 
         /// The strategies given with --strategies, nil for the experiment's default.
         func strategyList() throws -> [SamplingStrategy]? {
@@ -74,6 +77,7 @@ struct ExperimentCommand: ParsableCommand {
             if let seed { options.seed = seed }
             if let explorationShare { options.explorationShare = explorationShare }
             if let committeeCandidates { options.committeeCandidates = committeeCandidates }
+            if let siRounds { options.interpolationRounds = siRounds }
             if let value = self.repeats { repeats = value }
         }
     }
@@ -91,7 +95,8 @@ struct ExperimentCommand: ParsableCommand {
                 Progress and the time per activity go to stderr. Besides the test MSE, every round reports the median \
                 and 90th percentile over the test maps of the wall relative L2 error and of the peak-stress error \
                 (curves.csv columns, README table). --network unet trains the U-Net instead of the paper's network. \
-                --strategies picks any of SI, SNN, random, SI-data, SI-mix, SI-pool, coreset, QBC (docs/sampling.md). \
+                --strategies picks any of SI, SNN, random, SI-data, SI-mix, SI-pool, coreset, QBC, SI-coreset, SI-QBC \
+                (docs/sampling.md; SI-coreset and SI-QBC take SI's proposals in rounds 1...--si-rounds). \
                 --pool FILE --test FILE use your own masks (label files or HDF5 files with /masks, 64 x 64) instead of the \
                 phantoms: pool masks are labeled on demand, test masks once. --validation-size N reports on the last N \
                 pool masks instead of the test set, for choosing settings without looking at the test set.

@@ -76,7 +76,7 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
         }
         guard repeats >= 1 else { throw .invalidOption(name: "repeats", reason: "must be at least 1, got \(repeats)") }
         guard !strategies.isEmpty else { throw .invalidOption(name: "strategies", reason: "no strategy given") }
-        guard committeeSize >= 2 || !strategies.contains(.committee) else {
+        guard committeeSize >= 2 || !strategies.contains(where: \.usesCommittee) else {
             throw .invalidOption(name: "committeeSize", reason: "QBC needs at least 2 surrogates, got \(committeeSize)")
         }
         guard validationSize >= 0 else { throw .invalidOption(name: "validationSize", reason: "must be >= 0, got \(validationSize)") }
@@ -266,7 +266,7 @@ public struct IVUSExperiment: Sendable {
                     try SurrogateTrainer(seed: seed, architecture: options.network, masksOutput: options.maskedOutput,
                                          options: options.surrogate)
                 }
-                let committee = strategy == .committee ? try (1..<options.committeeSize).map { k throws(SamplingError) in
+                let committee = strategy.usesCommittee ? try (1..<options.committeeSize).map { k throws(SamplingError) in
                     try learning {
                         try SurrogateTrainer(seed: seed &+ 1_000 &* UInt64(k), architecture: options.network,
                                              masksOutput: options.maskedOutput, options: options.surrogate)

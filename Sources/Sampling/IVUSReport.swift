@@ -95,7 +95,11 @@ extension IVUSExperimentResult {
         out += "; \(s.anchorsPerRound) anchors per round; step alpha = \(s.step.stepSize), prior radius \(s.step.priorRadius)"
         out += " (SI-data, SI-mix, SI-pool: the same in units of the pool codes' spread, docs/sampling.md)"
         out += "; SI-mix exploration share \(s.explorationShare); QBC committee of \(options.committeeSize), "
-        out += "\(s.committeeCandidates) candidates per round.\n"
+        out += "\(s.committeeCandidates) candidates per round"
+        if curves.strategies.contains(.interpolationThenCoreSet) || curves.strategies.contains(.interpolationThenCommittee) {
+            out += "; SI-coreset, SI-QBC: SI's proposals in rounds 1...\(s.interpolationRounds) (`--si-rounds`)"
+        }
+        out += ".\n"
         let masked = options.maskedOutput ?? options.network.masksOutputByDefault
         out += "- Surrogate: \(options.network == .paper ? "the paper's network" : "the U-Net") (`--network \(options.network.rawValue)`), "
         out += "output \(masked ? "multiplied by the mask" : "not masked").\n"

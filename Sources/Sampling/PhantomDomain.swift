@@ -68,6 +68,14 @@ where MaskLabeler.Input == Mask, MaskLabeler.Label == [Float] {
         return candidates
     }
 
+    /// Encoder means of 0/1 mask images (64 x 64 flattened, e.g. decoded masks), as `poolLatents`.
+    public func encode(_ images: [[Float]]) throws(SamplingError) -> [[Double]] {
+        let grid = poolMasks[0].grid
+        let batch = try learning { try ImageBatch(count: images.count, height: grid.rows, width: grid.columns, values: images.flatMap { $0 }) }
+        let means = try learning { try autoencoder.encodeMeans(images: batch) }
+        return rows(of: means, dimension: autoencoder.latentDimension)
+    }
+
     /// Labels pool phantoms (from the cache when already labeled) and decoded masks with the FEM tool.
     public func label(_ inputs: [PhantomInput]) -> [Result<[Float], LabelerFailure>] {
         var results = [Result<[Float], LabelerFailure>?](repeating: nil, count: inputs.count)

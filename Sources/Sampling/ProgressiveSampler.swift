@@ -91,7 +91,9 @@ public struct SamplingRun<Label: Sendable>: Sendable {
 /// along the normalized loss gradient (`LatentStep`), and adds the results: decoded and labeled
 /// by the tool (SI) or snapped to the nearest unselected pool sample (SNN). Proposals whose
 /// labeling fails are stored with their reason and replaced by new proposals from the same
-/// seeded stream, so every round adds exactly its quota. Same options, same bytes.
+/// seeded stream, so every round adds exactly its quota. SI-coreset and SI-QBC are SI in rounds
+/// 1...`interpolationRounds` and core-set or QBC after (`SamplingStrategy.proposer`); the other
+/// strategies beside the paper's are described in `SamplingStrategy`. Same options, same bytes.
 public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> where Domain.Label == Learner.Label {
     /// The data side.
     public let domain: Domain
@@ -187,7 +189,7 @@ public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> whe
 
     /// `count` new candidates of `round` for the strategy.
     private func propose(count: Int, round: Int, state: inout RunState<Domain>) throws(SamplingError) -> [SampleCandidate<Domain.LabelerInput>] {
-        let strategy = state.strategy
+        let strategy = state.strategy.proposer(inRound: round, interpolationRounds: options.interpolationRounds)
         if round == 1 {
             guard strategy == .interpolation else { return try state.randomPoolCandidates(count: count) }
             let latents = (0..<count).map { _ in
@@ -200,11 +202,11 @@ public struct ProgressiveSampler<Domain: SampleDomain, Learner: TaskLearner> whe
         switch strategy {
         case .random:
             return try state.randomPoolCandidates(count: count)
-        case .coreSet:
+        case .coreSet, .interpolationThenCoreSet:
             let start = ContinuousClock.now
             defer { state.timings.proposing += seconds(since: start) }
             return try state.coreSetCandidates(count: count)
-        case .committee:
+        case .committee, .interpolationThenCommittee:
             return try committeeCandidates(count: count, state: &state)
         case .mixedInterpolation:
             let randomCount = min(count, state.explorationRemaining)
@@ -300,6 +302,8 @@ struct RunState<Domain: SampleDomain> {
     private var poolCursor = 0
     private var search: NearestNeighbourSearch?
     private var poolSelected: [Bool]
+    /// Core-set centres of the train samples so far (`coreSetCentres()`).
+    private var encodedCentres: [[Double]] = []
 
     init(domain: Domain, options: SamplingOptions, strategy: SamplingStrategy) {
         self.domain = domain
@@ -342,11 +346,29 @@ struct RunState<Domain: SampleDomain> {
         return candidates
     }
 
-    /// Core-set: k-center greedy on the pool codes with every train sample's code as a centre.
+    /// Core-set: k-center greedy on the pool codes with every train sample as a centre
+    /// (`coreSetCentres()`).
     mutating func coreSetCandidates(count: Int) throws(SamplingError) -> [SampleCandidate<Domain.LabelerInput>] {
-        let picked = kCenterGreedy(points: domain.poolLatents, centers: samples.map(\.latent), excluded: poolSelected, count: count)
+        let picked = kCenterGreedy(points: domain.poolLatents, centers: try coreSetCentres(), excluded: poolSelected, count: count)
         guard picked.count == count else { throw .poolExhausted(requested: count, remaining: picked.count) }
         return take(picked)
+    }
+
+    /// One core-set centre per train sample, in train-set order: a pool sample's code (its
+    /// encoder mean, as the pool codes), a synthesized sample's decoded mask encoded by the VAE
+    /// (`SampleDomain.encode`), so that every centre is where the encoder puts a mask. The
+    /// encodings are computed once per sample and kept.
+    mutating func coreSetCentres() throws(SamplingError) -> [[Double]] {
+        let new = samples[encodedCentres.count...]
+        let synthesized = new.filter { $0.origin == .synthesized }
+        var encoded: [[Double]] = []
+        if !synthesized.isEmpty { encoded = try domain.encode(synthesized.map(\.image)) }
+        guard encoded.count == synthesized.count else {
+            throw .mismatch("\(encoded.count) encodings for \(synthesized.count) synthesized samples")
+        }
+        encoded.reverse()
+        for sample in new { encodedCentres.append(sample.origin == .synthesized ? encoded.removeLast() : sample.latent) }
+        return encodedCentres
     }
 
     /// Pool indices not selected yet, ascending.

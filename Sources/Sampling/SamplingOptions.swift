@@ -25,11 +25,21 @@ public enum SamplingStrategy: String, Sendable, Codable, CaseIterable {
     /// Query by committee: the unselected pool samples (a seeded random subset of
     /// `committeeCandidates`) on which a committee of task models disagrees most (variance).
     case committee = "QBC"
+    /// SI first, then core-set: rounds 1...`SamplingOptions.interpolationRounds` take SI's
+    /// proposals (prior draws, then the paper's latent steps; decoded and labeled by the tool),
+    /// later rounds core-set's k-center greedy over the pool codes with every train sample as a
+    /// centre, the synthesized ones at the VAE's encoding of their decoded masks. An engineering
+    /// combination: SI's early rounds are its only clear gain on the IVUS benchmark.
+    case interpolationThenCoreSet = "SI-coreset"
+    /// SI first, then QBC: rounds 1...`SamplingOptions.interpolationRounds` take SI's proposals,
+    /// later rounds the committee's picks (`committee`); the committee trains from round 1 on.
+    case interpolationThenCommittee = "SI-QBC"
 
     /// Whether later rounds follow the latent gradient (SI, SNN and their variants).
     public var usesLatentGradient: Bool {
         switch self {
-        case .interpolation, .nearestNeighbour, .dataInterpolation, .mixedInterpolation, .poolInterpolation: true
+        case .interpolation, .nearestNeighbour, .dataInterpolation, .mixedInterpolation, .poolInterpolation,
+             .interpolationThenCoreSet, .interpolationThenCommittee: true
         case .random, .coreSet, .committee: false
         }
     }
@@ -37,8 +47,21 @@ public enum SamplingStrategy: String, Sendable, Codable, CaseIterable {
     /// Whether the strategy synthesizes samples (decoded codes) that need a labeling tool.
     public var synthesizes: Bool {
         switch self {
-        case .interpolation, .dataInterpolation, .mixedInterpolation: true
+        case .interpolation, .dataInterpolation, .mixedInterpolation, .interpolationThenCoreSet, .interpolationThenCommittee: true
         default: false
+        }
+    }
+
+    /// Whether the strategy needs a committee of task models (QBC, SI-QBC).
+    public var usesCommittee: Bool { self == .committee || self == .interpolationThenCommittee }
+
+    /// The strategy whose proposals fill `round`: for SI-coreset and SI-QBC, SI in rounds
+    /// 1...`interpolationRounds` and core-set or QBC after; every other strategy itself.
+    public func proposer(inRound round: Int, interpolationRounds: Int) -> SamplingStrategy {
+        switch self {
+        case .interpolationThenCoreSet: round <= interpolationRounds ? .interpolation : .coreSet
+        case .interpolationThenCommittee: round <= interpolationRounds ? .interpolation : .committee
+        default: self
         }
     }
 
@@ -107,6 +130,10 @@ public struct SamplingOptions: Sendable, Codable, Equatable {
     /// QBC: unselected pool samples scored per round (a seeded random subset; all when fewer
     /// remain). Default 500.
     public var committeeCandidates = 500
+    /// SI-coreset, SI-QBC: the rounds (from round 1) that take SI's proposals before the pool
+    /// strategy takes over (>= 1; `rounds` or more is SI throughout). Default 1 (chosen on a
+    /// validation split of the pool, docs/sampling.md).
+    public var interpolationRounds = 1
 
     /// The defaults.
     public init() {}
@@ -157,6 +184,7 @@ public struct SamplingOptions: Sendable, Codable, Equatable {
                     "must be positive and finite, got \(step.priorRadius)")
         try require(explorationShare >= 0 && explorationShare <= 1, "explorationShare", "must be in 0...1, got \(explorationShare)")
         try require(committeeCandidates >= 1, "committeeCandidates", "must be at least 1, got \(committeeCandidates)")
+        try require(interpolationRounds >= 1, "interpolationRounds", "must be at least 1, got \(interpolationRounds)")
         try require(maximumFailureFactor >= 1, "maximumFailureFactor", "must be at least 1, got \(maximumFailureFactor)")
     }
 }

@@ -18,6 +18,16 @@ public protocol SampleDomain<Label>: AnyObject {
     func decode(_ latents: [[Double]]) throws(SamplingError) -> [SampleCandidate<LabelerInput>]
     /// Labels a batch; results in input order.
     func label(_ inputs: [LabelerInput]) -> [Result<Label, LabelerFailure>]
+    /// Encoder means of images (flattened, as `SampleCandidate.image`), in the coordinates of
+    /// `poolLatents`: where the VAE puts a decoded mask (the core-set centres of SI-coreset).
+    func encode(_ images: [[Float]]) throws(SamplingError) -> [[Double]]
+}
+
+extension SampleDomain {
+    /// Default: no encoder at hand (`SamplingError.invalidOption`).
+    public func encode(_ images: [[Float]]) throws(SamplingError) -> [[Double]] {
+        throw .invalidOption(name: "strategies", reason: "this domain cannot encode images (SI-coreset needs it)")
+    }
 }
 
 /// The task model trained round by round (the surrogate, the classifier).

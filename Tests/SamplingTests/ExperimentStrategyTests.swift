@@ -27,6 +27,30 @@ struct ExperimentStrategyTests {
         #expect(table.contains("Paired difference against random") && table.contains("Labels needed to reach random's final"))
     }
 
+    /// SI-coreset and SI-QBC through the experiment: their rows and train sets of rounds
+    /// 1...K are SI's, bit for bit; later rounds add pool masks; same seed, same bytes.
+    @Test func hybridsStartAsSIAndAreReproducible() throws {
+        var options = ExperimentTests.tinyOptions
+        options.strategies = [.interpolation, .interpolationThenCoreSet, .interpolationThenCommittee]
+        options.committeeSize = 2
+        options.sampling.rounds = 3
+        options.sampling.interpolationRounds = 2
+        let first = try IVUSExperiment(options: options).run(labeler: RowGradientLabeler())
+        let si = first.runs[0]
+        func bits(_ run: SamplingRun<[Float]>) -> [UInt64] {
+            run.samples.filter { $0.round <= 2 }.flatMap { $0.latent.map(\.bitPattern) + ($0.image + $0.label).map { UInt64($0.bitPattern) } }
+        }
+        for (curve, run) in zip(first.curves.curves, first.runs).dropFirst() {
+            #expect(bits(run) == bits(si), "\(run.strategy.rawValue)")
+            #expect(curve.rounds.prefix(2) == first.curves.curves[0].rounds.prefix(2), "\(run.strategy.rawValue)")
+            #expect(run.samples.filter { $0.round == 3 }.allSatisfy { $0.origin == .pool }, "\(run.strategy.rawValue)")
+        }
+        let second = try IVUSExperiment(options: options).run(labeler: RowGradientLabeler())
+        #expect(ExperimentTests.bytes(first) == ExperimentTests.bytes(second))
+        let table = first.curves.markdownTable()
+        #expect(table.contains("| round | labels | SI | SI-coreset | SI-QBC |"), "\(table)")
+    }
+
     /// --validation-size: the last pool masks become the evaluation set; the pool shrinks.
     @Test func validationSplitReplacesTheTestSet() throws {
         var options = ExperimentTests.tinyOptions

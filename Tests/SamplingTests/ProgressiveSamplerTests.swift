@@ -38,6 +38,9 @@ final class PlaneDomain: SampleDomain {
     }
 
     func label(_ inputs: [[Float]]) -> [Result<Float, LabelerFailure>] { labeler.label(batch: inputs, jobs: 2) }
+
+    /// The "encoder" of a plane image is the image itself (in Double).
+    func encode(_ images: [[Float]]) throws(SamplingError) -> [[Double]] { images.map { $0.map(Double.init) } }
 }
 
 /// A learner whose loss gradient points along +z0 (towards the failing region) and whose

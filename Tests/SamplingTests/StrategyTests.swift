@@ -3,7 +3,7 @@ import Neural
 import Testing
 @testable import Sampling
 
-/// The strategies beside the paper's: SI-data, SI-mix, SI-pool, core-set and QBC.
+/// The strategies beside the paper's: SI-data, SI-mix, SI-pool, core-set, QBC, SI-coreset and SI-QBC.
 struct StrategyTests {
     static func options(seed: UInt64) -> SamplingOptions { ProgressiveSamplerTests.options(seed: seed) }
 
@@ -125,6 +125,40 @@ struct StrategyTests {
         }
     }
 
+    /// SI-coreset and SI-QBC: rounds 1...K are SI's, bit for bit (train set, rejected decodes,
+    /// curve), with failing decodes replaced as SI replaces them; later rounds add pool samples,
+    /// SI-coreset's the k-center greedy picks with the synthesized samples' encodings as centres.
+    @Test func hybridsFollowSIThenTheirPoolStrategy() throws {
+        let domain = PlaneDomain(poolSize: 200, seed: 12)
+        let si = try Self.run(.interpolation, domain: domain)
+        #expect(!si.rejected.isEmpty, "some SI decodes fail (z0 > 0.8) and are replaced")
+        func bits(_ samples: [SampleRecord<Float>]) -> [UInt64] {
+            samples.flatMap { $0.latent.map(\.bitPattern) + $0.image.map { UInt64($0.bitPattern) } + [UInt64($0.label.bitPattern)] }
+                + samples.map { UInt64(($0.anchor ?? -1) + 1) }
+        }
+        for k in [1, 2] {
+            for hybrid in [SamplingStrategy.interpolationThenCoreSet, .interpolationThenCommittee] {
+                let run = try Self.run(hybrid, domain: domain) { $0.interpolationRounds = k }
+                #expect(bits(run.samples.filter { $0.round <= k }) == bits(si.samples.filter { $0.round <= k }), "\(hybrid.rawValue), K = \(k)")
+                #expect(run.rejected.filter { $0.round <= k }.flatMap { $0.latent.map(\.bitPattern) }
+                    == si.rejected.filter { $0.round <= k }.flatMap { $0.latent.map(\.bitPattern) })
+                #expect(run.curve.prefix(k).map(\.metric.bitPattern) == si.curve.prefix(k).map(\.metric.bitPattern))
+                let later = run.samples.filter { $0.round > k }
+                #expect(later.count == 8 * (4 - k) && later.allSatisfy { $0.origin == .pool && $0.anchor == nil })
+                #expect(Set(later.map { $0.poolIndex! }).count == later.count)
+            }
+        }
+        // Without failing pool samples (which core-set would replace by its next picks):
+        let open = PlaneDomain(poolSize: 200, seed: 12, threshold: .infinity)
+        let hybrid = try Self.run(.interpolationThenCoreSet, domain: open) { $0.interpolationRounds = 2 }
+        let synthesized = hybrid.samples.filter { $0.round <= 2 }
+        #expect(synthesized.count == 20 && synthesized.allSatisfy { $0.origin == .synthesized })
+        let expected = kCenterGreedy(points: open.poolLatents, centers: synthesized.map { $0.image.map(Double.init) },
+                                     excluded: Array(repeating: false, count: open.poolCount), count: 8)
+        #expect(hybrid.samples.filter { $0.round == 3 }.map { $0.poolIndex! } == expected)
+        #expect(throws: SamplingError.self) { try Self.run(.interpolationThenCoreSet, domain: domain) { $0.interpolationRounds = 0 } }
+    }
+
     @Test func aggregatePosteriorMatchesThePriorBallsCoverage() throws {
         #expect(abs(AggregatePosterior.chiSquareCDF(9, degrees: 3) - 0.970_709) < 1e-5)
         #expect(abs(AggregatePosterior.chiSquareCDF(4, degrees: 2) - (1 - exp(-2))) < 1e-12)
@@ -146,6 +180,7 @@ struct StrategyTests {
 
     @Test func strategyListsParse() throws {
         #expect(try SamplingStrategy.list("si, SI-pool,random,coreset,qbc") == [.interpolation, .poolInterpolation, .random, .coreSet, .committee])
+        #expect(try SamplingStrategy.list("SI-coreset,si-qbc") == [.interpolationThenCoreSet, .interpolationThenCommittee])
         #expect(throws: SamplingError.self) { try SamplingStrategy.list("SI,bogus") }
         #expect(throws: SamplingError.self) { try SamplingStrategy.list(" , ") }
     }
