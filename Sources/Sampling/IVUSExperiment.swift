@@ -21,9 +21,10 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
     /// Repeats per strategy (each with its own sampling seed and surrogate initialization,
     /// shared by the strategies of that repeat). Default 5.
     public var repeats = 5
-    /// The strategies compared. Default SI (the paper's), core-set (chosen on a validation split
-    /// of the pool among the new strategies, docs/sampling.md) and random.
-    public var strategies: [SamplingStrategy] = [.interpolation, .coreSet, .random]
+    /// The strategies compared. Default SI (the paper's), SI-coreset (SI's first round, then
+    /// core-set; chosen on a validation split of the pool among the new strategies by a rule fixed
+    /// before the runs, docs/sampling.md) and random.
+    public var strategies: [SamplingStrategy] = [.interpolation, .interpolationThenCoreSet, .random]
     /// Base seed; repeat r uses seed + r for sampling and the surrogate. Default 1.
     public var seed: UInt64 = 1
     /// The progressive-sampling options (rounds, increments, epochs, step).
@@ -48,7 +49,7 @@ public struct IVUSExperimentOptions: Sendable, Codable, Equatable {
     public init() {}
 
     /// A small configuration for the demo and tests: 300 phantoms, 40 test phantoms, 4 rounds
-    /// of 20 labels, 2 repeats; the default strategies (SI, core-set, random).
+    /// of 20 labels, 2 repeats; the default strategies (SI, SI-coreset, random).
     public static var demo: IVUSExperimentOptions {
         var options = IVUSExperimentOptions()
         options.poolSize = 300

@@ -40,8 +40,8 @@ struct ExperimentTests {
     }
 
     @Test func defaultStrategiesAreSICoreSetAndRandom() {
-        #expect(IVUSExperimentOptions().strategies == [.interpolation, .coreSet, .random])
-        #expect(IVUSExperimentOptions.demo.strategies == [.interpolation, .coreSet, .random])
+        #expect(IVUSExperimentOptions().strategies == [.interpolation, .interpolationThenCoreSet, .random])
+        #expect(IVUSExperimentOptions.demo.strategies == [.interpolation, .interpolationThenCoreSet, .random])
     }
 
     @Test func tinyIVUSExperimentWritesItsReport() throws {
