@@ -56,10 +56,10 @@ enum ComponentMaskOutlines {
     static let minimumDilationSteps = 2
 
     /// Steps of the dilation: at least 2, and at least the largest element at the outer border
-    /// (`outerEdgeLength`), so that the grown part lies beyond the
-    /// touching rule's half element (`ComponentChains`) and the outline leaves the wall cleanly (with
-    /// 2 steps, outlines touching the lumen of a 256 x 256 ring crossed themselves there). 2 on the
-    /// 64 x 64 phantoms, whose meshes are pixel-sized; 8 on a 256 x 256 ring of lumen radius 38 px.
+    /// (`outerEdgeLength`), so that the grown part lies beyond the touching rule's half element
+    /// (`ComponentChains`) and the outline leaves the wall cleanly (with 2 steps, outlines touching
+    /// the lumen of a 256 x 256 ring crossed themselves there). 2 on the 64 x 64 phantoms, whose
+    /// meshes are pixel-sized; 8 on a 256 x 256 ring of lumen radius 38 px.
     static func dilationSteps(lumenPixels: Int, options: MaskMeshingOptions) -> Int {
         max(minimumDilationSteps, Int(outerEdgeLength(lumenPixels: lumenPixels, options: options).rounded(.up)))
     }
@@ -206,7 +206,7 @@ enum ComponentMaskOutlines {
                 let smooth = ContourSmoothing.offset(MaskMesher.smoothBorder(estimate, options: options, pixelSize: pixelSize,
                                                                              minimumWavelength: 2 * elementLength), toArea: area)
                 // The first of these that stays a faithful outline (no self-crossing, counter-clockwise,
-                // area within 30 % of the pixel contour's, every point within 2 pixels of it): the
+                // area within 30 % of the pixel contour's, every point within `tolerance` of it): the
                 // pixel fit, the smoothed estimate, then (long thin regions, whose smoothed sides can
                 // cross or collapse) the pixel contour relaxed by Taubin smoothing alone, and the pixel
                 // contour itself.
