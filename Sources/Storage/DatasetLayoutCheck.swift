@@ -17,6 +17,8 @@ import CHDF5
 enum DatasetLayoutCheck {
     /// The layout message's type.
     private static let layoutType = 0x0008
+    /// The filter pipeline message's type.
+    private static let filterPipelineType = 0x000B
 
     /// Throws `.libraryFailure` ("damaged dataset layout: ...") when the dataset whose object header
     /// is at `header` (as `ContainerOperations.requireObject` returns it) has a chunk dimension of 0
@@ -66,14 +68,15 @@ enum DatasetLayoutCheck {
     /// a chunk index root key that contradicts the chunk dimensions; nil when there is none or the
     /// header cannot be followed.
     static func chunkProblem(header: UInt64, in file: FileBytes) -> String? {
-        guard let layouts = try? ObjectHeader(header: header, in: file, types: [layoutType]) else { return nil }
-        for message in layouts.messages {
+        guard let header = try? ObjectHeader(header: header, in: file, types: [layoutType, filterPipelineType]) else { return nil }
+        let filtered = header.messages.contains { $0.type == filterPipelineType }
+        for message in header.messages where message.type == layoutType {
             guard let dimensions = chunkDimensions(layout: message.data, addressSize: file.addressSize) else { continue }
             if let zero = dimensions.firstIndex(of: 0) {
                 return "chunk dimension \(zero) is 0 (chunk dimensions \(dimensions))"
             }
             if let index = chunkIndexAddress(layout: message.data, addressSize: file.addressSize),
-               let problem = try? misalignedKey(index: index, dimensions: dimensions, in: file) {
+               let problem = try? misalignedKey(index: index, dimensions: dimensions, unfiltered: !filtered, in: file) {
                 return problem
             }
         }
@@ -97,16 +100,32 @@ enum DatasetLayoutCheck {
 
     /// Describes the first key of the chunk index's root node ("TREE", node type 1: keys of chunk
     /// size, filter mask and one 8-byte offset per dimension, the element size's last) whose
-    /// offset is not a multiple of its chunk dimension; nil when every key fits. Throws when the
-    /// node cannot be read (left to libhdf5).
-    static func misalignedKey(index: UInt64, dimensions: [UInt64], in file: FileBytes) throws(Failure) -> String? {
+    /// offset is not a multiple of its chunk dimension, or, for a leaf root of an `unfiltered`
+    /// dataset, whose chunk's stored size is not the chunk's size in bytes (the product of the
+    /// dimensions): libhdf5 1.10.8 reads the stored size into a buffer and copies a whole chunk
+    /// out of it (heap-buffer-overflow in `H5VM_memcpyvv` under `H5Dread`, a 65,536-byte copy
+    /// out of 7,469 bytes; docs/reliability.md, note 15). nil when every key fits. Throws when
+    /// the node cannot be read (left to libhdf5).
+    static func misalignedKey(index: UInt64, dimensions: [UInt64], unfiltered: Bool = false, in file: FileBytes) throws(Failure) -> String? {
         let head = try file.read(count: 8, at: index)
         guard head.prefix(4).elementsEqual("TREE".utf8), head[4] == 1 else { return nil }
+        let leaf = head[5] == 0
         let entries = Int(readLittleEndian(head, at: 6, count: 2))
         let keySize = 8 + 8 * dimensions.count
         let start = 8 + 2 * file.addressSize
         let node = try file.read(count: start + (entries + 1) * keySize + entries * file.addressSize, at: index)
+        let (chunkBytes, overflow) = dimensions.reduce((UInt64(1), false)) { partial, dimension in
+            let (product, over) = partial.0.multipliedReportingOverflow(by: dimension)
+            return (product, partial.1 || over)
+        }
         for key in 0...entries {
+            // Keys 0 ..< entries each begin a stored chunk (the last key only bounds the node).
+            if unfiltered, leaf, !overflow, key < entries {
+                let stored = readLittleEndian(node, at: start + key * (keySize + file.addressSize), count: 4)
+                if stored != chunkBytes {
+                    return "chunk index key \(key) stores \(stored) bytes for an unfiltered chunk of \(chunkBytes) bytes (chunk dimensions \(dimensions))"
+                }
+            }
             let offset = start + key * (keySize + file.addressSize) + 8
             for (k, dimension) in dimensions.enumerated() {
                 let coordinate = readLittleEndian(node, at: offset + 8 * k, count: 8)

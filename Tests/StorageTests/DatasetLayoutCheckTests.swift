@@ -80,6 +80,37 @@ import Testing
         #expect(error?.detail.contains("damaged dataset layout: chunk dimension 0 is 0") == true, "\(String(describing: error))")
     }
 
+    /// An unfiltered chunk whose stored size in the chunk index is smaller than the chunk: libhdf5
+    /// 1.10.8 read that many bytes and copied a whole chunk out of them (note 15, found by the
+    /// label-file fuzzer as a 65,536-byte copy out of 7,469 bytes under `H5Dread`).
+    @Test func anUnfilteredChunkStoredShorterThanItsChunkIsATypedError() throws {
+        let path = TestFiles.path("short-chunk")
+        defer { TestFiles.remove(path) }
+        do {
+            let file = try HDF5File.create(at: path)
+            try file.createDataset("values", elementType: Int32.self, shape: [5, 3], maximumRows: .unlimited, chunkRows: 2)
+                .write((0..<15).map(Int32.init))
+            try file.close()
+        }
+        // The chunk index: a version-1 B-tree node "TREE" of type 1 (chunks) and level 0; its first
+        // key, after the 8-byte node head and two 8-byte sibling addresses, begins with the chunk's
+        // stored size, 2 x 3 x 4 = 24 bytes.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let signature = Array("TREE".utf8)
+        func isChunkLeaf(_ i: Int) -> Bool {
+            Array(bytes[i..<(i + 4)]) == signature && bytes[i + 4] == 1 && bytes[i + 5] == 0
+        }
+        let node = try #require((0...(bytes.count - 28)).first(where: isChunkLeaf), "chunk index not found")
+        let storedSize: [UInt8] = Array(bytes[(node + 24)..<(node + 28)])
+        try #require(storedSize == [24, 0, 0, 0], "\(storedSize)")
+        bytes[node + 24] = 7
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try HDF5File.open(at: path)
+        let error = #expect(throws: StorageError.self) { try file.openDataset("values").read(as: Int32.self) }
+        #expect(error?.detail.contains("damaged dataset layout: chunk index key 0 stores 7 bytes for an unfiltered chunk of 24 bytes") == true,
+                "\(String(describing: error))")
+    }
+
     @Test func intactChunkedDatasetsStillOpen() throws {
         let path = TestFiles.path("chunks")
         defer { TestFiles.remove(path) }
