@@ -76,7 +76,7 @@ enum DatasetLayoutCheck {
                 return "chunk dimension \(zero) is 0 (chunk dimensions \(dimensions))"
             }
             if let index = chunkIndexAddress(layout: message.data, addressSize: file.addressSize),
-               let problem = try? misalignedKey(index: index, dimensions: dimensions, unfiltered: !filtered, in: file) {
+               let problem = try? chunkIndexKeyProblem(index: index, dimensions: dimensions, unfiltered: !filtered, in: file) {
                 return problem
             }
         }
@@ -106,7 +106,7 @@ enum DatasetLayoutCheck {
     /// out of it (heap-buffer-overflow in `H5VM_memcpyvv` under `H5Dread`, a 65,536-byte copy
     /// out of 7,469 bytes; docs/reliability.md, note 15). nil when every key fits. Throws when
     /// the node cannot be read (left to libhdf5).
-    static func misalignedKey(index: UInt64, dimensions: [UInt64], unfiltered: Bool = false, in file: FileBytes) throws(Failure) -> String? {
+    static func chunkIndexKeyProblem(index: UInt64, dimensions: [UInt64], unfiltered: Bool, in file: FileBytes) throws(Failure) -> String? {
         let head = try file.read(count: 8, at: index)
         guard head.prefix(4).elementsEqual("TREE".utf8), head[4] == 1 else { return nil }
         let leaf = head[5] == 0
